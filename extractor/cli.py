@@ -1,0 +1,86 @@
+"""Command line: ``extractor extract INPUT... -o OUT/``."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+import tracemalloc
+from collections.abc import Sequence
+from pathlib import Path
+
+from extractor import __version__
+from extractor.config import ExtractConfig
+from extractor.definitions import load_definitions
+from extractor.errors import ExtractorError
+from extractor.model import DocumentResult
+from extractor.output import write_result
+from extractor.pipeline import extract_path
+
+
+def summary_line(result: DocumentResult) -> str:
+    """The short summary printed per document."""
+    s = result.summary
+    head = f"{result.document.source}: {result.status}"
+    if result.errors:
+        head += " [" + "; ".join(f"{e.code}: {e.message}" for e in result.errors[:3]) + "]"
+    return (
+        f"{head}\n  tables {s.tables} ({s.tables_matched} matched to a definition); "
+        f"hard checks {s.hard_checks}: {s.passed} pass, {s.rounding} rounding, {s.suspect} suspect, "
+        f"{s.failed} fail, {s.not_evaluated} not evaluated; soft warnings {s.warnings}\n"
+        f"  source inconsistencies {s.source_inconsistencies}; extraction errors {s.extraction_errors}"
+    )
+
+
+def _cmd_extract(args: argparse.Namespace) -> int:
+    config = ExtractConfig(schema_dir=args.schemas, family=args.family)
+    defs = load_definitions(config.schema_dir)
+    worst = 0
+    for src in args.inputs:
+        path = Path(src)
+        t0 = time.perf_counter()
+        tracemalloc.start()
+        try:
+            result = extract_path(path, config, defs)
+        except ExtractorError as exc:
+            print(f"{path.name}: error {exc.code}: {exc}", file=sys.stderr)
+            worst = max(worst, 2)
+            continue
+        finally:
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+        elapsed = time.perf_counter() - t0
+        run = {"extractor": __version__, "python": platform.python_version(), "seconds": round(elapsed, 4),
+               "peak_traced_bytes": peak, "input": str(path)}
+        write_result(result, Path(args.out), path.stem, run)
+        print(summary_line(result))
+        for f in result.findings:
+            if f.kind in ("source_inconsistency", "extraction_error", "suspect") and args.verbose:
+                print(f"    {f.kind}: {f.message}")
+        if result.status == "failed":
+            worst = max(worst, 1)
+    return worst
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="extractor", description=__doc__)
+    p.add_argument("--version", action="version", version=__version__)
+    sub = p.add_subparsers(dest="command", required=True)
+    ex = sub.add_parser("extract", help="extract and verify the tables of report files")
+    ex.add_argument("inputs", nargs="+", help="report files (OCR'd text)")
+    ex.add_argument("-o", "--out", default="out", help="output folder (default: out/)")
+    ex.add_argument("--schemas", type=Path, default=None, help="folder of report definitions")
+    ex.add_argument("--family", default=None, help="only this definition family (final, budget)")
+    ex.add_argument("-v", "--verbose", action="store_true", help="print each finding")
+    ex.set_defaults(func=_cmd_extract)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,24 @@
+"""Validated, frozen configuration. Stages receive what they need as arguments; nothing reads
+global settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ExtractConfig(BaseModel):
+    """How to extract one document."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_dir: Path | None = Field(
+        default=None, description="folder of report definitions (*.toml); default: the shipped schemas/"
+    )
+    family: str | None = Field(
+        default=None, description="restrict identification to one definition family (final, budget)"
+    )
+    max_file_bytes: int = Field(
+        default=200 * 1024 * 1024, gt=0, description="larger inputs are refused with input.too_large"
+    )

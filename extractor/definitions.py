@@ -1,0 +1,158 @@
+"""Report definitions: data files in ``schemas/`` validated by pydantic when loaded.
+
+A definition says how to recognise a table (title patterns, printed label), which columns it
+has by meaning, which row roles its two-sided or sectioned rows take, and which identities hold.
+The 决算 and 预算 families, and a user's own, differ here and not in code.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from extractor.errors import DefinitionError
+
+Layout = Literal[
+    "function_coded", "two_sided", "economic_blocks", "single_row", "sectioned", "generic"
+]
+
+
+class _Def(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_regexes(values: list[str]) -> list[str]:
+    for v in values:
+        try:
+            re.compile(v)
+        except re.error as exc:
+            raise ValueError(f"bad regex {v!r}: {exc}") from exc
+    return values
+
+
+class ColumnDef(_Def):
+    key: str = Field(description="identity name of the column, e.g. c1")
+    names: list[str] = Field(description="regexes searched in the header's last level")
+    under: list[str] = Field(default_factory=list, description="regexes for the upper levels")
+    col_no: str | None = Field(default=None, description="usual 栏次; a tie-breaker only")
+
+    _v = field_validator("names", "under")(_check_regexes)
+
+
+class RowDef(_Def):
+    role: str
+    names: list[str] = Field(default_factory=list, description="regexes on the row name")
+    classes: bool = Field(default=False, description="matches 类 names; role becomes class:CODE")
+    multi: bool = Field(default=False, description="the role may be taken by many rows")
+
+    _v = field_validator("names")(_check_regexes)
+
+
+class SectionDef(_Def):
+    key: str
+    names: list[str] = Field(description="regexes for the section's printed heading")
+    columns: list[ColumnDef]
+    rows: list[RowDef] = Field(default_factory=list)
+
+
+class IdentityDef(_Def):
+    expr: str = Field(default="", description="equation (verify/rules.py); trees need none")
+    family: Literal["R", "H", "T", "X", "D", "N", "B", "G"]
+    kind: Literal["row", "tree", "econ_tree", "cell", "foreach"] = "cell"
+    section: str | None = Field(default=None, description="for row identities of a section")
+    columns: list[str] = Field(default_factory=list, description="instantiate {col} for each")
+    foreach: Literal["class", "code"] | None = None
+    severity: Literal["hard", "soft"] | None = Field(
+        default=None, description="default: soft for D and N, hard otherwise"
+    )
+
+    @property
+    def effective_severity(self) -> Literal["hard", "soft"]:
+        if self.severity is not None:
+            return self.severity
+        return "soft" if self.family in ("D", "N") else "hard"
+
+
+class TableDef(_Def):
+    id: str
+    label: str | None = Field(default=None, description="usual printed number, e.g. 公开02表")
+    titles: list[str] = Field(description="regexes fully matching the normalised title")
+    layout: Layout
+    columns: list[ColumnDef] = Field(default_factory=list)
+    sections: list[SectionDef] = Field(default_factory=list)
+    rows: list[RowDef] = Field(default_factory=list)
+    identities: list[IdentityDef] = Field(default_factory=list)
+
+    _v = field_validator("titles")(_check_regexes)
+
+    @cached_property
+    def title_res(self) -> list[re.Pattern[str]]:
+        return [re.compile(t) for t in self.titles]
+
+
+class FamilyDef(_Def):
+    family: str
+    kind: str = Field(description="决算 or 预算")
+    tables: list[TableDef]
+    cross: list[IdentityDef] = Field(default_factory=list)
+
+
+class Definitions(_Def):
+    """All loaded families, plus the 类 code table."""
+
+    families: list[FamilyDef]
+    classes: dict[str, list[str]]
+
+    @cached_property
+    def tables(self) -> list[TableDef]:
+        return [t for f in self.families for t in f.tables]
+
+    @cached_property
+    def class_by_name(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for code, names in self.classes.items():
+            for n in names:
+                out[n] = code
+                out[n.removesuffix("支出")] = code
+        return out
+
+    def table(self, table_id: str) -> TableDef | None:
+        return next((t for t in self.tables if t.id == table_id), None)
+
+    def family_of(self, table_id: str) -> FamilyDef | None:
+        return next((f for f in self.families if any(t.id == table_id for t in f.tables)), None)
+
+
+def default_schema_dir() -> Path:
+    """The ``schemas/`` folder shipped with the project."""
+    here = Path(__file__).resolve().parent
+    for cand in (here / "schemas", here.parent / "schemas"):
+        if cand.is_dir():
+            return cand
+    raise DefinitionError(f"no schemas/ folder next to {here}")
+
+
+def load_definitions(schema_dir: Path | None = None) -> Definitions:
+    """Load and validate every ``*.toml`` report definition in ``schema_dir``."""
+    folder = schema_dir or default_schema_dir()
+    families: list[FamilyDef] = []
+    classes: dict[str, list[str]] = {}
+    for path in sorted(folder.glob("*.toml")):
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            if "classes" in data:
+                classes.update({str(k): list(v) for k, v in data["classes"].items()})
+            else:
+                families.append(FamilyDef.model_validate(data))
+        except (tomllib.TOMLDecodeError, ValidationError, OSError) as exc:
+            raise DefinitionError(f"{path.name}: {exc}") from exc
+    ids = [t.id for f in families for t in f.tables]
+    dupes = {i for i in ids if ids.count(i) > 1}
+    if dupes:
+        raise DefinitionError(f"duplicate table ids: {sorted(dupes)}")
+    return Definitions(families=families, classes=classes)

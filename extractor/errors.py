@@ -1,0 +1,33 @@
+"""One exception tree. Data problems are results (``ErrorInfo`` in the document result);
+exceptions are for misuse and infrastructure, each with a stable dotted ``code``."""
+
+from __future__ import annotations
+
+
+class ExtractorError(Exception):
+    """Base of every error this package raises."""
+
+    code = "extractor.error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+
+class ConfigError(ExtractorError):
+    """Invalid configuration or report definitions."""
+
+    code = "config.invalid"
+
+
+class InputError(ExtractorError):
+    """A document cannot be read (empty, binary, encrypted, too large...)."""
+
+    code = "input.invalid"
+
+
+class DefinitionError(ConfigError):
+    """A report definition file does not validate."""
+
+    code = "config.definition"

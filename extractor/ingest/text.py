@@ -1,0 +1,148 @@
+"""OCR'd or PDF-to-text reports: bytes -> decoded lines -> logical rows.
+
+Handles UTF-8 (with or without BOM), UTF-16 with BOM and GBK/GB18030; refuses binary data;
+removes OCR/markdown artefacts (``**``, ``<p>``, ``[bookmark: …]``) without shifting line
+numbers; and turns the one-cell-per-line layout (SPEC.md) into ordinary grid rows whose cells
+keep their own line numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from extractor.model import ErrorInfo, SourceCell, SourceRow
+
+_ARTEFACT = re.compile(r"\*\*|</?p>|</?br\s*/?>|</?td>|</?tr>")
+_BOOKMARK = re.compile(r"^\s*\[bookmark:[^\]]*\]\s*$")
+_CELL_LINE = re.compile(r"^\t[^\t]*$")
+
+
+@dataclass
+class TextDocument:
+    """Decoded text: its lines (1-based numbering kept) and its logical rows."""
+
+    lines: list[str]
+    encoding: str
+    rows: list[SourceRow]
+    errors: list[ErrorInfo] = field(default_factory=list)
+
+
+def decode_bytes(data: bytes) -> tuple[str, str, list[ErrorInfo]]:
+    """Decode report text. Returns (text, encoding, errors); errors say what was lossy."""
+    errors: list[ErrorInfo] = []
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig", errors
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16", errors
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return data.decode(enc), enc, errors
+        except UnicodeDecodeError:
+            continue
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    errors.append(
+        ErrorInfo(
+            code="input.encoding",
+            message=f"text is neither UTF-8 nor GB18030; {bad} undecodable bytes replaced",
+        )
+    )
+    return text, "utf-8 (lossy)", errors
+
+
+def looks_binary(data: bytes) -> bool:
+    """True for data that is not text: NUL bytes or many control characters."""
+    sample = data[:65536]
+    if not sample:
+        return False
+    if b"\x00" in sample and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return controls / len(sample) > 0.02
+
+
+def clean_line(line: str) -> str:
+    """Remove artefacts that are not report content; keep the line (numbering stays)."""
+    if _BOOKMARK.match(line):
+        return ""
+    line = line.replace("\ufeff", "").rstrip("\r\n")
+    return _ARTEFACT.sub("", line)
+
+
+def _row_from_tab_line(text: str, line_no: int) -> SourceRow:
+    parts = text.split("\t")
+    # very long runs of trailing empty cells (up to 1574 TABs were seen) carry nothing
+    while len(parts) > 1 and not parts[-1].strip():
+        parts.pop()
+    cells = tuple(SourceCell(p.strip(), line=line_no) for p in parts)
+    return SourceRow(cells=cells, tabbed=True, line=line_no)
+
+
+def _cell_per_line_runs(lines: list[str]) -> list[tuple[int, int]]:
+    """Index ranges [start, end) of one-cell-per-line runs: lines "\\tcell" grouped by blanks."""
+    runs: list[tuple[int, int]] = []
+    i, n = 0, len(lines)
+    while i < n:
+        if not _CELL_LINE.match(lines[i]):
+            i += 1
+            continue
+        j, groups, cells_in_group, multi = i, 0, 0, 0
+        while j < n and (_CELL_LINE.match(lines[j]) or lines[j].strip() == ""):
+            if lines[j].strip() == "" and not lines[j].startswith("\t"):
+                if cells_in_group:
+                    groups += 1
+                    multi += cells_in_group >= 2
+                cells_in_group = 0
+                # two truly empty lines in a row end the run
+                if j + 1 < n and lines[j + 1].strip() == "" and not lines[j + 1].startswith("\t"):
+                    break
+            else:
+                cells_in_group += 1
+            j += 1
+        if cells_in_group:
+            multi += cells_in_group >= 2
+        if multi >= 2:
+            runs.append((i, j))
+        i = max(j, i + 1)
+    return runs
+
+
+def rows_from_lines(lines: list[str]) -> list[SourceRow]:
+    """Logical rows: plain lines, TAB rows, and cell-per-line groups joined into one row."""
+    runs = _cell_per_line_runs(lines)
+    rows: list[SourceRow] = []
+    run_iter = iter(runs)
+    next_run = next(run_iter, None)
+    i = 0
+    while i < len(lines):
+        if next_run is not None and i == next_run[0]:
+            start, end = next_run
+            group: list[SourceCell] = []
+            for k in range(start, end):
+                if lines[k].startswith("\t"):
+                    group.append(SourceCell(lines[k][1:].strip(), line=k + 1))
+                elif group:
+                    rows.append(SourceRow(tuple(group), tabbed=True, line=group[0].line))
+                    group = []
+            if group:
+                rows.append(SourceRow(tuple(group), tabbed=True, line=group[0].line))
+            i = end
+            next_run = next(run_iter, None)
+            continue
+        text = lines[i]
+        if "\t" in text and text.strip():
+            rows.append(_row_from_tab_line(text, i + 1))
+        else:
+            rows.append(SourceRow((SourceCell(text.strip(), line=i + 1),), tabbed=False, line=i + 1))
+        i += 1
+    return rows
+
+
+def read_text(data: bytes) -> TextDocument:
+    """Decode and split a text report into rows. Raises nothing for bad data: see ``errors``."""
+    text, encoding, errors = decode_bytes(data)
+    lines = [clean_line(x) for x in text.split("\n")]
+    if lines and lines[-1] == "":
+        lines.pop()
+    return TextDocument(lines=lines, encoding=encoding, rows=rows_from_lines(lines), errors=errors)

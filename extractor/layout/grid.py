@@ -1,0 +1,121 @@
+"""Cells of a table's grid rows: header levels, 栏次 rows, code cells, numbering prefixes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from extractor.model import SourceCell, SourceRow
+from extractor.numbers import AmountKind, normalize_text, parse_amount
+
+CODE_RE = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
+_CODE_PART_RE = re.compile(r"^\d{2,3}$")
+TOTAL_RE = re.compile(r"^(合计|总计|小计|本年合计)$")
+_LABEL_WORDS = re.compile(
+    r"^(项目|科目|科目编码|科目代码|科目名称|功能分类科目编码|功能分类科目代码|经济分类科目编码|"
+    r"功能科目|功能科目代码|功能科目编码|功能分类|经济分类|类|款|项|编码|代码|名称|单位代码|单位名称|"
+    r"行次|栏次|单位|预算科目|项目名称|项目\(科目\)|项目（科目）)$"
+)
+_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．])\s*")
+
+
+def norm(text: str) -> str:
+    """A cell's text for matching: CJK spaces removed, all other spaces removed too."""
+    return normalize_text(text).replace(" ", "")
+
+
+def strip_numbering(name: str) -> str:
+    """'一、一般公共服务支出' -> '一般公共服务支出'; '(一)行政单位' -> '行政单位'."""
+    return _NUMBERING.sub("", name)
+
+
+def cell(row: SourceRow, j: int) -> str:
+    return row.cells[j].text if j < len(row.cells) else ""
+
+
+def source_cell(row: SourceRow, j: int) -> SourceCell | None:
+    return row.cells[j] if j < len(row.cells) else None
+
+
+def is_label_word(text: str) -> bool:
+    return bool(_LABEL_WORDS.match(norm(text)))
+
+
+def is_lanci_row(row: SourceRow) -> bool:
+    """The 栏次 row: starts with 栏次, or holds (after labels) the integers 1..n in order."""
+    texts = [norm(t) for t in row.texts]
+    if texts and texts[0] == "栏次":
+        return True
+    nums = [t for t in texts if t]
+    while nums and not nums[0].isdigit() and (TOTAL_RE.match(nums[0]) or nums[0] == "栏次"):
+        nums = nums[1:]
+    nums = [t for t in nums if t not in ("栏次", "**")]
+    if len(nums) < 2 or not all(t.isdigit() for t in nums):
+        return False
+    ints = [int(t) for t in nums]
+    return ints == list(range(ints[0], ints[0] + len(ints))) and ints[0] <= 40
+
+
+def lanci_numbers(row: SourceRow) -> dict[int, str]:
+    """Position -> 栏次 number printed in a 栏次 row."""
+    return {j: norm(t) for j, t in enumerate(row.texts) if norm(t).isdigit()}
+
+
+def is_amount_cell(text: str) -> bool:
+    a = parse_amount(text)
+    return a is not None and a.kind is AmountKind.NUMBER
+
+
+def has_amounts(row: SourceRow, start: int = 0) -> bool:
+    return any(is_amount_cell(t) for t in row.texts[start:])
+
+
+def is_code(text: str) -> bool:
+    return bool(CODE_RE.match(norm(text)))
+
+
+def is_code_part(text: str) -> bool:
+    return bool(_CODE_PART_RE.match(norm(text)))
+
+
+@dataclass(frozen=True)
+class HeaderColumn:
+    position: int
+    path: tuple[str, ...]  # header levels top-down, normalised
+    col_no: str | None
+
+    @property
+    def name(self) -> str:
+        return "/".join(self.path)
+
+    @property
+    def leaf(self) -> str:
+        return self.path[-1] if self.path else ""
+
+
+def header_paths(rows: Sequence[SourceRow], width: int) -> list[tuple[str, ...]]:
+    """For each position, the header levels top-down. An empty cell takes the text to its
+    left in the same row when it lies under that text's span (a lower row has text there)."""
+    grid = [[norm(cell(r, j)) for j in range(width)] for r in rows]
+    filled = [row[:] for row in grid]
+    for r, row in enumerate(grid):
+        last: str = ""
+        for j in range(width):
+            if row[j]:
+                last = row[j]
+                continue
+            below = any(grid[rr][j] for rr in range(r + 1, len(grid)))
+            if last and below:
+                filled[r][j] = last
+            else:
+                last = ""
+    paths: list[tuple[str, ...]] = []
+    for j in range(width):
+        path: list[str] = []
+        for r in range(len(rows)):
+            t = filled[r][j]
+            if t and (not path or path[-1] != t):
+                path.append(t)
+        paths.append(tuple(path))
+    return paths

@@ -1,0 +1,39 @@
+"""Which report table a region is: by title (regex over the normalised title), then by
+structure, with the printed number (公开NN表) only as a tie-breaker."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from extractor.definitions import Definitions, TableDef
+from extractor.layout.tables import title_key
+from extractor.model import Region
+
+_META = re.compile(r"[()?\[\]\\^$|*+]")
+
+
+def _literal(pattern: str) -> str:
+    return _META.sub("", re.sub(r"\([^)]*\)\?", "", pattern))
+
+
+def identify(region: Region, defs: Definitions, family: str | None = None) -> TableDef | None:
+    """The definition matching this region, or None (the table is then mapped generically)."""
+    key = title_key(region.title)
+    pool = [t for f in defs.families if family in (None, f.family) for t in f.tables]
+    exact = [t for t in pool if any(p.fullmatch(key) for p in t.title_res)]
+    if len(exact) == 1:
+        return exact[0]
+    if len(exact) > 1:
+        by_label = [t for t in exact if t.label and t.label == region.table_id]
+        return by_label[0] if by_label else exact[0]
+    # OCR-damaged titles: close to a definition's title, and the printed label agrees
+    best: tuple[float, TableDef | None] = (0.0, None)
+    for t in pool:
+        for p in t.titles:
+            ratio = difflib.SequenceMatcher(None, key, _literal(p)).ratio()
+            if t.label and t.label == region.table_id:
+                ratio += 0.1
+            if ratio > best[0]:
+                best = (ratio, t)
+    return best[1] if best[0] >= 0.85 else None

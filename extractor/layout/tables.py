@@ -1,0 +1,189 @@
+"""Find the tables of a text report: titles, labels, department/unit/year lines, grid rows,
+notes; and merge the page parts of a table that is split over pages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from extractor.model import Region, SourceRow
+from extractor.numbers import normalize_text
+
+LABEL_RE = re.compile(r"^(公开\s*\d+\s*表|附\s*件\s*\d+(?:\s*[-－—]\s*\d+)?|附\s*表\s*\d+)")
+_DEPT_RE = re.compile(
+    r"(?:部门名称|单位名称(?:（全称）|\(全称\))?|编制部门|编制单位|预算单位|部门|单位)\s*[:：]\s*"
+    r"(?P<name>[^\t]*?)\s*(?=$|\t|金额单位|单位\s*[:：])"
+)
+_UNIT_RE = re.compile(r"(?:金额)?单位\s*[:：]\s*(?P<unit>万元|元|千元|亿元)")
+_YEAR_RE = re.compile(r"^(?P<y>(?:19|20)\d{2})\s*年\s*度?$")
+_NOTE_RE = re.compile(r"^(注|说明|备注|填报说明)\s*[:：0-9１-９]|本表|无数据|^\d+[.、．]\s*本")
+_FOOTER_RE = re.compile(r"^[-—\s]*\d+\s*[-—\s]*$|^第\s*\d+\s*页|^共\s*\d+\s*页|^\d+\s*/\s*\d+$")
+_PART_RE = re.compile(r"^第[一二三四五六七八九十]+部分")
+_TITLE_HINT = re.compile(r"(表|情况表|明细表)$")
+_YEAR_PREFIX = re.compile(r"^((?:19|20)\d{2}\s*年度?)")
+
+
+def title_key(text: str) -> str:
+    """Normalised title for matching: spaces and a leading year removed, quotes folded."""
+    t = normalize_text(text).replace(" ", "")
+    t = _YEAR_PREFIX.sub("", t)
+    t = LABEL_RE.sub("", t)
+    return t.replace("“", '"').replace("”", '"').strip("：: ")
+
+
+def is_title(text: str) -> bool:
+    """A line that can be a table title (confirmed later by the grid that follows it)."""
+    t = title_key(text)
+    if not t or len(t) > 40 or "。" in t or "..." in text or "…" in text:
+        return False
+    if t[0] in "-•·" or re.match(r"^[一二三四五六七八九十]+、", t) or re.match(r"^\d+[.、]", t):
+        return False
+    return bool(_TITLE_HINT.search(t))
+
+
+def _meta(region: Region, text: str) -> bool:
+    """Read a label/department/unit/year line into the region; True if it was one."""
+    found = False
+    t = text.strip()
+    norm = normalize_text(t)
+    m = LABEL_RE.match(norm.replace(" ", ""))
+    if m and len(norm.replace(" ", "")) <= len(m.group(0)) + 1:
+        region.table_id = region.table_id or re.sub(r"\s+", "", m.group(0))
+        found = True
+    u = _UNIT_RE.search(t)
+    if u:
+        region.unit = region.unit or u.group("unit")
+        found = True
+    d = _DEPT_RE.search(t)
+    if d and not d.group("name").startswith(("万元", "元")):
+        name = normalize_text(d.group("name"))
+        if name:
+            region.department = region.department or name
+            found = True
+    y = _YEAR_RE.match(norm)
+    if y:
+        region.year = region.year or int(y.group("y"))
+        found = True
+    return found
+
+
+def _row_text(row: SourceRow) -> str:
+    return " ".join(c.text for c in row.cells if c.text.strip())
+
+
+def _title_of(row: SourceRow) -> str | None:
+    """The title text if this row is a title line (a plain line, or a TAB row whose only
+    non-empty cells are the title and a unit)."""
+    texts = [c.text for c in row.cells if c.text.strip()]
+    if not texts:
+        return None
+    if row.tabbed:
+        rest = [x for x in texts[1:] if not _UNIT_RE.search(x)]
+        if rest:
+            return None
+    return texts[0] if is_title(texts[0]) else None
+
+
+def find_regions(rows: Sequence[SourceRow]) -> list[Region]:
+    """Split the rows into table regions. A title (or a printed label directly before a title)
+    starts a region; it is kept only if grid rows follow before the next title."""
+    regions: list[Region] = []
+    cur: Region | None = None
+    grid_started = False
+    notes_open = False
+    pending_label: tuple[str, int | None] | None = None
+
+    def close() -> None:
+        nonlocal cur
+        if cur is not None and cur.rows:
+            regions.append(cur)
+        cur = None
+
+    for row in rows:
+        if row.is_blank():
+            continue
+        title = _title_of(row)
+        text = _row_text(row)
+        if title is not None:
+            close()
+            cur = Region(title=normalize_text(title).replace(" ", ""), start_line=row.line,
+                         end_line=row.line)
+            if pending_label is not None:
+                cur.table_id = pending_label[0]
+                cur.start_line = pending_label[1]
+                pending_label = None
+            for c in row.cells[1:]:
+                _meta(cur, c.text)
+            grid_started = notes_open = False
+            continue
+        if not row.tabbed:
+            norm = normalize_text(text).replace(" ", "")
+            if LABEL_RE.match(norm) and len(norm) <= 8 and (cur is None or grid_started):
+                # a label printed before the title of the next table
+                close()
+                pending_label = (re.sub(r"\s+", "", LABEL_RE.match(norm).group(0)), row.line)  # type: ignore[union-attr]
+                continue
+            if cur is None:
+                continue
+            if _PART_RE.match(norm):
+                close()
+                continue
+            if not grid_started:
+                _meta(cur, text)
+                cur.end_line = row.line
+                continue
+            if _FOOTER_RE.match(text.strip()):
+                continue
+            if _NOTE_RE.search(norm) or (notes_open and re.match(r"^\d+[.、．]", norm)):
+                cur.notes.append(text.strip())
+                cur.end_line = row.line
+                notes_open = True
+                continue
+            if _meta(cur, text):
+                continue
+            close()
+            continue
+        # a grid row
+        if cur is None:
+            continue
+        if notes_open:
+            # grid rows after the notes belong to something else (an untitled table)
+            close()
+            continue
+        if not grid_started and all(
+            _meta(cur, c.text) for c in row.cells if c.text.strip()
+        ):
+            continue  # a TAB row holding only department/unit labels
+        grid_started = True
+        cur.rows.append(row)
+        cur.end_line = row.line
+    close()
+    return merge_continuations(regions)
+
+
+def merge_continuations(regions: list[Region]) -> list[Region]:
+    """Join consecutive regions of the same table (split over pages, headers repeated)."""
+    out: list[Region] = []
+    for reg in regions:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and title_key(prev.title) == title_key(reg.title)
+            and (reg.table_id is None or prev.table_id in (None, reg.table_id))
+        ):
+            prev.rows.extend(_drop_repeated_header(prev.rows, reg.rows))
+            prev.notes.extend(n for n in reg.notes if n not in prev.notes)
+            prev.end_line = reg.end_line
+            prev.parts += 1
+            continue
+        out.append(reg)
+    return out
+
+
+def _drop_repeated_header(first: list[SourceRow], cont: list[SourceRow]) -> list[SourceRow]:
+    """Rows of a continuation part without the header rows already printed on the first."""
+    seen = {tuple(normalize_text(t) for t in r.texts) for r in first[:8]}
+    i = 0
+    while i < len(cont) and tuple(normalize_text(t) for t in cont[i].texts) in seen:
+        i += 1
+    return cont[i:]

@@ -1,0 +1,260 @@
+"""The data of the pipeline: source lines, grids, tables, checks, findings, the document result.
+
+Output models are pydantic (they are serialised to the JSON of TABLE_FORMAT.md); the small
+internal records of the text path are frozen dataclasses, for speed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from extractor.numbers import Amount
+
+# ---------------------------------------------------------------- source: lines and grid rows
+
+
+@dataclass(frozen=True, slots=True)
+class SourceCell:
+    """One printed cell: its text and where it was read."""
+
+    text: str
+    line: int | None = None  # 1-based line of a text source
+    page: int | None = None  # 1-based page of a PDF or image
+    bbox: tuple[float, float, float, float] | None = None
+    confidence: float | None = None  # OCR confidence; None for text sources
+    origin: Literal["text", "pdf", "ocr"] = "text"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    """A logical row of the source: a plain line (one cell, ``tabbed`` False) or a grid row."""
+
+    cells: tuple[SourceCell, ...]
+    tabbed: bool
+    line: int | None = None
+    page: int | None = None
+
+    @property
+    def texts(self) -> list[str]:
+        return [c.text for c in self.cells]
+
+    @property
+    def text(self) -> str:
+        return "\t".join(c.text for c in self.cells)
+
+    def is_blank(self) -> bool:
+        return all(not c.text.strip() for c in self.cells)
+
+
+@dataclass(slots=True)
+class Region:
+    """A table as found in the source, before mapping: title, labels and its grid rows."""
+
+    title: str
+    start_line: int | None
+    end_line: int | None
+    table_id: str | None = None
+    department: str | None = None
+    unit: str | None = None
+    year: int | None = None
+    rows: list[SourceRow] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    parts: int = 1  # page parts merged into this region
+    pages: list[int] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- output: tables
+
+
+class CellSource(str, Enum):
+    TEXT = "text"
+    PDF = "pdf"
+    OCR = "ocr"
+    LLM = "llm"
+    REPAIR = "repair"
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Cell(_Out):
+    """Provenance and status of one value cell (aligned with ``Row.values``)."""
+
+    raw: str | None = Field(description="the cell text as printed; None where no cell was printed")
+    line: int | None = None
+    page: int | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    source: CellSource = CellSource.TEXT
+    confidence: float | None = None
+    status: Literal["ok", "realigned", "low_confidence", "repaired", "checked_fail"] = "ok"
+
+
+class Column(_Out):
+    col_no: str | None = Field(description="the 栏次 as printed; None where none is printed")
+    name: str = Field(description="printed header; levels joined with '/'")
+    key: str | None = Field(default=None, description="definition column key (c1, c2...)")
+
+
+class Row(_Out):
+    code: str | None = None
+    code_as_printed: str | None = None
+    level: str | None = None  # 类/款/项/total
+    name: str | None = None
+    row_no: int | None = None
+    role: str | None = Field(default=None, description="definition row role, e.g. income_total")
+    block: int | str | None = None
+    values: list[str | None]
+    texts: list[str | None] | None = None
+    line: int | None = None
+    page: int | None = None
+    note: str | None = None
+    cells: list[Cell] = Field(default_factory=list)
+
+
+class Section(_Out):
+    section: str
+    key: str | None = None
+    columns: list[Column]
+    rows: list[Row]
+
+
+class Table(_Out):
+    table_id: str | None = None
+    definition: str | None = None
+    title: str
+    department_as_printed: str | None = None
+    unit: str | None = None
+    layout: str
+    columns: list[Column] = Field(default_factory=list)
+    rows: list[Row] = Field(default_factory=list)
+    sections: list[Section] = Field(default_factory=list)
+    empty: bool = False
+    notes: list[str] = Field(default_factory=list)
+    source_lines: list[tuple[int, int]] = Field(default_factory=list)
+    pages: list[int] = Field(default_factory=list)
+    parts: int = 1
+
+
+# ---------------------------------------------------------------- output: checks and findings
+
+
+CheckStatus = Literal["pass", "rounding", "suspect", "fail", "warn", "not_evaluated"]
+Classification = Literal["extraction_error", "source_inconsistency"]
+
+
+class CellRef(_Out):
+    """A cell named in a check or finding, readable on its own."""
+
+    table: str = Field(description="table_id, or title where no id is printed")
+    section: str | None = None
+    row: str = Field(description="code, row name or 行次 of the row")
+    column: str = Field(description="column name (栏次 in brackets where printed)")
+    value: str | None
+    line: int | None = None
+    page: int | None = None
+    table_index: int
+    row_index: int
+    col_index: int
+
+
+class Check(_Out):
+    id: str = Field(description="stable id of this identity instance")
+    rule: str = Field(description="dotted code, e.g. verify.row_sum")
+    family: str = Field(description="R, H, T, X, D, N, G (generic table)")
+    severity: Literal["hard", "soft"]
+    status: CheckStatus
+    classification: Classification | None = None
+    expression: str
+    expected: str | None = Field(default=None, description="the computed side (sum of items)")
+    actual: str | None = Field(default=None, description="the printed total")
+    delta: str | None = None
+    tolerance: str | None = None
+    cells: list[CellRef] = Field(default_factory=list)
+    message: str
+
+
+class Finding(_Out):
+    kind: Literal["source_inconsistency", "extraction_error", "suspect", "warning", "repair"]
+    check: str | None = None
+    message: str
+    printed: str | None = None
+    computed: str | None = None
+    cells: list[CellRef] = Field(default_factory=list)
+
+
+class ErrorInfo(_Out):
+    code: str = Field(description="stable dotted code, e.g. input.encrypted")
+    message: str
+    page: int | None = None
+    line: int | None = None
+
+
+class DocumentInfo(_Out):
+    source: str
+    sha256: str
+    kind: str | None = None  # 决算 / 预算
+    department: str | None = None
+    year: int | None = None
+    pages: int | None = None
+    lines: int | None = None
+    encoding: str | None = None
+
+
+class Usage(_Out):
+    llm_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class Summary(_Out):
+    tables: int = 0
+    tables_matched: int = 0
+    hard_checks: int = 0
+    passed: int = 0
+    rounding: int = 0
+    suspect: int = 0
+    failed: int = 0
+    not_evaluated: int = 0
+    warnings: int = 0
+    source_inconsistencies: int = 0
+    extraction_errors: int = 0
+
+
+class DocumentResult(_Out):
+    """Everything extracted from one document; nothing in it changes between runs."""
+
+    document: DocumentInfo
+    status: Literal["ok", "partial", "failed"]
+    errors: list[ErrorInfo] = Field(default_factory=list)
+    tables: list[Table] = Field(default_factory=list)
+    checks: list[Check] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+    usage: Usage = Field(default_factory=Usage)
+    summary: Summary = Field(default_factory=Summary)
+
+
+__all__ = [
+    "Amount",
+    "Cell",
+    "CellRef",
+    "CellSource",
+    "Check",
+    "Column",
+    "DocumentInfo",
+    "DocumentResult",
+    "ErrorInfo",
+    "Finding",
+    "Region",
+    "Row",
+    "Section",
+    "SourceCell",
+    "SourceRow",
+    "Summary",
+    "Table",
+    "Usage",
+]

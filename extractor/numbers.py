@@ -1,0 +1,119 @@
+"""OCR-tolerant parsing of printed amounts into ``Decimal``, keeping the printed form.
+
+Amounts in these reports come as "3,676.35", "3, 676. 35", "0. 00", "１２３．４５" (full width),
+"1,535.174", "0.3", "60", blank, or "——" (not applicable). Float never enters: the value is a
+``Decimal`` built from the digits, and the printed precision (number of decimals) is kept
+because the verifier's tolerance depends on it (SPEC.md §3).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
+
+__all__ = ["Amount", "AmountKind", "normalize_text", "parse_amount", "format_amount"]
+
+
+class AmountKind(str, Enum):
+    """What a value cell holds."""
+
+    NUMBER = "number"
+    BLANK = "blank"  # counts as 0 in arithmetic
+    DASH = "dash"  # "——": not applicable, not a number
+
+
+@dataclass(frozen=True, slots=True)
+class Amount:
+    """A parsed cell value: the number, its printed form and precision, and the raw text."""
+
+    kind: AmountKind
+    raw: str
+    text: str | None  # canonical printed form ("3676.35", "0.00", "——"); None for blank
+    value: Decimal | None  # None unless kind is NUMBER
+    precision: int = 0  # decimals printed
+
+    @property
+    def number(self) -> Decimal:
+        """The value for arithmetic: blank counts as 0. Raises for "——"."""
+        if self.kind is AmountKind.DASH:
+            raise ValueError("'——' is not a number")
+        return self.value if self.value is not None else Decimal(0)
+
+    @property
+    def half_unit(self) -> Decimal:
+        """Half a unit of the last printed digit; 0 for a blank (an exact zero)."""
+        if self.kind is not AmountKind.NUMBER:
+            return Decimal(0)
+        return Decimal(5).scaleb(-(self.precision + 1))
+
+    @property
+    def unit(self) -> Decimal:
+        """One unit of the last printed digit."""
+        return Decimal(1).scaleb(-self.precision)
+
+
+BLANK = Amount(AmountKind.BLANK, "", None, None, 0)
+
+# Characters that appear inside printed numbers as OCR/typesetting noise.
+_SPACES = re.compile(r"[\s\u3000\u00a0\u2002-\u200b]+")
+_SEP_SPACES = re.compile(r"[\s\u3000\u00a0]*([,.])[\s\u3000\u00a0]*")
+_DIGIT_SPACE = re.compile(r"\d[\s\u3000\u00a0]+\d")
+_DASH_ONLY = re.compile(r"^[-—―─–－‐]+$")
+_NUMBER = re.compile(r"^(?P<sign>[-+]?)(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?$")
+_CJK = r"\u3400-\u9fff\uf900-\ufaff"
+_CJK_SPACE = re.compile(rf"(?<=[{_CJK}（）()、“”])\s+|\s+(?=[{_CJK}（）()、“”])")
+
+
+def normalize_text(text: str) -> str:
+    """Fold a label for comparison and output: NFKC-free, spaces between CJK removed.
+
+    Characters are kept as printed (OCR errors are not fixed); only whitespace that OCR or
+    letter-spacing put between CJK characters goes, and the U+3000/NBSP spaces.
+    """
+    text = text.replace("\u3000", " ").replace("\u00a0", " ").strip()
+    return _CJK_SPACE.sub("", text)
+
+
+def parse_amount(raw: str) -> Amount | None:
+    """Parse a printed cell into an :class:`Amount`, or ``None`` if it is not an amount.
+
+    Accepts thousands separators (also with OCR spaces: "3, 676. 35"), full-width digits and
+    punctuation, U+3000, a leading minus (ASCII, U+2212 or full width) or accounting
+    parentheses. Blank text is a BLANK amount; a run of dashes is DASH.
+    """
+    text = unicodedata.normalize("NFKC", raw).replace("\u2212", "-").strip()
+    # OCR puts spaces around separators ("3, 676. 35"); a space between digit groups is a
+    # thousands separator only when every later group has three digits ("3 676.35").
+    text = _SEP_SPACES.sub(r"\1", text)
+    if _DIGIT_SPACE.search(text):
+        head, *groups = _SPACES.split(text.split(".")[0])
+        if not all(len(g) == 3 and g.isdigit() for g in groups):
+            return None
+    text = _SPACES.sub("", text)
+    if not text:
+        return Amount(AmountKind.BLANK, raw, None, None, 0)
+    if _DASH_ONLY.match(text):
+        return Amount(AmountKind.DASH, raw, _SPACES.sub("", raw), None, 0)
+    negative = False
+    if text.startswith("(") and text.endswith(")") and len(text) > 2:
+        negative, text = True, text[1:-1]
+    m = _NUMBER.match(text)
+    if m is None:
+        return None
+    if m.group("sign") == "-":
+        negative = not negative
+    int_part = m.group("int").replace(",", "")
+    frac = m.group("frac") or ""
+    canonical = int_part + (f".{frac}" if frac else "")
+    if negative:
+        canonical = "-" + canonical
+    return Amount(AmountKind.NUMBER, raw, canonical, Decimal(canonical), len(frac))
+
+
+def format_amount(value: Decimal, precision: int, *, thousands: bool = False) -> str:
+    """Format a Decimal at a given precision (the inverse of :func:`parse_amount`)."""
+    quantized = value.quantize(Decimal(1).scaleb(-precision))
+    return f"{quantized:,.{precision}f}" if thousands else f"{quantized:.{precision}f}"

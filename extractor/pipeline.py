@@ -1,0 +1,129 @@
+"""One document end to end: ingest -> regions -> identify -> map -> verify -> findings."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from pathlib import Path
+
+from extractor.config import ExtractConfig
+from extractor.definitions import Definitions
+from extractor.extract.mapper import MapContext, map_region
+from extractor.ingest.text import looks_binary, read_text
+from extractor.layout.identify import identify
+from extractor.layout.tables import find_regions
+from extractor.model import Region, DocumentInfo, DocumentResult, ErrorInfo, Summary, Table
+from extractor.verify.findings import findings_for
+from extractor.verify.verifier import verify_tables
+
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年\s*度?")
+
+
+def _failed(info: DocumentInfo, code: str, message: str) -> DocumentResult:
+    return DocumentResult(document=info, status="failed", errors=[ErrorInfo(code=code, message=message)])
+
+
+def extract_text_bytes(
+    data: bytes, *, source_name: str, config: ExtractConfig, definitions: Definitions
+) -> DocumentResult:
+    """Extract a text report given as bytes. Data problems become errors in the result."""
+    info = DocumentInfo(source=source_name, sha256=hashlib.sha256(data).hexdigest())
+    if not data.strip():
+        return _failed(info, "input.empty", "the file is empty")
+    if len(data) > config.max_file_bytes:
+        return _failed(info, "input.too_large", f"{len(data)} bytes > limit {config.max_file_bytes}")
+    if data.startswith(b"%PDF"):
+        return _failed(info, "input.unsupported", "PDF input is not supported by the text path")
+    if looks_binary(data):
+        return _failed(info, "input.binary", "the file is binary data, not report text")
+    doc = read_text(data)
+    info = info.model_copy(update={"lines": len(doc.lines), "encoding": doc.encoding})
+    errors = list(doc.errors)
+    regions = find_regions(doc.rows)
+    ctx = MapContext(definitions)
+    tables: list[Table] = []
+    for region in regions:
+        tdef = identify(region, definitions, config.family)
+        tables.append(map_region(region, tdef, ctx))
+    if not tables:
+        errors.append(ErrorInfo(code="extract.no_tables", message="no recognisable table in the document"))
+        return DocumentResult(document=info, status="failed", errors=errors)
+    truncated = _truncated_row(data, doc.lines, regions)
+    if truncated is not None:
+        errors.append(ErrorInfo(code="input.truncated", line=truncated,
+                                message="the document ends inside a table row: it was cut off"))
+    checks = verify_tables(definitions, tables)
+    findings = findings_for(tables, checks)
+    unresolved = [c for c in checks if c.classification == "extraction_error"]
+    for c in unresolved:
+        errors.append(ErrorInfo(code="verify.extraction_error", message=c.message,
+                                line=c.cells[0].line if c.cells else None))
+    info = info.model_copy(update=_document_facts(doc.lines, tables, definitions))
+    status = "ok" if not errors else "partial"
+    return DocumentResult(document=info, status=status, errors=errors, tables=tables, checks=checks,
+                          findings=findings, summary=summarize(tables, checks))
+
+
+def _truncated_row(data: bytes, lines: list[str], regions: list[Region]) -> int | None:
+    """Line of a table row the file ends in the middle of (no final newline, fewer cells than
+    the rows before it), or None."""
+    if data.endswith((b"\n", b"\r")) or not regions or not regions[-1].rows:
+        return None
+    last_line = max((i + 1 for i, x in enumerate(lines) if x.strip()), default=0)
+    rows = regions[-1].rows
+    last = rows[-1]
+    if last.line != last_line or len(rows) < 2:
+        return None
+    filled = [sum(1 for c in r.cells if c.text.strip()) for r in rows[-4:-1]]
+    return last.line if sum(1 for c in last.cells if c.text.strip()) < min(filled) else None
+
+
+def _document_facts(lines: list[str], tables: list[Table], defs: Definitions) -> dict[str, object]:
+    kinds = Counter(
+        f.kind for t in tables if t.definition for f in [defs.family_of(t.definition)] if f is not None
+    )
+    depts = Counter(t.department_as_printed for t in tables if t.department_as_printed)
+    year = None
+    for line in lines[:120]:
+        m = _YEAR.search(line.replace(" ", ""))
+        if m:
+            year = int(m.group(1))
+            break
+    return {
+        "kind": kinds.most_common(1)[0][0] if kinds else None,
+        "department": depts.most_common(1)[0][0] if depts else None,
+        "year": year,
+    }
+
+
+def summarize(tables: list[Table], checks: list) -> Summary:  # type: ignore[type-arg]
+    hard = [c for c in checks if c.severity == "hard"]
+    return Summary(
+        tables=len(tables),
+        tables_matched=sum(1 for t in tables if t.definition),
+        hard_checks=len(hard),
+        passed=sum(1 for c in hard if c.status == "pass"),
+        rounding=sum(1 for c in hard if c.status == "rounding"),
+        suspect=sum(1 for c in hard if c.status == "suspect"),
+        failed=sum(1 for c in hard if c.status == "fail"),
+        not_evaluated=sum(1 for c in hard if c.status == "not_evaluated"),
+        warnings=sum(1 for c in checks if c.status == "warn"),
+        source_inconsistencies=sum(1 for c in checks if c.classification == "source_inconsistency"),
+        extraction_errors=sum(1 for c in checks if c.classification == "extraction_error"),
+    )
+
+
+def extract_path(path: Path, config: ExtractConfig, definitions: Definitions) -> DocumentResult:
+    """Extract one file. Raises InputError only for a path that cannot be read at all."""
+    from extractor.errors import InputError
+
+    try:
+        size = path.stat().st_size
+        if size > config.max_file_bytes:
+            info = DocumentInfo(source=path.name, sha256="")
+            return _failed(info, "input.too_large", f"{size} bytes > limit {config.max_file_bytes}")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc}", code="input.unreadable") from exc
+    return extract_text_bytes(data, source_name=path.name, config=config, definitions=definitions)

@@ -1,0 +1,94 @@
+"""Classify failed checks (extraction error or source inconsistency) and write findings.
+
+SPEC.md §3: on text input and text-layer PDFs a value found verbatim in the cell its header
+names is faithful, so a failure whose terms are all faithful is a source inconsistency, even
+when a one-digit change would make it hold. Where a term is uncertain (OCR, LLM, a realigned
+row, low confidence) the evidence decides: a residual equal to a neighbouring cell, or a
+single OCR confusion of one uncertain term that makes the identity hold, marks an
+extraction error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from extractor.model import Check, Finding, Table
+from extractor.numbers import parse_amount
+
+# OCR confusions between digits (both directions)
+CONFUSIONS: dict[str, str] = {"6": "8", "8": "63", "1": "7", "7": "1", "3": "8", "0": "8", "5": "6", "9": "8"}
+
+
+def _uncertain(tables: Sequence[Table], check: Check) -> list[int]:
+    """Indexes (into check.cells) of terms whose reading is not certain."""
+    out: list[int] = []
+    for k, ref in enumerate(check.cells):
+        table = tables[ref.table_index]
+        rows = table.rows if not table.sections else next(
+            (s.rows for s in table.sections if (s.key or s.section) == ref.section), table.rows
+        )
+        if ref.row_index >= len(rows):
+            continue
+        cells = rows[ref.row_index].cells
+        cell = cells[ref.col_index] if ref.col_index < len(cells) else None
+        if cell is None:
+            continue
+        if cell.source in ("ocr", "llm") or cell.status in ("realigned", "low_confidence"):
+            out.append(k)
+    return out
+
+
+def _digit_variants(text: str) -> list[Decimal]:
+    out: list[Decimal] = []
+    for i, ch in enumerate(text):
+        for alt in CONFUSIONS.get(ch, ""):
+            a = parse_amount(text[:i] + alt + text[i + 1 :])
+            if a is not None and a.value is not None:
+                out.append(a.value)
+    if "." in text:  # a dropped decimal point
+        a = parse_amount(text.replace(".", ""))
+        if a is not None and a.value is not None:
+            out.append(a.value)
+    return out
+
+
+def classify(tables: Sequence[Table], check: Check) -> str:
+    """'extraction_error' or 'source_inconsistency' for a failed hard check."""
+    uncertain = _uncertain(tables, check)
+    if not uncertain or check.delta is None or check.tolerance is None:
+        return "source_inconsistency"
+    delta = Decimal(check.delta)
+    tol = Decimal(check.tolerance)
+    n_lhs = 1
+    for k in uncertain:
+        ref = check.cells[k]
+        if ref.value is None:
+            continue
+        old = Decimal(ref.value) if parse_amount(ref.value) else Decimal(0)
+        sign = 1 if k < n_lhs else -1
+        for new in _digit_variants(ref.value):
+            if abs(delta - sign * (old - new)) <= tol:
+                return "extraction_error"
+    neighbours = {c.value for c in check.cells if c.value}
+    if any(abs(abs(delta) - abs(Decimal(v))) <= tol for v in neighbours if parse_amount(v)):
+        return "extraction_error"
+    return "source_inconsistency"
+
+
+def findings_for(tables: Sequence[Table], checks: list[Check]) -> list[Finding]:
+    """Classify failed hard checks in place and list what a reader must know."""
+    out: list[Finding] = []
+    for i, c in enumerate(checks):
+        if c.status == "fail" and c.severity == "hard":
+            cls = classify(tables, c)
+            checks[i] = c = c.model_copy(update={"classification": cls})
+            out.append(Finding(kind=cls, check=c.id, message=c.message, printed=c.actual,  # type: ignore[arg-type]
+                               computed=c.expected, cells=c.cells))
+        elif c.status == "suspect":
+            out.append(Finding(kind="suspect", check=c.id, message="within tolerance but beyond rounding: "
+                               + c.message, printed=c.actual, computed=c.expected, cells=c.cells))
+        elif c.status == "warn":
+            out.append(Finding(kind="warning", check=c.id, message=c.message, printed=c.actual,
+                               computed=c.expected, cells=c.cells))
+    return out

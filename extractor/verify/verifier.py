@@ -1,0 +1,350 @@
+"""Evaluate every identity of the report definitions against the extracted tables.
+
+Pure and deterministic: the same tables give the same checks in the same order. Every
+identity instance becomes one ``Check`` (all failures are reported, none short-circuits);
+an identity with a missing term is ``not_evaluated``; identities whose terms are all blank
+(nothing printed) are trivial and not listed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from extractor.definitions import Definitions, IdentityDef, TableDef
+from extractor.model import CellRef, Check, Column, Row, Table
+from extractor.numbers import Amount, AmountKind, parse_amount
+from extractor.verify.intervals import compare
+from extractor.verify.rules import Ref, parse_equation
+
+_RULES = {
+    "R": "verify.row_sum",
+    "H": "verify.tree_sum",
+    "T": "verify.total",
+    "X": "verify.cross_table",
+    "D": "verify.difference",
+    "N": "verify.narrative",
+    "B": "verify.budget",
+    "G": "verify.generic_sum",
+}
+
+
+@dataclass(frozen=True)
+class Operand:
+    sign: int
+    amount: Amount
+    ref: CellRef
+
+
+def _amount(value: str | None) -> Amount:
+    a = parse_amount(value or "")
+    return a if a is not None else Amount(AmountKind.BLANK, "", None, None, 0)
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """A table, or one section of a two-sided/sectioned table: rows and columns."""
+
+    table_index: int
+    table: Table
+    section: str | None
+    columns: list[Column]
+    rows: list[Row]
+
+
+def _scopes(table: Table, index: int) -> list[_Scope]:
+    if table.sections:
+        return [_Scope(index, table, s.key or s.section, s.columns, s.rows) for s in table.sections]
+    return [_Scope(index, table, None, table.columns, table.rows)]
+
+
+def _row_label(row: Row) -> str:
+    if row.code:
+        return row.code
+    if row.name:
+        return row.name
+    if row.row_no is not None:
+        return f"行次{row.row_no}"
+    return "row"
+
+
+def _cell_ref(scope: _Scope, ri: int, ci: int) -> CellRef:
+    row = scope.rows[ri]
+    col = scope.columns[ci]
+    cell = row.cells[ci] if ci < len(row.cells) else None
+    return CellRef(
+        table=scope.table.table_id or scope.table.title,
+        section=scope.section,
+        row=_row_label(row),
+        column=col.name + (f"({col.col_no})" if col.col_no else ""),
+        value=row.values[ci] if ci < len(row.values) else None,
+        line=cell.line if cell and cell.line is not None else row.line,
+        page=cell.page if cell and cell.page is not None else row.page,
+        table_index=scope.table_index,
+        row_index=ri,
+        col_index=ci,
+    )
+
+
+def _col_index(scope: _Scope, key: str) -> int | None:
+    return next((i for i, c in enumerate(scope.columns) if c.key == key), None)
+
+
+class Verifier:
+    """Runs the identities of the matched definitions over one document's tables."""
+
+    def __init__(self, definitions: Definitions, tables: Sequence[Table]) -> None:
+        self.defs = definitions
+        self.tables = list(tables)
+        self.by_def: dict[str, int] = {}
+        for i, t in enumerate(self.tables):
+            if t.definition and t.definition not in self.by_def:
+                self.by_def[t.definition] = i
+        self.checks: list[Check] = []
+
+    # ------------------------------------------------------------ resolution
+
+    def _scope(self, table_index: int, section: str | None) -> _Scope | None:
+        for s in _scopes(self.tables[table_index], table_index):
+            if section is None or s.section == section:
+                return s
+        return None
+
+    def _select_rows(self, scope: _Scope, ref: Ref, partial: bool = False) -> list[int] | None:
+        """Row indexes the selector names; None if a required row is missing."""
+        sel = ref.selector
+        rows = scope.rows
+        if sel.kind == "total":
+            idx = [i for i, r in enumerate(rows) if r.level == "total"]
+            if not idx and scope.table.layout == "single_row" and rows:
+                idx = [0]
+            return idx[:1] or None
+        if sel.kind == "level":
+            return [i for i, r in enumerate(rows) for name, _ in sel.items if r.level == name]
+        out: list[int] = []
+        for name, optional in sel.items:
+            if sel.kind == "role":
+                found = [i for i, r in enumerate(rows) if r.role and (r.role == name or r.role.startswith(name + ":"))]
+            elif sel.kind == "class":
+                found = [i for i, r in enumerate(rows) if r.role and r.role.endswith(":" + name)][:1]
+            else:
+                found = [i for i, r in enumerate(rows) if r.code == name][:1]
+            if not found and not optional and not partial:
+                return None
+            out.extend(found)
+        return out
+
+    def _resolve(self, ref: Ref, home: int | None) -> list[tuple[Amount, CellRef]] | None:
+        ti = self.by_def.get(ref.table) if ref.table else home
+        if ti is None:
+            return None
+        scopes = [s for s in _scopes(self.tables[ti], ti) if ref.section in (None, s.section)]
+        if ref.section is None and self.tables[ti].layout != "sectioned":
+            scopes = scopes[:1]
+        out: list[tuple[Amount, CellRef]] = []
+        found_any = False
+        for scope in scopes:
+            ci = _col_index(scope, ref.col)
+            if ci is None:
+                continue
+            rows = self._select_rows(scope, ref, partial=len(scopes) > 1)
+            if rows is None:
+                continue
+            found_any = found_any or bool(rows)
+            out.extend(
+                (_amount(scope.rows[ri].values[ci] if ci < len(scope.rows[ri].values) else None),
+                 _cell_ref(scope, ri, ci))
+                for ri in rows
+            )
+        if not found_any or (len(scopes) > 1 and not self._complete(ref, out)):
+            return None
+        return out
+
+    @staticmethod
+    def _complete(ref: Ref, got: list[tuple[Amount, CellRef]]) -> bool:
+        """Across sections: every required item of the selector was found somewhere."""
+        return bool(got) or all(opt for _, opt in ref.selector.items)
+
+    # ------------------------------------------------------------ evaluation
+
+    def _emit(
+        self,
+        *,
+        check_id: str,
+        ident: IdentityDef,
+        expression: str,
+        lhs: list[Operand],
+        rhs: list[Operand],
+        relation: str,
+        missing: str | None = None,
+    ) -> None:
+        severity = ident.effective_severity
+        cells = [o.ref for o in lhs + rhs]
+        rule = _RULES[ident.family]
+        if missing is not None:
+            self.checks.append(Check(id=check_id, rule=rule, family=ident.family, severity=severity,
+                                     status="not_evaluated", expression=expression, cells=cells,
+                                     message=f"not evaluated: {missing}"))
+            return
+        if all(o.amount.kind is not AmountKind.NUMBER for o in lhs + rhs):
+            return  # nothing printed: trivial
+        if any(o.amount.kind is AmountKind.DASH for o in lhs):
+            self.checks.append(Check(id=check_id, rule=rule, family=ident.family, severity=severity,
+                                     status="not_evaluated", expression=expression, cells=cells,
+                                     message="not evaluated: the total is printed as '——'"))
+            return
+        out = compare([(o.sign, o.amount) for o in lhs], [(o.sign, o.amount) for o in rhs], relation)  # type: ignore[arg-type]
+        status: str = out.status
+        if status == "fail" and severity == "soft":
+            status = "warn"
+        if relation != "=" and status in ("rounding", "suspect"):
+            status = "pass"
+        printed = " + ".join(o.amount.text or "blank" for o in lhs)
+        items = " ".join(f"{'-' if o.sign < 0 else '+'} {o.amount.text or 'blank'}" for o in rhs).lstrip("+ ")
+        where = ", ".join(f"{c.table} {c.row} {c.column}" for c in cells[: len(lhs)])
+        msg = (f"{where}: printed {printed}, {relation} {items} = {out.rhs} "
+               f"(Δ {out.delta}, tolerance ±{out.bound})")
+        self.checks.append(Check(
+            id=check_id, rule=rule, family=ident.family, severity=severity, status=status,  # type: ignore[arg-type]
+            expression=expression, expected=str(out.rhs), actual=str(out.lhs), delta=str(out.delta),
+            tolerance=str(out.bound), cells=cells, message=msg,
+        ))
+
+    def _equation(self, ident: IdentityDef, text: str, home: int | None, check_id: str) -> None:
+        eq = parse_equation(text)
+        if any(t.ref.table and t.ref.table not in self.by_def for t in eq.lhs + eq.rhs):
+            return  # a table the identity names is not in this document
+        sides: list[list[Operand]] = [[], []]
+        missing: list[str] = []
+        for k, terms in enumerate((eq.lhs, eq.rhs)):
+            for t in terms:
+                got = self._resolve(t.ref, home)
+                if got is None:
+                    missing.append(_describe(t.ref))
+                    continue
+                sides[k].extend(Operand(t.sign, a, c) for a, c in got)
+        if missing and any(
+            o.amount.kind is AmountKind.NUMBER and o.amount.number != 0 for o in sides[0] + sides[1]
+        ):
+            self._emit(check_id=check_id, ident=ident, expression=text, lhs=sides[0], rhs=sides[1],
+                       relation=eq.relation, missing="missing " + ", ".join(missing))
+            return
+        if missing or not sides[0]:
+            return
+        self._emit(check_id=check_id, ident=ident, expression=text, lhs=sides[0], rhs=sides[1], relation=eq.relation)
+
+    def _row_identity(self, tdef: TableDef, ident: IdentityDef, ti: int, n: int) -> None:
+        eq = parse_equation(ident.expr)
+        for scope in _scopes(self.tables[ti], ti):
+            if ident.section is not None and scope.section != ident.section:
+                continue
+            idx = {t.ref.col: _col_index(scope, t.ref.col) for t in eq.lhs + eq.rhs}
+            if any(v is None for v in idx.values()):
+                continue
+            for ri, row in enumerate(scope.rows):
+                if row.level not in ("类", "款", "项", "total") and scope.table.layout == "function_coded":
+                    continue
+                ops = [[Operand(t.sign, _amount(row.values[idx[t.ref.col]]), _cell_ref(scope, ri, idx[t.ref.col]))  # type: ignore[index]
+                        for t in side] for side in (eq.lhs, eq.rhs)]
+                self._emit(check_id=f"{tdef.id}/{ident.family}{n}/{_row_label(row)}@{ri}", ident=ident,
+                           expression=ident.expr, lhs=ops[0], rhs=ops[1], relation=eq.relation)
+
+    def _tree(self, table_id: str, ident: IdentityDef, ti: int, n: int, economic: bool) -> None:
+        scope = _scopes(self.tables[ti], ti)[0]
+        rows = scope.rows
+        by_code = {r.code: i for i, r in enumerate(rows) if r.code}
+        for ci, col in enumerate(scope.columns):
+            if col.key is None and self.tables[ti].definition is not None:
+                continue
+            parents: list[tuple[int, list[int]]] = []
+            for i, r in enumerate(rows):
+                if not r.code:
+                    continue
+                kids = [j for c, j in by_code.items() if len(c) == len(r.code) + 2 and c.startswith(r.code)]
+                if kids:
+                    parents.append((i, sorted(kids)))
+            if not economic:
+                total = next((i for i, r in enumerate(rows) if r.level == "total"), None)
+                classes = [i for i, r in enumerate(rows) if r.code and len(r.code) == 3]
+                if total is not None and classes:
+                    parents.append((total, classes))
+            for pi, kids in parents:
+                lhs = [Operand(1, _amount(rows[pi].values[ci]), _cell_ref(scope, pi, ci))]
+                rhs = [Operand(1, _amount(rows[k].values[ci]), _cell_ref(scope, k, ci)) for k in kids]
+                label = _row_label(rows[pi])
+                self._emit(check_id=f"{table_id}/{ident.family}{n}/{label}@{pi}/{col.key or ci}", ident=ident,
+                           expression=f"{label} = Σ children ({col.name})", lhs=lhs, rhs=rhs, relation="=")
+
+    def _foreach_codes(self, ident: IdentityDef) -> list[str]:
+        """Codes an identity runs over: 类 codes (class roles, 3-digit rows) or all codes
+        present in every table the identity names."""
+        eq = parse_equation(ident.expr.replace("{code}", "0"))
+        per_table: list[set[str]] = []
+        for t in eq.lhs + eq.rhs:
+            if t.ref.table is None or t.ref.selector.kind not in ("class", "code"):
+                continue
+            ti = self.by_def.get(t.ref.table)
+            if ti is None:
+                return []
+            codes: set[str] = set()
+            for s in _scopes(self.tables[ti], ti):
+                for r in s.rows:
+                    if r.role and r.role.startswith("class:"):
+                        codes.add(r.role.split(":", 1)[1])
+                    elif r.code and (ident.foreach == "code" or len(r.code) == 3):
+                        codes.add(r.code)
+            per_table.append(codes)
+        if not per_table:
+            return []
+        if ident.foreach == "code":
+            return sorted(set.intersection(*per_table))
+        return sorted(set.union(*per_table))
+
+    # ------------------------------------------------------------ driver
+
+    def run(self) -> list[Check]:
+        for ti, table in enumerate(self.tables):
+            tdef = self.defs.table(table.definition) if table.definition else None
+            if tdef is None:
+                if any(r.code for r in table.rows):
+                    generic = IdentityDef(kind="tree", family="G", severity="soft")
+                    self._tree(f"table{ti}", generic, ti, 0, economic=False)
+                continue
+            if self.by_def.get(tdef.id) != ti:
+                continue  # a second table of the same definition: identities run on the first
+            for n, ident in enumerate(tdef.identities):
+                if ident.kind == "row":
+                    self._row_identity(tdef, ident, ti, n)
+                elif ident.kind in ("tree", "econ_tree"):
+                    self._tree(tdef.id, ident, ti, n, economic=ident.kind == "econ_tree")
+                else:
+                    for text, suffix in _expand(ident):
+                        self._equation(ident, text, ti, f"{tdef.id}/{ident.family}{n}{suffix}")
+        for fam in self.defs.families:
+            for n, ident in enumerate(fam.cross):
+                if ident.foreach:
+                    for code in self._foreach_codes(ident):
+                        self._equation(ident, ident.expr.replace("{code}", code), None,
+                                       f"{fam.family}.cross/{ident.family}{n}/{code}")
+                else:
+                    for text, suffix in _expand(ident):
+                        self._equation(ident, text, None, f"{fam.family}.cross/{ident.family}{n}{suffix}")
+        return self.checks
+
+
+def _expand(ident: IdentityDef) -> Iterator[tuple[str, str]]:
+    if ident.columns:
+        for c in ident.columns:
+            yield ident.expr.replace("{col}", c), f"/{c}"
+    else:
+        yield ident.expr, ""
+
+
+def _describe(ref: Ref) -> str:
+    sel = ",".join(n for n, _ in ref.selector.items) or ref.selector.kind
+    return f"{ref.table or ''}{'.' + ref.section if ref.section else ''}[{sel}].{ref.col}".lstrip(".")
+
+
+def verify_tables(definitions: Definitions, tables: Sequence[Table]) -> list[Check]:
+    """All checks for one document's tables (pure)."""
+    return Verifier(definitions, tables).run()
