@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(BIN)/extractor extract evals/datasets/seeds/000_078c4e39dcefb175.txt -o out/demo -v
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check extractor tests evals benchmarks

@@ -27,9 +27,10 @@ def summary_line(result: DocumentResult) -> str:
         head += " [" + "; ".join(f"{e.code}: {e.message}" for e in result.errors[:3]) + "]"
     return (
         f"{head}\n  tables {s.tables} ({s.tables_matched} matched to a definition); "
-        f"hard checks {s.hard_checks}: {s.passed} pass, {s.rounding} rounding, {s.suspect} suspect, "
-        f"{s.failed} fail, {s.not_evaluated} not evaluated; soft warnings {s.warnings}\n"
-        f"  source inconsistencies {s.source_inconsistencies}; extraction errors {s.extraction_errors}"
+        f"hard checks {s.hard_checks}: {s.passed} pass, {s.rounding} rounding, "
+        f"{s.suspect} suspect, {s.failed} fail, {s.not_evaluated} not evaluated; "
+        f"soft warnings {s.warnings}\n  source inconsistencies {s.source_inconsistencies}; "
+        f"extraction errors {s.extraction_errors}"
     )
 
 
@@ -51,8 +52,13 @@ def _cmd_extract(args: argparse.Namespace) -> int:
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
         elapsed = time.perf_counter() - t0
-        run = {"extractor": __version__, "python": platform.python_version(), "seconds": round(elapsed, 4),
-               "peak_traced_bytes": peak, "input": str(path)}
+        run = {
+            "extractor": __version__,
+            "python": platform.python_version(),
+            "seconds": round(elapsed, 4),
+            "peak_traced_bytes": peak,
+            "input": str(path),
+        }
         write_result(result, Path(args.out), path.stem, run)
         print(summary_line(result))
         for f in result.findings:

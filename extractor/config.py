@@ -14,11 +14,14 @@ class ExtractConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     schema_dir: Path | None = Field(
-        default=None, description="folder of report definitions (*.toml); default: the shipped schemas/"
+        default=None,
+        description="folder of report definitions (*.toml); default: the shipped schemas/",
     )
     family: str | None = Field(
         default=None, description="restrict identification to one definition family (final, budget)"
     )
     max_file_bytes: int = Field(
-        default=200 * 1024 * 1024, gt=0, description="larger inputs are refused with input.too_large"
+        default=200 * 1024 * 1024,
+        gt=0,
+        description="larger inputs are refused with input.too_large",
     )

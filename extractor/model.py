@@ -7,7 +7,7 @@ internal records of the text path are frozen dataclasses, for speed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -70,7 +70,7 @@ class Region:
 # ---------------------------------------------------------------- output: tables
 
 
-class CellSource(str, Enum):
+class CellSource(StrEnum):
     TEXT = "text"
     PDF = "pdf"
     OCR = "ocr"

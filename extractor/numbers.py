@@ -12,12 +12,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 
-__all__ = ["Amount", "AmountKind", "normalize_text", "parse_amount", "format_amount"]
+__all__ = ["Amount", "AmountKind", "format_amount", "normalize_text", "parse_amount"]
 
 
-class AmountKind(str, Enum):
+class AmountKind(StrEnum):
     """What a value cell holds."""
 
     NUMBER = "number"
@@ -89,7 +89,7 @@ def parse_amount(raw: str) -> Amount | None:
     # thousands separator only when every later group has three digits ("3 676.35").
     text = _SEP_SPACES.sub(r"\1", text)
     if _DIGIT_SPACE.search(text):
-        head, *groups = _SPACES.split(text.split(".")[0])
+        _head, *groups = _SPACES.split(text.split(".")[0])
         if not all(len(g) == 3 and g.isdigit() for g in groups):
             return None
     text = _SPACES.sub("", text)

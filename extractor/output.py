@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from extractor.model import DocumentResult, Table
+from extractor.model import Column, DocumentResult, Row, Table
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -36,27 +36,44 @@ def table_csv(table: Table) -> str:
     """One table as CSV: section, 行次, code, level, name, then one column per value column."""
     buf = io.StringIO()
     w = csv.writer(buf)
-    parts = [(s.section, s.columns, s.rows) for s in table.sections] or [
+    parts: list[tuple[str | None, list[Column], list[Row]]] = [
+        (s.section, s.columns, s.rows) for s in table.sections
+    ] or [
         (None, table.columns, table.rows)
     ]
     width = max((len(cols) for _, cols, _ in parts), default=0)
-    w.writerow(["section", "row_no", "code", "level", "name", "line", "page"]
-               + [f"value{i + 1}" for i in range(width)])
+    w.writerow(
+        ["section", "row_no", "code", "level", "name", "line", "page"]
+        + [f"value{i + 1}" for i in range(width)]
+    )
     for section, cols, rows in parts:
         w.writerow([section or "", "", "", "", "#columns", "", ""] + [c.name for c in cols])
         for r in rows:
-            w.writerow([section or "", r.row_no if r.row_no is not None else "", r.code or "",
-                        r.level or "", r.name or "", r.line or "", r.page or ""]
-                       + [v if v is not None else "" for v in r.values])
+            w.writerow(
+                [
+                    section or "",
+                    r.row_no if r.row_no is not None else "",
+                    r.code or "",
+                    r.level or "",
+                    r.name or "",
+                    r.line or "",
+                    r.page or "",
+                ]
+                + [v if v is not None else "" for v in r.values]
+            )
     return buf.getvalue()
 
 
-def write_result(result: DocumentResult, out_dir: Path, stem: str, run_info: dict[str, Any]) -> Path:
+def write_result(
+    result: DocumentResult, out_dir: Path, stem: str, run_info: dict[str, Any]
+) -> Path:
     """Write the result, its sidecar and its CSVs; returns the JSON path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{stem}.json"
     for i, table in enumerate(result.tables, 1):
         atomic_write(out_dir / f"{stem}.table{i:02d}.csv", table_csv(table))
-    atomic_write(out_dir / f"{stem}.run.json", json.dumps(run_info, ensure_ascii=False, indent=1) + "\n")
+    atomic_write(
+        out_dir / f"{stem}.run.json", json.dumps(run_info, ensure_ascii=False, indent=1) + "\n"
+    )
     atomic_write(path, result_json(result))
     return path

@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections import Counter
 from pathlib import Path
+from typing import Literal
 
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions
@@ -13,7 +14,7 @@ from extractor.extract.mapper import MapContext, map_region
 from extractor.ingest.text import looks_binary, read_text
 from extractor.layout.identify import identify
 from extractor.layout.tables import find_regions
-from extractor.model import Region, DocumentInfo, DocumentResult, ErrorInfo, Summary, Table
+from extractor.model import DocumentInfo, DocumentResult, ErrorInfo, Region, Summary, Table
 from extractor.verify.findings import findings_for
 from extractor.verify.verifier import verify_tables
 
@@ -21,7 +22,9 @@ _YEAR = re.compile(r"((?:19|20)\d{2})\s*年\s*度?")
 
 
 def _failed(info: DocumentInfo, code: str, message: str) -> DocumentResult:
-    return DocumentResult(document=info, status="failed", errors=[ErrorInfo(code=code, message=message)])
+    return DocumentResult(
+        document=info, status="failed", errors=[ErrorInfo(code=code, message=message)]
+    )
 
 
 def extract_text_bytes(
@@ -32,7 +35,9 @@ def extract_text_bytes(
     if not data.strip():
         return _failed(info, "input.empty", "the file is empty")
     if len(data) > config.max_file_bytes:
-        return _failed(info, "input.too_large", f"{len(data)} bytes > limit {config.max_file_bytes}")
+        return _failed(
+            info, "input.too_large", f"{len(data)} bytes > limit {config.max_file_bytes}"
+        )
     if data.startswith(b"%PDF"):
         return _failed(info, "input.unsupported", "PDF input is not supported by the text path")
     if looks_binary(data):
@@ -47,22 +52,41 @@ def extract_text_bytes(
         tdef = identify(region, definitions, config.family)
         tables.append(map_region(region, tdef, ctx))
     if not tables:
-        errors.append(ErrorInfo(code="extract.no_tables", message="no recognisable table in the document"))
+        errors.append(
+            ErrorInfo(code="extract.no_tables", message="no recognisable table in the document")
+        )
         return DocumentResult(document=info, status="failed", errors=errors)
     truncated = _truncated_row(data, doc.lines, regions)
     if truncated is not None:
-        errors.append(ErrorInfo(code="input.truncated", line=truncated,
-                                message="the document ends inside a table row: it was cut off"))
+        errors.append(
+            ErrorInfo(
+                code="input.truncated",
+                line=truncated,
+                message="the document ends inside a table row: it was cut off",
+            )
+        )
     checks = verify_tables(definitions, tables)
     findings = findings_for(tables, checks)
     unresolved = [c for c in checks if c.classification == "extraction_error"]
     for c in unresolved:
-        errors.append(ErrorInfo(code="verify.extraction_error", message=c.message,
-                                line=c.cells[0].line if c.cells else None))
+        errors.append(
+            ErrorInfo(
+                code="verify.extraction_error",
+                message=c.message,
+                line=c.cells[0].line if c.cells else None,
+            )
+        )
     info = info.model_copy(update=_document_facts(doc.lines, tables, definitions))
-    status = "ok" if not errors else "partial"
-    return DocumentResult(document=info, status=status, errors=errors, tables=tables, checks=checks,
-                          findings=findings, summary=summarize(tables, checks))
+    status: Literal["ok", "partial"] = "ok" if not errors else "partial"
+    return DocumentResult(
+        document=info,
+        status=status,
+        errors=errors,
+        tables=tables,
+        checks=checks,
+        findings=findings,
+        summary=summarize(tables, checks),
+    )
 
 
 def _truncated_row(data: bytes, lines: list[str], regions: list[Region]) -> int | None:
@@ -81,7 +105,11 @@ def _truncated_row(data: bytes, lines: list[str], regions: list[Region]) -> int 
 
 def _document_facts(lines: list[str], tables: list[Table], defs: Definitions) -> dict[str, object]:
     kinds = Counter(
-        f.kind for t in tables if t.definition for f in [defs.family_of(t.definition)] if f is not None
+        f.kind
+        for t in tables
+        if t.definition
+        for f in [defs.family_of(t.definition)]
+        if f is not None
     )
     depts = Counter(t.department_as_printed for t in tables if t.department_as_printed)
     year = None

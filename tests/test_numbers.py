@@ -43,7 +43,9 @@ def test_blank_and_dash() -> None:
         _ = dash.number
 
 
-@pytest.mark.parametrize("raw", ["abc", "100%", "1,53", "12 34", "一般公共服务", "2023年", "1.2.3", "--5"])
+@pytest.mark.parametrize(
+    "raw", ["abc", "100%", "1,53", "12 34", "一般公共服务", "2023年", "1.2.3", "--5"]
+)
 def test_rejects_non_numbers(raw: str) -> None:
     assert parse_amount(raw) is None
 
@@ -66,7 +68,9 @@ amounts = st.tuples(
 
 
 @given(amounts, st.booleans(), st.sampled_from(["", " ", "\u3000"]), st.booleans())
-def test_round_trip(amount: tuple[Decimal, int], thousands: bool, pad: str, ocr_spaces: bool) -> None:
+def test_round_trip(
+    amount: tuple[Decimal, int], thousands: bool, pad: str, ocr_spaces: bool
+) -> None:
     value, precision = amount
     printed = format_amount(value, precision, thousands=thousands)
     if ocr_spaces:
@@ -86,6 +90,8 @@ def test_round_trip_full_width(n: int, precision: int) -> None:
     assert a is not None and a.text == format_amount(Decimal(n).scaleb(-precision), precision)
 
 
-@given(st.text(alphabet=st.sampled_from("一二三支出收入合计项目abc%年（）"), min_size=1, max_size=12))
+@given(
+    st.text(alphabet=st.sampled_from("一二三支出收入合计项目abc%年（）"), min_size=1, max_size=12)
+)
 def test_rejects_text(s: str) -> None:
     assert parse_amount(s) is None

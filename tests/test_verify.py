@@ -23,7 +23,9 @@ def seed_lines(doc: str) -> list[str]:
 
 def run(lines: list[str], definitions: Definitions) -> DocumentResult:
     data = "\n".join(lines).encode("utf-8")
-    return extract_text_bytes(data, source_name="t.txt", config=ExtractConfig(), definitions=definitions)
+    return extract_text_bytes(
+        data, source_name="t.txt", config=ExtractConfig(), definitions=definitions
+    )
 
 
 def inject(lines: list[str], line_no: int, old: str, new: str) -> list[str]:
@@ -103,13 +105,17 @@ def test_classification_precedence(definitions: Definitions) -> None:
     assert classify(tables, check) == "source_inconsistency"
     ref = check.cells[0]
     row = tables[ref.table_index].rows[ref.row_index]
-    row.cells[ref.col_index] = row.cells[ref.col_index].model_copy(update={"source": CellSource.OCR})
+    row.cells[ref.col_index] = row.cells[ref.col_index].model_copy(
+        update={"source": CellSource.OCR}
+    )
     assert classify(tables, check) == "source_inconsistency"  # 5 -> 3 is not a confusion here
     r2 = run(inject(seed_lines("000"), 126, "31. 35", "31. 85"), definitions)  # 3 read as 8
     check2 = next(c for c in r2.checks if c.family == "R" and c.status == "fail")
     ref2 = check2.cells[0]
     row2 = r2.tables[ref2.table_index].rows[ref2.row_index]
-    row2.cells[ref2.col_index] = row2.cells[ref2.col_index].model_copy(update={"source": CellSource.OCR})
+    row2.cells[ref2.col_index] = row2.cells[ref2.col_index].model_copy(
+        update={"source": CellSource.OCR}
+    )
     assert classify(r2.tables, check2) == "extraction_error"
 
 

@@ -43,7 +43,9 @@ def _key(t: dict[str, Any]) -> str:
     return str(t.get("table_id") or t.get("title"))
 
 
-def match_tables(got: list[dict[str, Any]], truth: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+def match_tables(
+    got: list[dict[str, Any]], truth: list[dict[str, Any]]
+) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
     """Pair each truth table with an extracted one (or None)."""
     used: set[int] = set()
     pairs: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
@@ -56,14 +58,23 @@ def match_tables(got: list[dict[str, Any]], truth: list[dict[str, Any]]) -> list
                 idx = i
                 break
         if idx is None:
-            idx = next((i for i, t in enumerate(got) if i not in used and t.get("title") == tt.get("title")), None)
+            idx = next(
+                (
+                    i
+                    for i, t in enumerate(got)
+                    if i not in used and t.get("title") == tt.get("title")
+                ),
+                None,
+            )
         if idx is not None:
             used.add(idx)
         pairs.append((tt, got[idx] if idx is not None else None))
     return pairs
 
 
-def score_document(result: dict[str, Any], truth: dict[str, Any], *, check_names: bool = True) -> list[TableScore]:
+def score_document(
+    result: dict[str, Any], truth: dict[str, Any], *, check_names: bool = True
+) -> list[TableScore]:
     """Scores per truth table of ``result`` (a DocumentResult as JSON-like dict)."""
     out: list[TableScore] = []
     for tt, t in match_tables(result.get("tables", []), truth.get("tables", [])):
@@ -89,6 +100,8 @@ def score_document(result: dict[str, Any], truth: dict[str, Any], *, check_names
                 continue
             for k in ("code", "name", "row_no"):
                 if k in a and a.get(k) != b.get(k):
-                    ts.mismatches.append(CellMismatch(ts.table, ri, -1, a.get("line"), a.get(k), b.get(k), k))
+                    ts.mismatches.append(
+                        CellMismatch(ts.table, ri, -1, a.get("line"), a.get(k), b.get(k), k)
+                    )
         out.append(ts)
     return out

@@ -79,9 +79,7 @@ def _values(row: SourceRow, positions: Sequence[int | None]) -> tuple[list[str |
 # ---------------------------------------------------------------- columns
 
 
-def assign_columns(
-    header: Sequence[HeaderColumn], defs: Sequence[ColumnDef]
-) -> dict[int, str]:
+def assign_columns(header: Sequence[HeaderColumn], defs: Sequence[ColumnDef]) -> dict[int, str]:
     """Header position -> definition column key, by meaning first and 栏次 second."""
     scored: list[tuple[float, int, int]] = []
     for hi, h in enumerate(header):
@@ -194,7 +192,9 @@ def _level(code: str | None) -> str | None:
     return {3: "类", 5: "款", 7: "项"}.get(len(code)) if code else None
 
 
-def _row_identity_score(values: list[str | None], keys: list[str | None], ids: Sequence[IdentityDef]) -> int:
+def _row_identity_score(
+    values: list[str | None], keys: list[str | None], ids: Sequence[IdentityDef]
+) -> int:
     """How many of the row identities hold exactly-or-within-rounding with these values."""
     from extractor.verify.rules import row_identity_holds
 
@@ -220,10 +220,17 @@ def _align_values(
         return vals, cells, None
     best = (base, 0)
     for shift in (-1, 1, -2, 2):
-        shifted = [p + shift if p + shift >= first_value - (1 if shift < 0 else 0) else None for p in positions]
+        shifted = [
+            p + shift if p + shift >= first_value - (1 if shift < 0 else 0) else None
+            for p in positions
+        ]
         cand_vals, _ = _values(row, shifted)
         # a shift may only move over empty cells: it must not drop a printed amount
-        dropped = [j for j in range(first_value, len(row.cells)) if j not in shifted and is_amount_cell(cell(row, j))]
+        dropped = [
+            j
+            for j in range(first_value, len(row.cells))
+            if j not in shifted and is_amount_cell(cell(row, j))
+        ]
         if dropped:
             continue
         score = _row_identity_score(cand_vals, keys, ids)
@@ -284,10 +291,14 @@ def map_function_coded(region: Region, tdef: TableDef | None, ctx: MapContext) -
             name = total_label
             if first_value >= 2 and is_amount_cell(cell(r, 1)):
                 # 合计 printed as one merged cell over code and name: shift values right
-                cells = (r.cells[0],) + tuple(
-                    type(r.cells[0])("", line=r.cells[0].line, page=r.cells[0].page)
-                    for _ in range(first_value - 1)
-                ) + r.cells[1:]
+                cells = (
+                    r.cells[0],
+                    *tuple(
+                        type(r.cells[0])("", line=r.cells[0].line, page=r.cells[0].page)
+                        for _ in range(first_value - 1)
+                    ),
+                    *r.cells[1:],
+                )
                 row_src = SourceRow(cells=cells, tabbed=True, line=r.line, page=r.page)
         vals, cells_out, note = _align_values(row_src, first_value, header, keys, ids)
         out_rows.append(
@@ -303,7 +314,9 @@ def map_function_coded(region: Region, tdef: TableDef | None, ctx: MapContext) -
                 cells=cells_out,
             )
         )
-    return _table(region, tdef, "function_coded", columns=_columns(header, keys_by_pos), rows=out_rows)
+    return _table(
+        region, tdef, "function_coded", columns=_columns(header, keys_by_pos), rows=out_rows
+    )
 
 
 # ---------------------------------------------------------------- two-sided tables
@@ -312,7 +325,11 @@ def map_function_coded(region: Region, tdef: TableDef | None, ctx: MapContext) -
 def map_two_sided(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
     rows = region.rows
     hdr_i = next(
-        (i for i, r in enumerate(rows) if sum(1 for t in r.texts if norm(t) in ("项目", "项目(科目)")) >= 2),
+        (
+            i
+            for i, r in enumerate(rows)
+            if sum(1 for t in r.texts if norm(t) in ("项目", "项目(科目)")) >= 2
+        ),
         None,
     )
     if hdr_i is None:
@@ -321,7 +338,14 @@ def map_two_sided(region: Region, tdef: TableDef | None, ctx: MapContext) -> Tab
     starts = [j for j, t in enumerate(hdr.texts) if norm(t) in ("项目", "项目(科目)")]
     width = _width(rows)
     top = rows[hdr_i - 1] if hdr_i > 0 else None
-    lanci_i = next((i for i in range(hdr_i + 1, min(hdr_i + 3, len(rows))) if norm(cell(rows[i], 0)).startswith("栏次") or is_lanci_row(rows[i])), None)
+    lanci_i = next(
+        (
+            i
+            for i in range(hdr_i + 1, min(hdr_i + 3, len(rows)))
+            if norm(cell(rows[i], 0)).startswith("栏次") or is_lanci_row(rows[i])
+        ),
+        None,
+    )
     lanci_no = lanci_numbers(rows[lanci_i]) if lanci_i is not None else {}
     data = rows[(lanci_i if lanci_i is not None else hdr_i) + 1 :]
     sdefs = tdef.sections if tdef else []
@@ -329,7 +353,11 @@ def map_two_sided(region: Region, tdef: TableDef | None, ctx: MapContext) -> Tab
     for s, start in enumerate(starts):
         end = starts[s + 1] if s + 1 < len(starts) else width
         rowno_pos = next((j for j in range(start + 1, end) if norm(cell(hdr, j)) == "行次"), None)
-        value_pos = [j for j in range(start + 1, end) if j != rowno_pos and (norm(cell(hdr, j)) or j in lanci_no)]
+        value_pos = [
+            j
+            for j in range(start + 1, end)
+            if j != rowno_pos and (norm(cell(hdr, j)) or j in lanci_no)
+        ]
         header = [HeaderColumn(j, (norm(cell(hdr, j)),), lanci_no.get(j)) for j in value_pos]
         title = norm(cell(top, start)) if top is not None else ""
         sdef = next((d for d in sdefs if title and any(re.search(p, title) for p in d.names)), None)
@@ -344,7 +372,11 @@ def map_two_sided(region: Region, tdef: TableDef | None, ctx: MapContext) -> Tab
             vals, cells_out = _values(r, value_pos)
             if name is None and row_no is None and all(v is None for v in vals):
                 continue
-            out_rows.append(Row(row_no=row_no, name=name, values=vals, line=r.line, page=r.page, cells=cells_out))
+            out_rows.append(
+                Row(
+                    row_no=row_no, name=name, values=vals, line=r.line, page=r.page, cells=cells_out
+                )
+            )
         if sdef is not None:
             assign_roles(out_rows, sdef.rows, ctx.definitions)
         sections.append(
@@ -364,7 +396,11 @@ def map_two_sided(region: Region, tdef: TableDef | None, ctx: MapContext) -> Tab
 def map_economic_blocks(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
     rows = region.rows
     hdr_i = next(
-        (i for i, r in enumerate(rows) if sum(1 for t in r.texts if re.search(r"(编码|代码)$", norm(t))) >= 2),
+        (
+            i
+            for i, r in enumerate(rows)
+            if sum(1 for t in r.texts if re.search(r"(编码|代码)$", norm(t))) >= 2
+        ),
         None,
     )
     if hdr_i is None:
@@ -378,7 +414,8 @@ def map_economic_blocks(region: Region, tdef: TableDef | None, ctx: MapContext) 
     totals: list[Row] = []
     for r in rows[hdr_i + 1 :]:
         labels = [
-            (j, norm(t)) for j, t in enumerate(r.texts)
+            (j, norm(t))
+            for j, t in enumerate(r.texts)
             if norm(t) and any(re.search(p, norm(t)) for d in role_defs for p in d.names)
         ]
         if labels:
@@ -387,22 +424,52 @@ def map_economic_blocks(region: Region, tdef: TableDef | None, ctx: MapContext) 
                 vj = next((x for x in range(j + 1, stop) if cell(r, x).strip()), None)
                 vals, cells_out = _values(r, [vj])
                 b = max(bi for bi, s in enumerate(starts) if s <= j) + 1
-                block: int | str = b if k + 1 < len(labels) or b == len(starts) else f"{b}-{len(starts)}"
+                block: int | str = (
+                    b if k + 1 < len(labels) or b == len(starts) else f"{b}-{len(starts)}"
+                )
                 if k + 1 == len(labels) and b < len(starts):
                     block = f"{b}-{len(starts)}"
-                totals.append(Row(name=name, values=vals, block=block, line=r.line, page=r.page, cells=cells_out))
+                totals.append(
+                    Row(
+                        name=name,
+                        values=vals,
+                        block=block,
+                        line=r.line,
+                        page=r.page,
+                        cells=cells_out,
+                    )
+                )
             continue
         for bi, s in enumerate(starts):
             code = norm(cell(r, s)) or None
-            name = norm(cell(r, s + 1)) or None
+            item = norm(cell(r, s + 1)) or None
             vals, cells_out = _values(r, [s + bw - 1])
-            if code is None and name is None and vals[0] is None and not cell(r, s + bw - 1).strip():
+            if (
+                code is None
+                and item is None
+                and vals[0] is None
+                and not cell(r, s + bw - 1).strip()
+            ):
                 continue
-            blocks[bi].append(Row(code=code, name=name, values=vals, block=bi + 1, line=r.line, page=r.page, cells=cells_out))
+            blocks[bi].append(
+                Row(
+                    code=code,
+                    name=item,
+                    values=vals,
+                    block=bi + 1,
+                    line=r.line,
+                    page=r.page,
+                    cells=cells_out,
+                )
+            )
     out_rows = [row for b in blocks for row in b] + totals
     if role_defs:
         assign_roles(totals, role_defs, ctx.definitions)
-    cols = [Column(col_no=None, name=value_name, key=tdef.columns[0].key if tdef and tdef.columns else None)]
+    cols = [
+        Column(
+            col_no=None, name=value_name, key=tdef.columns[0].key if tdef and tdef.columns else None
+        )
+    ]
     layout = f"economic_{len(starts)}_blocks" if len(starts) > 1 else "economic_coded"
     return _table(region, tdef, layout, columns=cols, rows=out_rows)
 
@@ -421,7 +488,11 @@ def map_single_row(region: Region, tdef: TableDef | None, ctx: MapContext) -> Ta
     width = max(_width(rows), 1)
     paths = header_paths(head_rows, width)
     lanci_no = lanci_numbers(rows[lanci]) if lanci is not None else {}
-    header = [HeaderColumn(j, paths[j], lanci_no.get(j)) for j in range(width) if paths[j] or j in lanci_no]
+    header = [
+        HeaderColumn(j, paths[j], lanci_no.get(j))
+        for j in range(width)
+        if paths[j] or j in lanci_no
+    ]
     keys = assign_columns(header, tdef.columns) if tdef else {}
     out_rows: list[Row] = []
     for r in data:
@@ -464,8 +535,14 @@ def map_sectioned(region: Region, tdef: TableDef | None, ctx: MapContext) -> Tab
         rn = norm(cell(r, rowno_pos))
         vals, cells_out = _values(r, value_pos)
         cur.rows.append(
-            Row(row_no=int(rn) if rn.isdigit() else None, name=norm(cell(r, name_pos)) or None,
-                values=vals, line=r.line, page=r.page, cells=cells_out)
+            Row(
+                row_no=int(rn) if rn.isdigit() else None,
+                name=norm(cell(r, name_pos)) or None,
+                values=vals,
+                line=r.line,
+                page=r.page,
+                cells=cells_out,
+            )
         )
     if tdef is not None:
         for s in sections:
@@ -480,26 +557,42 @@ def map_generic(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table
     """Any table: header rows until the first row with amounts; a name column and values
     (texts beside them for text cells)."""
     rows = region.rows
-    first = next((i for i, r in enumerate(rows) if has_amounts(r, 1) and not is_lanci_row(r)), len(rows))
+    first = next(
+        (i for i, r in enumerate(rows) if has_amounts(r, 1) and not is_lanci_row(r)), len(rows)
+    )
     head = [r for r in rows[:first] if not is_lanci_row(r)]
     width = max(_width(rows), 1)
     paths = header_paths(head, width) if head else [() for _ in range(width)]
     code_col = any(is_code(cell(r, 0)) for r in rows[first:])
     label_count = 2 if code_col else 1
-    header = [HeaderColumn(j, paths[j] or (f"col{j + 1}",), None) for j in range(label_count, width)]
+    header = [
+        HeaderColumn(j, paths[j] or (f"col{j + 1}",), None) for j in range(label_count, width)
+    ]
     out_rows: list[Row] = []
     for r in rows[first:]:
         if is_lanci_row(r) or r.is_blank():
             continue
-        code, _, name = _code_cells(r, label_count) if code_col else (None, None, norm(cell(r, 0)) or None)
+        code, _, name = (
+            _code_cells(r, label_count) if code_col else (None, None, norm(cell(r, 0)) or None)
+        )
         vals, cells_out = _values(r, [h.position for h in header])
         texts = [
             norm(cell(r, h.position)) if cell(r, h.position).strip() and v is None else None
             for h, v in zip(header, vals, strict=True)
         ]
         level = "total" if name and TOTAL_RE.match(name) else _level(code)
-        out_rows.append(Row(code=code, level=level, name=name, values=vals,
-                            texts=texts if any(texts) else None, line=r.line, page=r.page, cells=cells_out))
+        out_rows.append(
+            Row(
+                code=code,
+                level=level,
+                name=name,
+                values=vals,
+                texts=texts if any(texts) else None,
+                line=r.line,
+                page=r.page,
+                cells=cells_out,
+            )
+        )
     return _table(region, tdef, "generic", columns=_columns(header, {}), rows=out_rows)
 
 
@@ -554,5 +647,7 @@ def map_region(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
     """Map one region with the mapper its definition's layout names (generic if unknown)."""
     if tdef is None:
         has_codes = any(is_code(cell(r, 0)) for r in region.rows)
-        return map_function_coded(region, None, ctx) if has_codes else map_generic(region, None, ctx)
+        return (
+            map_function_coded(region, None, ctx) if has_codes else map_generic(region, None, ctx)
+        )
     return _MAPPERS[tdef.layout](region, tdef, ctx)

@@ -134,7 +134,9 @@ def rows_from_lines(lines: list[str]) -> list[SourceRow]:
         if "\t" in text and text.strip():
             rows.append(_row_from_tab_line(text, i + 1))
         else:
-            rows.append(SourceRow((SourceCell(text.strip(), line=i + 1),), tabbed=False, line=i + 1))
+            rows.append(
+                SourceRow((SourceCell(text.strip(), line=i + 1),), tabbed=False, line=i + 1)
+            )
         i += 1
     return rows
 

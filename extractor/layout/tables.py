@@ -106,8 +106,9 @@ def find_regions(rows: Sequence[SourceRow]) -> list[Region]:
         text = _row_text(row)
         if title is not None:
             close()
-            cur = Region(title=normalize_text(title).replace(" ", ""), start_line=row.line,
-                         end_line=row.line)
+            cur = Region(
+                title=normalize_text(title).replace(" ", ""), start_line=row.line, end_line=row.line
+            )
             if pending_label is not None:
                 cur.table_id = pending_label[0]
                 cur.start_line = pending_label[1]
@@ -150,9 +151,7 @@ def find_regions(rows: Sequence[SourceRow]) -> list[Region]:
             # grid rows after the notes belong to something else (an untitled table)
             close()
             continue
-        if not grid_started and all(
-            _meta(cur, c.text) for c in row.cells if c.text.strip()
-        ):
+        if not grid_started and all(_meta(cur, c.text) for c in row.cells if c.text.strip()):
             continue  # a TAB row holding only department/unit labels
         grid_started = True
         cur.rows.append(row)

@@ -13,11 +13,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from extractor.model import Check, Finding, Table
+from extractor.model import Check, Classification, Finding, Table
 from extractor.numbers import parse_amount
 
 # OCR confusions between digits (both directions)
-CONFUSIONS: dict[str, str] = {"6": "8", "8": "63", "1": "7", "7": "1", "3": "8", "0": "8", "5": "6", "9": "8"}
+CONFUSIONS: dict[str, str] = {
+    "6": "8",
+    "8": "63",
+    "1": "7",
+    "7": "1",
+    "3": "8",
+    "0": "8",
+    "5": "6",
+    "9": "8",
+}
 
 
 def _uncertain(tables: Sequence[Table], check: Check) -> list[int]:
@@ -25,8 +34,12 @@ def _uncertain(tables: Sequence[Table], check: Check) -> list[int]:
     out: list[int] = []
     for k, ref in enumerate(check.cells):
         table = tables[ref.table_index]
-        rows = table.rows if not table.sections else next(
-            (s.rows for s in table.sections if (s.key or s.section) == ref.section), table.rows
+        rows = (
+            table.rows
+            if not table.sections
+            else next(
+                (s.rows for s in table.sections if (s.key or s.section) == ref.section), table.rows
+            )
         )
         if ref.row_index >= len(rows):
             continue
@@ -53,7 +66,7 @@ def _digit_variants(text: str) -> list[Decimal]:
     return out
 
 
-def classify(tables: Sequence[Table], check: Check) -> str:
+def classify(tables: Sequence[Table], check: Check) -> Classification:
     """'extraction_error' or 'source_inconsistency' for a failed hard check."""
     uncertain = _uncertain(tables, check)
     if not uncertain or check.delta is None or check.tolerance is None:
@@ -83,12 +96,36 @@ def findings_for(tables: Sequence[Table], checks: list[Check]) -> list[Finding]:
         if c.status == "fail" and c.severity == "hard":
             cls = classify(tables, c)
             checks[i] = c = c.model_copy(update={"classification": cls})
-            out.append(Finding(kind=cls, check=c.id, message=c.message, printed=c.actual,  # type: ignore[arg-type]
-                               computed=c.expected, cells=c.cells))
+            out.append(
+                Finding(
+                    kind=cls,
+                    check=c.id,
+                    message=c.message,
+                    printed=c.actual,
+                    computed=c.expected,
+                    cells=c.cells,
+                )
+            )
         elif c.status == "suspect":
-            out.append(Finding(kind="suspect", check=c.id, message="within tolerance but beyond rounding: "
-                               + c.message, printed=c.actual, computed=c.expected, cells=c.cells))
+            out.append(
+                Finding(
+                    kind="suspect",
+                    check=c.id,
+                    message="within tolerance but beyond rounding: " + c.message,
+                    printed=c.actual,
+                    computed=c.expected,
+                    cells=c.cells,
+                )
+            )
         elif c.status == "warn":
-            out.append(Finding(kind="warning", check=c.id, message=c.message, printed=c.actual,
-                               computed=c.expected, cells=c.cells))
+            out.append(
+                Finding(
+                    kind="warning",
+                    check=c.id,
+                    message=c.message,
+                    printed=c.actual,
+                    computed=c.expected,
+                    cells=c.cells,
+                )
+            )
     return out

@@ -26,7 +26,9 @@ class Outcome:
 
 
 def _sum(terms: list[tuple[int, Amount]]) -> Decimal:
-    return sum((Decimal(sign) * a.number for sign, a in terms if a.kind is not AmountKind.DASH), Decimal(0))
+    return sum(
+        (Decimal(sign) * a.number for sign, a in terms if a.kind is not AmountKind.DASH), Decimal(0)
+    )
 
 
 def compare(

@@ -72,7 +72,9 @@ def _parse_term(text: str) -> Ref:
     m = _REF.match(text)
     if not m:
         raise ValueError(f"cannot parse term {text!r}")
-    return Ref(m.group("table"), m.group("section"), _parse_selector(m.group("sel")), m.group("col"))
+    return Ref(
+        m.group("table"), m.group("section"), _parse_selector(m.group("sel")), m.group("col")
+    )
 
 
 def _split_top(text: str) -> list[tuple[str, str]]:

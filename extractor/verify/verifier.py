@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from extractor.definitions import Definitions, IdentityDef, TableDef
 from extractor.model import CellRef, Check, Column, Row, Table
 from extractor.numbers import Amount, AmountKind, parse_amount
-from extractor.verify.intervals import compare
+from extractor.verify.intervals import Relation, compare
 from extractor.verify.rules import Ref, parse_equation
 
 _RULES = {
@@ -124,9 +124,15 @@ class Verifier:
         out: list[int] = []
         for name, optional in sel.items:
             if sel.kind == "role":
-                found = [i for i, r in enumerate(rows) if r.role and (r.role == name or r.role.startswith(name + ":"))]
+                found = [
+                    i
+                    for i, r in enumerate(rows)
+                    if r.role and (r.role == name or r.role.startswith(name + ":"))
+                ]
             elif sel.kind == "class":
-                found = [i for i, r in enumerate(rows) if r.role and r.role.endswith(":" + name)][:1]
+                found = [i for i, r in enumerate(rows) if r.role and r.role.endswith(":" + name)][
+                    :1
+                ]
             else:
                 found = [i for i, r in enumerate(rows) if r.code == name][:1]
             if not found and not optional and not partial:
@@ -152,8 +158,10 @@ class Verifier:
                 continue
             found_any = found_any or bool(rows)
             out.extend(
-                (_amount(scope.rows[ri].values[ci] if ci < len(scope.rows[ri].values) else None),
-                 _cell_ref(scope, ri, ci))
+                (
+                    _amount(scope.rows[ri].values[ci] if ci < len(scope.rows[ri].values) else None),
+                    _cell_ref(scope, ri, ci),
+                )
                 for ri in rows
             )
         if not found_any or (len(scopes) > 1 and not self._complete(ref, out)):
@@ -175,40 +183,75 @@ class Verifier:
         expression: str,
         lhs: list[Operand],
         rhs: list[Operand],
-        relation: str,
+        relation: Relation,
         missing: str | None = None,
     ) -> None:
         severity = ident.effective_severity
         cells = [o.ref for o in lhs + rhs]
         rule = _RULES[ident.family]
         if missing is not None:
-            self.checks.append(Check(id=check_id, rule=rule, family=ident.family, severity=severity,
-                                     status="not_evaluated", expression=expression, cells=cells,
-                                     message=f"not evaluated: {missing}"))
+            self.checks.append(
+                Check(
+                    id=check_id,
+                    rule=rule,
+                    family=ident.family,
+                    severity=severity,
+                    status="not_evaluated",
+                    expression=expression,
+                    cells=cells,
+                    message=f"not evaluated: {missing}",
+                )
+            )
             return
         if all(o.amount.kind is not AmountKind.NUMBER for o in lhs + rhs):
             return  # nothing printed: trivial
         if any(o.amount.kind is AmountKind.DASH for o in lhs):
-            self.checks.append(Check(id=check_id, rule=rule, family=ident.family, severity=severity,
-                                     status="not_evaluated", expression=expression, cells=cells,
-                                     message="not evaluated: the total is printed as '——'"))
+            self.checks.append(
+                Check(
+                    id=check_id,
+                    rule=rule,
+                    family=ident.family,
+                    severity=severity,
+                    status="not_evaluated",
+                    expression=expression,
+                    cells=cells,
+                    message="not evaluated: the total is printed as '——'",
+                )
+            )
             return
-        out = compare([(o.sign, o.amount) for o in lhs], [(o.sign, o.amount) for o in rhs], relation)  # type: ignore[arg-type]
+        out = compare(
+            [(o.sign, o.amount) for o in lhs], [(o.sign, o.amount) for o in rhs], relation
+        )
         status: str = out.status
         if status == "fail" and severity == "soft":
             status = "warn"
         if relation != "=" and status in ("rounding", "suspect"):
             status = "pass"
         printed = " + ".join(o.amount.text or "blank" for o in lhs)
-        items = " ".join(f"{'-' if o.sign < 0 else '+'} {o.amount.text or 'blank'}" for o in rhs).lstrip("+ ")
+        items = " ".join(
+            f"{'-' if o.sign < 0 else '+'} {o.amount.text or 'blank'}" for o in rhs
+        ).lstrip("+ ")
         where = ", ".join(f"{c.table} {c.row} {c.column}" for c in cells[: len(lhs)])
-        msg = (f"{where}: printed {printed}, {relation} {items} = {out.rhs} "
-               f"(Δ {out.delta}, tolerance ±{out.bound})")
-        self.checks.append(Check(
-            id=check_id, rule=rule, family=ident.family, severity=severity, status=status,  # type: ignore[arg-type]
-            expression=expression, expected=str(out.rhs), actual=str(out.lhs), delta=str(out.delta),
-            tolerance=str(out.bound), cells=cells, message=msg,
-        ))
+        msg = (
+            f"{where}: printed {printed}, {relation} {items} = {out.rhs} "
+            f"(Δ {out.delta}, tolerance ±{out.bound})"
+        )
+        self.checks.append(
+            Check(
+                id=check_id,
+                rule=rule,
+                family=ident.family,
+                severity=severity,
+                status=status,  # type: ignore[arg-type]
+                expression=expression,
+                expected=str(out.rhs),
+                actual=str(out.lhs),
+                delta=str(out.delta),
+                tolerance=str(out.bound),
+                cells=cells,
+                message=msg,
+            )
+        )
 
     def _equation(self, ident: IdentityDef, text: str, home: int | None, check_id: str) -> None:
         eq = parse_equation(text)
@@ -226,28 +269,61 @@ class Verifier:
         if missing and any(
             o.amount.kind is AmountKind.NUMBER and o.amount.number != 0 for o in sides[0] + sides[1]
         ):
-            self._emit(check_id=check_id, ident=ident, expression=text, lhs=sides[0], rhs=sides[1],
-                       relation=eq.relation, missing="missing " + ", ".join(missing))
+            self._emit(
+                check_id=check_id,
+                ident=ident,
+                expression=text,
+                lhs=sides[0],
+                rhs=sides[1],
+                relation=eq.relation,
+                missing="missing " + ", ".join(missing),
+            )
             return
         if missing or not sides[0]:
             return
-        self._emit(check_id=check_id, ident=ident, expression=text, lhs=sides[0], rhs=sides[1], relation=eq.relation)
+        self._emit(
+            check_id=check_id,
+            ident=ident,
+            expression=text,
+            lhs=sides[0],
+            rhs=sides[1],
+            relation=eq.relation,
+        )
 
     def _row_identity(self, tdef: TableDef, ident: IdentityDef, ti: int, n: int) -> None:
         eq = parse_equation(ident.expr)
         for scope in _scopes(self.tables[ti], ti):
             if ident.section is not None and scope.section != ident.section:
                 continue
-            idx = {t.ref.col: _col_index(scope, t.ref.col) for t in eq.lhs + eq.rhs}
-            if any(v is None for v in idx.values()):
+            found = {t.ref.col: _col_index(scope, t.ref.col) for t in eq.lhs + eq.rhs}
+            idx = {k: v for k, v in found.items() if v is not None}
+            if len(idx) < len(found):
                 continue
             for ri, row in enumerate(scope.rows):
-                if row.level not in ("类", "款", "项", "total") and scope.table.layout == "function_coded":
+                if (
+                    row.level not in ("类", "款", "项", "total")
+                    and scope.table.layout == "function_coded"
+                ):
                     continue
-                ops = [[Operand(t.sign, _amount(row.values[idx[t.ref.col]]), _cell_ref(scope, ri, idx[t.ref.col]))  # type: ignore[index]
-                        for t in side] for side in (eq.lhs, eq.rhs)]
-                self._emit(check_id=f"{tdef.id}/{ident.family}{n}/{_row_label(row)}@{ri}", ident=ident,
-                           expression=ident.expr, lhs=ops[0], rhs=ops[1], relation=eq.relation)
+                ops = [
+                    [
+                        Operand(
+                            t.sign,
+                            _amount(row.values[idx[t.ref.col]]),
+                            _cell_ref(scope, ri, idx[t.ref.col]),
+                        )
+                        for t in side
+                    ]
+                    for side in (eq.lhs, eq.rhs)
+                ]
+                self._emit(
+                    check_id=f"{tdef.id}/{ident.family}{n}/{_row_label(row)}@{ri}",
+                    ident=ident,
+                    expression=ident.expr,
+                    lhs=ops[0],
+                    rhs=ops[1],
+                    relation=eq.relation,
+                )
 
     def _tree(self, table_id: str, ident: IdentityDef, ti: int, n: int, economic: bool) -> None:
         scope = _scopes(self.tables[ti], ti)[0]
@@ -260,7 +336,11 @@ class Verifier:
             for i, r in enumerate(rows):
                 if not r.code:
                     continue
-                kids = [j for c, j in by_code.items() if len(c) == len(r.code) + 2 and c.startswith(r.code)]
+                kids = [
+                    j
+                    for c, j in by_code.items()
+                    if len(c) == len(r.code) + 2 and c.startswith(r.code)
+                ]
                 if kids:
                     parents.append((i, sorted(kids)))
             if not economic:
@@ -270,10 +350,18 @@ class Verifier:
                     parents.append((total, classes))
             for pi, kids in parents:
                 lhs = [Operand(1, _amount(rows[pi].values[ci]), _cell_ref(scope, pi, ci))]
-                rhs = [Operand(1, _amount(rows[k].values[ci]), _cell_ref(scope, k, ci)) for k in kids]
+                rhs = [
+                    Operand(1, _amount(rows[k].values[ci]), _cell_ref(scope, k, ci)) for k in kids
+                ]
                 label = _row_label(rows[pi])
-                self._emit(check_id=f"{table_id}/{ident.family}{n}/{label}@{pi}/{col.key or ci}", ident=ident,
-                           expression=f"{label} = Σ children ({col.name})", lhs=lhs, rhs=rhs, relation="=")
+                self._emit(
+                    check_id=f"{table_id}/{ident.family}{n}/{label}@{pi}/{col.key or ci}",
+                    ident=ident,
+                    expression=f"{label} = Σ children ({col.name})",
+                    lhs=lhs,
+                    rhs=rhs,
+                    relation="=",
+                )
 
     def _foreach_codes(self, ident: IdentityDef) -> list[str]:
         """Codes an identity runs over: 类 codes (class roles, 3-digit rows) or all codes
@@ -324,11 +412,17 @@ class Verifier:
             for n, ident in enumerate(fam.cross):
                 if ident.foreach:
                     for code in self._foreach_codes(ident):
-                        self._equation(ident, ident.expr.replace("{code}", code), None,
-                                       f"{fam.family}.cross/{ident.family}{n}/{code}")
+                        self._equation(
+                            ident,
+                            ident.expr.replace("{code}", code),
+                            None,
+                            f"{fam.family}.cross/{ident.family}{n}/{code}",
+                        )
                 else:
                     for text, suffix in _expand(ident):
-                        self._equation(ident, text, None, f"{fam.family}.cross/{ident.family}{n}{suffix}")
+                        self._equation(
+                            ident, text, None, f"{fam.family}.cross/{ident.family}{n}{suffix}"
+                        )
         return self.checks
 
 
@@ -342,7 +436,9 @@ def _expand(ident: IdentityDef) -> Iterator[tuple[str, str]]:
 
 def _describe(ref: Ref) -> str:
     sel = ",".join(n for n, _ in ref.selector.items) or ref.selector.kind
-    return f"{ref.table or ''}{'.' + ref.section if ref.section else ''}[{sel}].{ref.col}".lstrip(".")
+    return f"{ref.table or ''}{'.' + ref.section if ref.section else ''}[{sel}].{ref.col}".lstrip(
+        "."
+    )
 
 
 def verify_tables(definitions: Definitions, tables: Sequence[Table]) -> list[Check]:
