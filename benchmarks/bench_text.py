@@ -33,8 +33,10 @@ def main() -> None:
     s000 = next(SEEDS.glob("000_*.txt")).read_bytes()
     s001 = next(SEEDS.glob("001_*.txt")).read_bytes()
     inputs = {"seed 000": s000, "seed 001": s001, "composite 000+001": s000 + b"\n" + s001}
-    print(f"{'input':<20}{'lines':>7}{'tables':>8}{'checks':>8}{'median s':>10}{'min s':>8}"
-          f"{'tables/s':>10}{'lines/s':>10}{'peak MiB':>10}")
+    print(
+        f"{'input':<20}{'lines':>7}{'tables':>8}{'checks':>8}{'median s':>10}{'min s':>8}"
+        f"{'tables/s':>10}{'lines/s':>10}{'peak MiB':>10}"
+    )
     for name, data in inputs.items():
         times = []
         result = None
@@ -49,9 +51,11 @@ def main() -> None:
         tracemalloc.stop()
         med = statistics.median(times)
         lines = data.count(b"\n") + 1
-        print(f"{name:<20}{lines:>7}{len(result.tables):>8}{len(result.checks):>8}{med:>10.4f}"
-              f"{min(times):>8.4f}{len(result.tables) / med:>10.1f}{lines / med:>10.0f}"
-              f"{peak / 2**20:>10.1f}")
+        print(
+            f"{name:<20}{lines:>7}{len(result.tables):>8}{len(result.checks):>8}{med:>10.4f}"
+            f"{min(times):>8.4f}{len(result.tables) / med:>10.1f}{lines / med:>10.0f}"
+            f"{peak / 2**20:>10.1f}"
+        )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"process max RSS: {rss:.0f} MiB (includes the interpreter and pydantic)")
 

@@ -38,9 +38,7 @@ def table_csv(table: Table) -> str:
     w = csv.writer(buf)
     parts: list[tuple[str | None, list[Column], list[Row]]] = [
         (s.section, s.columns, s.rows) for s in table.sections
-    ] or [
-        (None, table.columns, table.rows)
-    ]
+    ] or [(None, table.columns, table.rows)]
     width = max((len(cols) for _, cols, _ in parts), default=0)
     w.writerow(
         ["section", "row_no", "code", "level", "name", "line", "page"]

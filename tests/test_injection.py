@@ -63,7 +63,7 @@ def test_injected_digit_is_caught_and_named(doc: str, definitions: Definitions) 
         new_raw = _change_digit(raw, rng)
         cells = lines[line - 1].split("\t")
         cells[cells.index(raw)] = new_raw
-        changed = "\n".join(lines[: line - 1] + ["\t".join(cells)] + lines[line:])
+        changed = "\n".join([*lines[: line - 1], "\t".join(cells), *lines[line:]])
         result = _run(changed, definitions)
         named = [
             c
