@@ -186,8 +186,8 @@ def _economic_blocks(table: dict[str, Any], style: TextStyle) -> _Grid:
         body.append(line)
     footer_lines: list[list[str]] = []
     for row in footers:
-        start, _end = _block_range(row.get("block"))
-        name_at, value_at = 3 * (start - 1), 3 * (start - 1) + 2
+        start, end = _block_range(row.get("block"))
+        name_at, value_at = 3 * (start - 1), 3 * (end - 1) + 2
         if not footer_lines or footer_lines[-1][name_at] or footer_lines[-1][value_at]:
             footer_lines.append([""] * (3 * n))
         vals = _values(row, style)
