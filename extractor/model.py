@@ -129,6 +129,7 @@ class Table(_Out):
     title: str
     department_as_printed: str | None = None
     unit: str | None = None
+    year: int | None = Field(default=None, description="year printed with the table (2023年度)")
     layout: str
     columns: list[Column] = Field(default_factory=list)
     rows: list[Row] = Field(default_factory=list)

@@ -29,7 +29,17 @@ from extractor.layout.grid import (
     source_cell,
     strip_numbering,
 )
-from extractor.model import Cell, CellSource, Column, Region, Row, Section, SourceRow, Table
+from extractor.model import (
+    Cell,
+    CellSource,
+    Column,
+    Region,
+    Row,
+    Section,
+    SourceCell,
+    SourceRow,
+    Table,
+)
 from extractor.numbers import AmountKind, parse_amount
 
 _ORIGIN = {"text": CellSource.TEXT, "pdf": CellSource.PDF, "ocr": CellSource.OCR}
@@ -246,6 +256,26 @@ def _align_values(
     return vals, cells, note
 
 
+def _unmerge_total(r: SourceRow, first_value: int, n_values: int) -> SourceRow:
+    """合计 printed as one merged cell over code and name (one-cell-per-line layout): give
+    the row the empty label cells it lacks, so its values sit under their headers."""
+    if (
+        first_value < 2
+        or not TOTAL_RE.match(norm(cell(r, 0)))
+        or (cell(r, 1).strip() and not (is_amount_cell(cell(r, 1))))
+    ):
+        return r
+    merged = is_amount_cell(cell(r, 1)) or (
+        len(r.cells) == first_value - 1 + n_values and bool(r.cells[-1].text.strip())
+    )
+    if not merged:
+        return r
+    pad = tuple(
+        SourceCell("", line=r.cells[0].line, page=r.cells[0].page) for _ in range(first_value - 1)
+    )
+    return SourceRow(cells=(r.cells[0], *pad, *r.cells[1:]), tabbed=True, line=r.line, page=r.page)
+
+
 def map_function_coded(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
     rows = region.rows
     first_data, lanci = split_header(rows, _is_coded_data)
@@ -276,10 +306,10 @@ def map_function_coded(region: Region, tdef: TableDef | None, ctx: MapContext) -
     for r in rows[first_data:]:
         if is_lanci_row(r):
             continue
-        code, code_printed, name = _code_cells(r, first_value)
+        row_src = _unmerge_total(r, first_value, len(header))
+        code, code_printed, name = _code_cells(row_src, first_value)
         level = _level(code)
         total_label = name if name and TOTAL_RE.match(name) else None
-        row_src = r
         if code is None and total_label is None:
             if pending_total is not None and not name and has_amounts(r):
                 total_label = norm(cell(pending_total, 0))
@@ -289,17 +319,6 @@ def map_function_coded(region: Region, tdef: TableDef | None, ctx: MapContext) -
         if total_label is not None:
             level = "total"
             name = total_label
-            if first_value >= 2 and is_amount_cell(cell(r, 1)):
-                # 合计 printed as one merged cell over code and name: shift values right
-                cells = (
-                    r.cells[0],
-                    *tuple(
-                        type(r.cells[0])("", line=r.cells[0].line, page=r.cells[0].page)
-                        for _ in range(first_value - 1)
-                    ),
-                    *r.cells[1:],
-                )
-                row_src = SourceRow(cells=cells, tabbed=True, line=r.line, page=r.page)
         vals, cells_out, note = _align_values(row_src, first_value, header, keys, ids)
         out_rows.append(
             Row(
@@ -619,6 +638,7 @@ def _table(
         title=region.title,
         department_as_printed=region.department,
         unit=region.unit,
+        year=region.year,
         layout=layout,
         columns=columns or [],
         rows=rows,

@@ -363,6 +363,31 @@ class Verifier:
                     relation="=",
                 )
 
+    def _generic_total(self, ident: IdentityDef, ti: int) -> None:
+        """An unknown table with one 合计/总计 row first or last: it sums the other rows."""
+        scope = _scopes(self.tables[ti], ti)[0]
+        rows = scope.rows
+        totals = [i for i, r in enumerate(rows) if r.level == "total"]
+        if len(totals) != 1 or totals[0] not in (0, len(rows) - 1) or len(rows) < 3:
+            return
+        pi = totals[0]
+        items = [
+            i for i in range(len(rows)) if i != pi and not (rows[i].name or "").startswith("其中")
+        ]
+        for ci, col in enumerate(scope.columns):
+            lhs = [Operand(1, _amount(rows[pi].values[ci]), _cell_ref(scope, pi, ci))]
+            if lhs[0].amount.kind is not AmountKind.NUMBER:
+                continue
+            rhs = [Operand(1, _amount(rows[k].values[ci]), _cell_ref(scope, k, ci)) for k in items]
+            self._emit(
+                check_id=f"table{ti}/G/total@{pi}/{ci}",
+                ident=ident,
+                expression=f"{rows[pi].name} = Σ rows ({col.name})",
+                lhs=lhs,
+                rhs=rhs,
+                relation="=",
+            )
+
     def _foreach_codes(self, ident: IdentityDef) -> list[str]:
         """Codes an identity runs over: 类 codes (class roles, 3-digit rows) or all codes
         present in every table the identity names."""
@@ -394,9 +419,11 @@ class Verifier:
         for ti, table in enumerate(self.tables):
             tdef = self.defs.table(table.definition) if table.definition else None
             if tdef is None:
+                generic = IdentityDef(kind="tree", family="G", severity="soft")
                 if any(r.code for r in table.rows):
-                    generic = IdentityDef(kind="tree", family="G", severity="soft")
                     self._tree(f"table{ti}", generic, ti, 0, economic=False)
+                else:
+                    self._generic_total(generic, ti)
                 continue
             if self.by_def.get(tdef.id) != ti:
                 continue  # a second table of the same definition: identities run on the first
