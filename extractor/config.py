@@ -7,6 +7,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from extractor.ocr.registry import OcrOptions
+
 
 class ExtractConfig(BaseModel):
     """How to extract one document."""
@@ -25,3 +27,11 @@ class ExtractConfig(BaseModel):
         gt=0,
         description="larger inputs are refused with input.too_large",
     )
+    max_pages: int = Field(default=2000, gt=0, description="PDFs with more pages are refused")
+    max_pixels: int = Field(
+        default=60_000_000,
+        gt=0,
+        description="pixels per rendered page; larger renders are scaled down",
+    )
+    force_ocr: bool = Field(default=False, description="OCR every page, ignoring text layers")
+    ocr: OcrOptions = Field(default_factory=OcrOptions, description="OCR engine and its settings")

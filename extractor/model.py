@@ -27,6 +27,9 @@ class SourceCell:
     bbox: tuple[float, float, float, float] | None = None
     confidence: float | None = None  # OCR confidence; None for text sources
     origin: Literal["text", "pdf", "ocr"] = "text"
+    # columns this cell spans when the geometry is known (ruled grids): 1 or more for a cell,
+    # 0 for a position covered by a cell to its left or above; None when unknown (text)
+    colspan: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

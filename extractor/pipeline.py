@@ -10,11 +10,24 @@ from typing import Literal
 
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions
+from extractor.errors import ExtractorError
 from extractor.extract.mapper import MapContext, map_region
+from extractor.ingest.pages import EngineProvider, read_image, read_pdf
 from extractor.ingest.text import looks_binary, read_text
 from extractor.layout.identify import identify
 from extractor.layout.tables import find_regions
-from extractor.model import DocumentInfo, DocumentResult, ErrorInfo, Region, Summary, Table
+from extractor.model import (
+    Check,
+    DocumentInfo,
+    DocumentResult,
+    ErrorInfo,
+    Region,
+    SourceRow,
+    Summary,
+    Table,
+)
+from extractor.ocr.base import OcrEngine
+from extractor.ocr.registry import create_engine
 from extractor.verify.findings import findings_for
 from extractor.verify.verifier import verify_tables
 
@@ -25,6 +38,55 @@ def _failed(info: DocumentInfo, code: str, message: str) -> DocumentResult:
     return DocumentResult(
         document=info, status="failed", errors=[ErrorInfo(code=code, message=message)]
     )
+
+
+_IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
+
+
+def extract_bytes(
+    data: bytes,
+    *,
+    source_name: str,
+    config: ExtractConfig,
+    definitions: Definitions,
+    engine: EngineProvider | None = None,
+) -> DocumentResult:
+    """Extract a report given as bytes: PDF, image or text, chosen by content."""
+    info = DocumentInfo(source=source_name, sha256=hashlib.sha256(data).hexdigest())
+    if not data.strip():
+        return _failed(info, "input.empty", "the file is empty")
+    if len(data) > config.max_file_bytes:
+        return _failed(
+            info, "input.too_large", f"{len(data)} bytes > limit {config.max_file_bytes}"
+        )
+    provider = engine or default_engine_provider(config)
+    if data.lstrip()[:5] == b"%PDF-" or data[:1024].find(b"%PDF-") >= 0:
+        try:
+            paged = read_pdf(data, config, provider)
+        except ExtractorError as exc:
+            return _failed(info, exc.code, str(exc))
+        info = info.model_copy(update={"pages": paged.pages})
+        return _from_rows(paged.rows, [], paged.errors, info, config, definitions, data)
+    if data.startswith(_IMAGE_MAGIC):
+        try:
+            paged = read_image(data, config, provider)
+        except ExtractorError as exc:
+            return _failed(info, exc.code, str(exc))
+        info = info.model_copy(update={"pages": paged.pages})
+        return _from_rows(paged.rows, [], paged.errors, info, config, definitions, data)
+    return extract_text_bytes(data, source_name=source_name, config=config, definitions=definitions)
+
+
+def default_engine_provider(config: ExtractConfig) -> EngineProvider:
+    """A provider that builds the configured OCR engine once, on first use."""
+    cache: list[OcrEngine] = []
+
+    def get() -> OcrEngine:
+        if not cache:
+            cache.append(create_engine(config.ocr))
+        return cache[0]
+
+    return get
 
 
 def extract_text_bytes(
@@ -39,44 +101,57 @@ def extract_text_bytes(
             info, "input.too_large", f"{len(data)} bytes > limit {config.max_file_bytes}"
         )
     if data.startswith(b"%PDF"):
-        return _failed(info, "input.unsupported", "PDF input is not supported by the text path")
+        return _failed(info, "input.unsupported", "a PDF given to the text path")
     if looks_binary(data):
         return _failed(info, "input.binary", "the file is binary data, not report text")
     doc = read_text(data)
     info = info.model_copy(update={"lines": len(doc.lines), "encoding": doc.encoding})
-    errors = list(doc.errors)
-    regions = find_regions(doc.rows)
+    return _from_rows(doc.rows, doc.lines, list(doc.errors), info, config, definitions, data)
+
+
+def _from_rows(
+    rows: list[SourceRow],
+    lines: list[str],
+    errors: list[ErrorInfo],
+    info: DocumentInfo,
+    config: ExtractConfig,
+    definitions: Definitions,
+    data: bytes,
+) -> DocumentResult:
+    regions = find_regions(rows)
     ctx = MapContext(definitions)
-    tables: list[Table] = []
-    for region in regions:
-        tdef = identify(region, definitions, config.family)
-        tables.append(map_region(region, tdef, ctx))
+    tables: list[Table] = [
+        map_region(r, identify(r, definitions, config.family), ctx) for r in regions
+    ]
     if not tables:
         errors.append(
             ErrorInfo(code="extract.no_tables", message="no recognisable table in the document")
         )
         return DocumentResult(document=info, status="failed", errors=errors)
-    truncated = _truncated_row(data, doc.lines, regions)
-    if truncated is not None:
-        errors.append(
-            ErrorInfo(
-                code="input.truncated",
-                line=truncated,
-                message="the document ends inside a table row: it was cut off",
+    if lines:
+        truncated = _truncated_row(data, lines, regions)
+        if truncated is not None:
+            errors.append(
+                ErrorInfo(
+                    code="input.truncated",
+                    line=truncated,
+                    message="the document ends inside a table row: it was cut off",
+                )
             )
-        )
     checks = verify_tables(definitions, tables)
     findings = findings_for(tables, checks)
-    unresolved = [c for c in checks if c.classification == "extraction_error"]
-    for c in unresolved:
-        errors.append(
-            ErrorInfo(
-                code="verify.extraction_error",
-                message=c.message,
-                line=c.cells[0].line if c.cells else None,
+    for c in checks:
+        if c.classification == "extraction_error":
+            errors.append(
+                ErrorInfo(
+                    code="verify.extraction_error",
+                    message=c.message,
+                    line=c.cells[0].line if c.cells else None,
+                    page=c.cells[0].page if c.cells else None,
+                )
             )
-        )
-    info = info.model_copy(update=_document_facts(doc.lines, tables, definitions))
+    plain = lines or [c.text for r in rows if not r.tabbed for c in r.cells]
+    info = info.model_copy(update=_document_facts(plain, tables, definitions))
     status: Literal["ok", "partial"] = "ok" if not errors else "partial"
     return DocumentResult(
         document=info,
@@ -125,7 +200,7 @@ def _document_facts(lines: list[str], tables: list[Table], defs: Definitions) ->
     }
 
 
-def summarize(tables: list[Table], checks: list) -> Summary:  # type: ignore[type-arg]
+def summarize(tables: list[Table], checks: list[Check]) -> Summary:
     hard = [c for c in checks if c.severity == "hard"]
     return Summary(
         tables=len(tables),
@@ -142,7 +217,12 @@ def summarize(tables: list[Table], checks: list) -> Summary:  # type: ignore[typ
     )
 
 
-def extract_path(path: Path, config: ExtractConfig, definitions: Definitions) -> DocumentResult:
+def extract_path(
+    path: Path,
+    config: ExtractConfig,
+    definitions: Definitions,
+    engine: EngineProvider | None = None,
+) -> DocumentResult:
     """Extract one file. Raises InputError only for a path that cannot be read at all."""
     from extractor.errors import InputError
 
@@ -154,4 +234,6 @@ def extract_path(path: Path, config: ExtractConfig, definitions: Definitions) ->
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc}", code="input.unreadable") from exc
-    return extract_text_bytes(data, source_name=path.name, config=config, definitions=definitions)
+    return extract_bytes(
+        data, source_name=path.name, config=config, definitions=definitions, engine=engine
+    )

@@ -9,7 +9,7 @@ arithmetic of its row identities says so, and marked ``realigned`` (SPEC.md §3 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from extractor.definitions import ColumnDef, Definitions, IdentityDef, RowDef, TableDef
@@ -93,15 +93,17 @@ def assign_columns(header: Sequence[HeaderColumn], defs: Sequence[ColumnDef]) ->
     """Header position -> definition column key, by meaning first and 栏次 second."""
     scored: list[tuple[float, int, int]] = []
     for hi, h in enumerate(header):
-        above = "/".join(h.path[:-1])
         for di, d in enumerate(defs):
-            name_ok = any(re.search(p, h.leaf) for p in d.names)
-            under_ok = all(any(re.search(p, part) for part in h.path[:-1]) for p in d.under)
-            if d.under and not above:
-                under_ok = False
+            # the name may sit at any header level (Shanghai prints 预算数/决算数 below the
+            # item); the leaf scores higher. ``under`` must match another level.
+            hits = [k for k, part in enumerate(h.path) if any(re.search(p, part) for p in d.names)]
+            name_k = hits[-1] if hits else None
+            others = [part for k, part in enumerate(h.path) if k != name_k]
+            under_ok = all(any(re.search(p, part) for part in others) for p in d.under)
             score = 0.0
-            if name_ok and under_ok:
-                score = 2.0 + (1.0 if d.col_no is not None and d.col_no == h.col_no else 0.0)
+            if name_k is not None and under_ok:
+                score = 2.0 if name_k == len(h.path) - 1 else 1.5
+                score += 1.0 if d.col_no is not None and d.col_no == h.col_no else 0.0
             elif d.col_no is not None and d.col_no == h.col_no:
                 score = 0.5
             if score:
@@ -154,16 +156,19 @@ def assign_roles(rows: list[Row], defs: Sequence[RowDef], definitions: Definitio
 # ---------------------------------------------------------------- header split
 
 
-def split_header(rows: Sequence[SourceRow], is_data: object) -> tuple[int, int | None]:
-    """Index of the first data row and of the 栏次 row (None if none) among ``rows``."""
+def split_header(
+    rows: Sequence[SourceRow], is_data: Callable[[SourceRow], bool], *, total_is_data: bool = False
+) -> tuple[int, int | None]:
+    """Index of the first data row and of the 栏次 row (None if none) among ``rows``.
+    With ``total_is_data`` a row labelled 合计 is data even with no amount in it."""
     lanci: int | None = None
     for i, r in enumerate(rows):
         if is_lanci_row(r):
             lanci = i
             continue
-        if callable(is_data) and is_data(r):
+        if is_data(r):
             return i, lanci
-        if lanci is not None and TOTAL_RE.match(norm(cell(r, 0))):
+        if (lanci is not None or total_is_data) and TOTAL_RE.match(norm(cell(r, 0))):
             return i, lanci  # a 合计 row printed with every value blank
     return len(rows), lanci
 
@@ -256,6 +261,28 @@ def _align_values(
     return vals, cells, note
 
 
+def _row_key(r: SourceRow) -> tuple[str, ...]:
+    texts = [norm(t) for t in r.texts]
+    while texts and not texts[-1]:
+        texts.pop()
+    return tuple(texts)
+
+
+def _header_spill(r: SourceRow) -> tuple[SourceRow, SourceRow] | None:
+    """Split a 合计 row holding header words into (header part, total row with blanks)."""
+    texts = [t.strip() for t in r.texts]
+    words = [j for j, t in enumerate(texts) if j >= 1 and t and not is_amount_cell(t)]
+    if not TOTAL_RE.match(norm(texts[0])) or not words:
+        return None
+    blank = SourceCell("", line=r.line, page=r.page)
+    head = tuple(c if j in words else blank for j, c in enumerate(r.cells))
+    data = tuple(blank if j in words else c for j, c in enumerate(r.cells))
+    return (
+        SourceRow(head, tabbed=True, line=r.line, page=r.page),
+        SourceRow(data, tabbed=True, line=r.line, page=r.page),
+    )
+
+
 def _unmerge_total(r: SourceRow, first_value: int, n_values: int) -> SourceRow:
     """合计 printed as one merged cell over code and name (one-cell-per-line layout): give
     the row the empty label cells it lacks, so its values sit under their headers."""
@@ -277,10 +304,17 @@ def _unmerge_total(r: SourceRow, first_value: int, n_values: int) -> SourceRow:
 
 
 def map_function_coded(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
-    rows = region.rows
-    first_data, lanci = split_header(rows, _is_coded_data)
+    rows = list(region.rows)
+    first_data, lanci = split_header(rows, _is_coded_data, total_is_data=True)
     head_rows = [r for i, r in enumerate(rows[:first_data]) if i != lanci]
-    width = max(_width(rows[:first_data]), 1)
+    if first_data < len(rows) and not has_amounts(rows[first_data]):
+        # some templates print the lowest header level inside the 合计 row (合计/基本支出/项目支出
+        # under 本年支出): those words are header, the row's values are blank
+        spill = _header_spill(rows[first_data])
+        if spill is not None:
+            head_rows.append(spill[0])
+            rows[first_data] = spill[1]
+    width = max(_width(rows[: first_data + 1]), 1)
     paths = header_paths(head_rows, width)
     # label positions: leading positions whose header is a label word (项目/科目编码/类/款/项…)
     first_value = 0
@@ -303,9 +337,10 @@ def map_function_coded(region: Region, tdef: TableDef | None, ctx: MapContext) -
     pending_total: SourceRow | None = None
     if lanci is not None and TOTAL_RE.match(norm(cell(rows[lanci], 0))):
         pending_total = rows[lanci]  # "合计" printed on the 栏次 line, values on the next line
+    repeated = {_row_key(h) for h in head_rows}
     for r in rows[first_data:]:
-        if is_lanci_row(r):
-            continue
+        if is_lanci_row(r) or _row_key(r) in repeated:
+            continue  # header rows repeated on a continuation page
         row_src = _unmerge_total(r, first_value, len(header))
         code, code_printed, name = _code_cells(row_src, first_value)
         level = _level(code)
@@ -631,7 +666,9 @@ def _table(
     sections = sections or []
     all_rows = rows + [r for s in sections for r in s.rows]
     has_data = any(v is not None for r in all_rows for v in r.values)
-    empty = not all_rows or (not has_data and any(_EMPTY_NOTE.search(n) for n in region.notes))
+    # a table with no value printed anywhere is empty (blank template, 本表无数据): a real table
+    # of zeros, kept with its rows
+    empty = not has_data
     return Table(
         table_id=region.table_id,
         definition=tdef.id if tdef else None,
@@ -663,11 +700,26 @@ _MAPPERS = {
 }
 
 
+def _two_sided_header(rows: Sequence[SourceRow]) -> bool:
+    return any(sum(1 for t in r.texts if norm(t) in ("项目", "项目(科目)")) >= 2 for r in rows[:6])
+
+
+def _single_row(rows: Sequence[SourceRow]) -> bool:
+    data = [r for r in rows if has_amounts(r)]
+    return 0 < len(data) <= 3 and all(is_amount_cell(cell(r, 0)) for r in data)
+
+
 def map_region(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
-    """Map one region with the mapper its definition's layout names (generic if unknown)."""
-    if tdef is None:
-        has_codes = any(is_code(cell(r, 0)) for r in region.rows)
-        return (
-            map_function_coded(region, None, ctx) if has_codes else map_generic(region, None, ctx)
-        )
-    return _MAPPERS[tdef.layout](region, tdef, ctx)
+    """Map one region with the mapper its definition's layout names; an unknown table by the
+    structure it shows (coded rows, two sides, one row of values, or generic)."""
+    if tdef is not None:
+        return _MAPPERS[tdef.layout](region, tdef, ctx)
+    rows = region.rows
+    if _two_sided_header(rows):
+        return map_two_sided(region, None, ctx)
+    if _single_row(rows):
+        return map_single_row(region, None, ctx)
+    coded_header = any(re.search(r"科目(编码|代码)$", norm(t)) for r in rows[:5] for t in r.texts)
+    if coded_header or any(is_code(cell(r, 0)) for r in rows):
+        return map_function_coded(region, None, ctx)
+    return map_generic(region, None, ctx)

@@ -13,9 +13,9 @@ CODE_RE = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
 _CODE_PART_RE = re.compile(r"^\d{2,3}$")
 TOTAL_RE = re.compile(r"^(合计|总计|小计|本年合计)$")
 _LABEL_WORDS = re.compile(
-    r"^(项目|科目|科目编码|科目代码|科目名称|功能分类科目编码|功能分类科目代码|经济分类科目编码|"
-    r"功能科目|功能科目代码|功能科目编码|功能分类|经济分类|类|款|项|编码|代码|名称|单位代码|单位名称|"
-    r"行次|栏次|单位|预算科目|项目名称|项目\(科目\)|项目（科目）)$"
+    r"^(项目|科目|功能科目|预算科目|功能分类|经济分类|类|款|项|编码|代码|名称|行次|栏次|单位|"
+    r"项目名称|项目\(科目\)|项目（科目）|\*\*)$"
+    r"|^.{0,12}(科目|分类|单位|项目)(编码|代码|名称)$"
 )
 _NUMBERING = re.compile(
     r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．])\s*"
@@ -102,6 +102,14 @@ def header_paths(rows: Sequence[SourceRow], width: int) -> list[tuple[str, ...]]
     grid = [[norm(cell(r, j)) for j in range(width)] for r in rows]
     filled = [row[:] for row in grid]
     for r, row in enumerate(grid):
+        spans = [c.colspan for c in rows[r].cells]
+        if any(sp is not None for sp in spans):
+            # known geometry: a spanning cell covers exactly its columns
+            for j, sp in enumerate(spans):
+                if sp and sp > 1 and row[j]:
+                    for k in range(j + 1, min(j + sp, width)):
+                        filled[r][k] = row[j]
+            continue
         last: str = ""
         for j in range(width):
             if row[j]:

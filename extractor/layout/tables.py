@@ -156,6 +156,8 @@ def find_regions(rows: Sequence[SourceRow]) -> list[Region]:
         grid_started = True
         cur.rows.append(row)
         cur.end_line = row.line
+        if row.page is not None and row.page not in cur.pages:
+            cur.pages.append(row.page)
     close()
     return merge_continuations(regions)
 
@@ -174,6 +176,7 @@ def merge_continuations(regions: list[Region]) -> list[Region]:
             prev.notes.extend(n for n in reg.notes if n not in prev.notes)
             prev.end_line = reg.end_line
             prev.parts += 1
+            prev.pages.extend(p for p in reg.pages if p not in prev.pages)
             continue
         out.append(reg)
     return out

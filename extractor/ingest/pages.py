@@ -1,0 +1,103 @@
+"""PDF and image documents -> grid rows, page by page: the text layer where it is usable,
+OCR of the rendered (deskewed) page where it is not. Per-page problems are errors of that
+page; the other pages go on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from extractor.config import ExtractConfig
+from extractor.errors import InputError
+from extractor.layout.geometry import Word, page_rows
+from extractor.model import ErrorInfo, SourceRow
+from extractor.ocr.base import OcrEngine
+
+
+@dataclass
+class PagedDocument:
+    rows: list[SourceRow]
+    pages: int
+    ocr_pages: list[int] = field(default_factory=list)
+    errors: list[ErrorInfo] = field(default_factory=list)
+
+
+EngineProvider = Callable[[], OcrEngine]
+
+
+def ocr_rows(gray: Any, scale: float, page_no: int, engine: OcrEngine) -> list[SourceRow]:
+    """OCR one page image: deskew, ruling lines, boxes -> rows (coordinates in PDF points)."""
+    from extractor.layout.scan import deskew, estimate_skew, image_rules
+
+    angle = estimate_skew(gray)
+    straight = deskew(gray, angle)
+    rules = image_rules(straight, scale)
+    words = [
+        Word(b.x0 / scale, b.y0 / scale, b.x1 / scale, b.y1 / scale, b.text, b.confidence)
+        for b in engine.recognize(straight)
+    ]
+    return page_rows(words, rules, page_no, origin="ocr")
+
+
+def read_pdf(data: bytes, config: ExtractConfig, engine: EngineProvider) -> PagedDocument:
+    """Rows of every page of a PDF. Raises InputError for a document that cannot be opened."""
+    from extractor.ingest.pdf import (
+        PdfLimits,
+        open_pdf,
+        page_rules,
+        page_words,
+        render_gray,
+        text_layer_usable,
+    )
+
+    limits = PdfLimits(max_pages=config.max_pages, max_pixels=config.max_pixels)
+    doc = open_pdf(data, limits)
+    out = PagedDocument(rows=[], pages=doc.page_count)
+    try:
+        for i in range(doc.page_count):
+            page_no = i + 1
+            try:
+                page = doc[i]
+                words = page_words(page)
+                if words and text_layer_usable(words) and not config.force_ocr:
+                    out.rows.extend(page_rows(words, page_rules(page), page_no, origin="pdf"))
+                    continue
+                gray, scale = render_gray(page, config.ocr.dpi, limits)
+                out.rows.extend(ocr_rows(gray, scale, page_no, engine()))
+                out.ocr_pages.append(page_no)
+            except InputError:
+                raise
+            except Exception as exc:  # a broken page must not take the document down
+                out.errors.append(
+                    ErrorInfo(
+                        code="input.page_unreadable",
+                        page=page_no,
+                        message=f"page {page_no} could not be read: {exc}",
+                    )
+                )
+    finally:
+        doc.close()
+    return out
+
+
+def read_image(data: bytes, config: ExtractConfig, engine: EngineProvider) -> PagedDocument:
+    """Rows of an image document (PNG/JPEG/TIFF; every frame of a multi-page TIFF)."""
+    import io
+
+    import numpy as np
+    from PIL import Image, ImageSequence, UnidentifiedImageError
+
+    Image.MAX_IMAGE_PIXELS = config.max_pixels
+    try:
+        img = Image.open(io.BytesIO(data))
+        frames = [f.convert("L") for f in ImageSequence.Iterator(img)]
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise InputError(f"not a readable image: {exc}", code="input.corrupt") from exc
+    out = PagedDocument(rows=[], pages=len(frames))
+    for i, frame in enumerate(frames):
+        dpi = frame.info.get("dpi", (config.ocr.dpi, config.ocr.dpi))[0] or config.ocr.dpi
+        gray = np.asarray(frame, dtype=np.uint8)
+        out.rows.extend(ocr_rows(gray, float(dpi) / 72.0, i + 1, engine()))
+        out.ocr_pages.append(i + 1)
+    return out

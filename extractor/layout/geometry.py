@@ -1,0 +1,306 @@
+"""Page geometry -> grid rows. Words (from a PDF text layer or OCR boxes) and ruling lines
+become the same ``SourceRow`` grid the text path produces, so one mapper serves all inputs.
+
+Ruled tables: column and row boundaries from the ruling lines; a cell spanning several columns
+(no vertical rule inside it in that row) puts its text in its first column, like a TAB row.
+Unruled tables: rows from word lines, columns from vertical gaps that every data line shares.
+Everything else on the page becomes plain one-cell rows in reading order (top to bottom).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from extractor.model import SourceCell, SourceRow
+from extractor.numbers import AmountKind, parse_amount
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    text: str
+    confidence: float | None = None
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A ruling line: horizontal (``pos`` = y, from ``start`` to ``end`` in x) or vertical."""
+
+    orientation: Literal["h", "v"]
+    pos: float
+    start: float
+    end: float
+
+
+def _merge_positions(values: Sequence[float], tol: float) -> list[float]:
+    out: list[float] = []
+    for v in sorted(values):
+        if out and v - out[-1] <= tol:
+            out[-1] = (out[-1] + v) / 2
+        else:
+            out.append(v)
+    return out
+
+
+def _join(words: list[Word]) -> str:
+    """Text of a cell: its lines top to bottom (wrapped text joined without a separator),
+    words of one line left to right separated by a space (CJK spacing is folded later)."""
+    if not words:
+        return ""
+    lines = _lines(words)
+    parts = [" ".join(w.text for w in sorted(line, key=lambda w: w.x0)) for line in lines]
+    out = parts[0]
+    for p in parts[1:]:
+        sep = "" if (_CJK.search(out[-1:]) or _CJK.search(p[:1])) else " "
+        out += sep + p
+    return out
+
+
+def _lines(words: Sequence[Word]) -> list[list[Word]]:
+    """Group words into visual lines by vertical overlap."""
+    lines: list[list[Word]] = []
+    for w in sorted(words, key=lambda w: (w.cy, w.x0)):
+        if lines:
+            last = lines[-1]
+            ref_y = sum(x.cy for x in last) / len(last)
+            ref_h = max(x.height for x in last)
+            if abs(w.cy - ref_y) <= 0.5 * max(ref_h, w.height):
+                last.append(w)
+                continue
+        lines.append([w])
+    return lines
+
+
+def _bbox(words: Sequence[Word]) -> tuple[float, float, float, float]:
+    return (
+        min(w.x0 for w in words),
+        min(w.y0 for w in words),
+        max(w.x1 for w in words),
+        max(w.y1 for w in words),
+    )
+
+
+def _cell(
+    text: str,
+    words: Sequence[Word],
+    page: int,
+    origin: Literal["pdf", "ocr"],
+    bbox: tuple[float, float, float, float] | None = None,
+) -> SourceCell:
+    confs = [w.confidence for w in words if w.confidence is not None]
+    return SourceCell(
+        text=text,
+        page=page,
+        bbox=bbox if bbox is not None else (_bbox(words) if words else None),
+        confidence=min(confs) if confs else None,
+        origin=origin,
+    )
+
+
+# ---------------------------------------------------------------- ruled tables
+
+
+def _rule_groups(rules: Sequence[Rule], tol: float = 2.0) -> list[list[Rule]]:
+    """Connected groups of ruling lines (lines that touch or cross)."""
+    n = len(rules)
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def touches(a: Rule, b: Rule) -> bool:
+        if a.orientation == b.orientation:
+            return abs(a.pos - b.pos) <= tol and a.start <= b.end + tol and b.start <= a.end + tol
+        h, v = (a, b) if a.orientation == "h" else (b, a)
+        return h.start - tol <= v.pos <= h.end + tol and v.start - tol <= h.pos <= v.end + tol
+
+    for i in range(n):
+        for j in range(i + 1, n):
+            if touches(rules[i], rules[j]):
+                parent[find(i)] = find(j)
+    groups: dict[int, list[Rule]] = {}
+    for i in range(n):
+        groups.setdefault(find(i), []).append(rules[i])
+    return [
+        g
+        for g in groups.values()
+        if sum(r.orientation == "v" for r in g) >= 2 and sum(r.orientation == "h" for r in g) >= 2
+    ]
+
+
+def _ruled_rows(
+    group: list[Rule], words: list[Word], page: int, origin: Literal["pdf", "ocr"]
+) -> list[tuple[float, SourceRow]]:
+    """Rebuild the cells of a ruled grid as rectangles: a cell extends right while no vertical
+    rule separates it and down while no horizontal rule does. Its text (wrapped lines joined)
+    goes in its top-left grid position with ``colspan``; positions it covers are empty with
+    ``colspan`` 0, like the empty cells after a spanning header in a TAB row."""
+    xs = _merge_positions([r.pos for r in group if r.orientation == "v"], 2.0)
+    ys = _merge_positions([r.pos for r in group if r.orientation == "h"], 2.0)
+    vs = [r for r in group if r.orientation == "v"]
+    hs = [r for r in group if r.orientation == "h"]
+    ncol, nrow = len(xs) - 1, len(ys) - 1
+    if ncol < 1 or nrow < 1:
+        return []
+
+    def v_drawn(i: int, r: int) -> bool:  # boundary xs[i] drawn across row band r
+        mid = (ys[r] + ys[r + 1]) / 2
+        return any(abs(v.pos - xs[i]) <= 2.0 and v.start - 1 <= mid <= v.end + 1 for v in vs)
+
+    def h_drawn(j: int, c: int) -> bool:  # boundary ys[j] drawn across column band c
+        mid = (xs[c] + xs[c + 1]) / 2
+        return any(abs(h.pos - ys[j]) <= 2.0 and h.start - 1 <= mid <= h.end + 1 for h in hs)
+
+    grid: list[list[SourceCell | None]] = [[None] * ncol for _ in range(nrow)]
+    for r in range(nrow):
+        for c in range(ncol):
+            if grid[r][c] is not None:
+                continue
+            c_end = c
+            while c_end + 1 < ncol and not v_drawn(c_end + 1, r):
+                c_end += 1
+            r_end = r
+            while r_end + 1 < nrow and not h_drawn(r_end + 1, c):
+                r_end += 1
+            box = (xs[c], ys[r], xs[c_end + 1], ys[r_end + 1])
+            inside = [w for w in words if box[0] <= w.cx < box[2] and box[1] <= w.cy < box[3]]
+            head = _cell(_join(inside), inside, page, origin, box)
+            grid[r][c] = SourceCell(
+                head.text,
+                page=page,
+                bbox=box,
+                confidence=head.confidence,
+                origin=origin,
+                colspan=c_end - c + 1,
+            )
+            for rr in range(r, r_end + 1):
+                for cc in range(c, c_end + 1):
+                    if (rr, cc) != (r, c):
+                        grid[rr][cc] = SourceCell("", page=page, bbox=box, origin=origin, colspan=0)
+    rows: list[tuple[float, SourceRow]] = []
+    for r in range(nrow):
+        cells = tuple(
+            c if c is not None else SourceCell("", page=page, origin=origin) for c in grid[r]
+        )
+        if all(not c.text for c in cells):
+            continue
+        rows.append((ys[r], SourceRow(cells, tabbed=True, page=page)))
+    return rows
+
+
+# ---------------------------------------------------------------- unruled tables
+
+
+def _is_number(text: str) -> bool:
+    a = parse_amount(text)
+    return a is not None and a.kind is AmountKind.NUMBER
+
+
+def _gap_columns(lines: list[list[Word]], min_gap: float) -> list[float]:
+    """Column separators: x ranges not covered by any word of the data lines."""
+    spans = sorted((w.x0, w.x1) for line in lines for w in line)
+    seps: list[float] = []
+    end = spans[0][1]
+    for x0, x1 in spans[1:]:
+        if x0 - end >= min_gap:
+            seps.append((x0 + end) / 2)
+        end = max(end, x1)
+    return seps
+
+
+def _unruled_rows(
+    lines: list[list[Word]], page: int, origin: Literal["pdf", "ocr"]
+) -> list[tuple[float, SourceRow]]:
+    data = [ln for ln in lines if sum(_is_number(w.text) for w in ln) >= 1 and len(ln) >= 2]
+    height = sorted(w.height for ln in lines for w in ln)[len([w for ln in lines for w in ln]) // 2]
+    seps = _gap_columns(data or lines, min_gap=max(height * 0.8, 3.0))
+    out: list[tuple[float, SourceRow]] = []
+    for ln in lines:
+        buckets: list[list[Word]] = [[] for _ in range(len(seps) + 1)]
+        for w in ln:
+            # a word across separators (a spanning header) goes to the first column it covers
+            k = next((i for i, s in enumerate(seps) if w.x0 < s), len(seps))
+            buckets[k].append(w)
+        cells = tuple(
+            _cell(_join(b), b, page, origin) if b else SourceCell("", page=page, origin=origin)
+            for b in buckets
+        )
+        out.append((min(w.y0 for w in ln), SourceRow(cells, tabbed=True, page=page)))
+    return out
+
+
+def _looks_tabular(line: list[Word], height: float) -> bool:
+    if len(line) < 2:
+        return False
+    ws = sorted(line, key=lambda w: w.x0)
+    gaps = [b.x0 - a.x1 for a, b in itertools.pairwise(ws)]
+    return max(gaps) >= 2.5 * height or sum(_is_number(w.text) for w in ws) >= 2
+
+
+# ---------------------------------------------------------------- page
+
+
+def page_rows(
+    words: Sequence[Word], rules: Sequence[Rule], page: int, origin: Literal["pdf", "ocr"] = "pdf"
+) -> list[SourceRow]:
+    """All rows of one page in reading order: table rows (ruled or not) and plain lines."""
+    words = [w for w in words if w.text.strip()]
+    placed: list[tuple[float, SourceRow]] = []
+    free = list(words)
+    for group in _rule_groups([r for r in rules if r.end - r.start >= 4.0]):
+        x0 = min(r.pos for r in group if r.orientation == "v")
+        x1 = max(r.pos for r in group if r.orientation == "v")
+        y0 = min(r.pos for r in group if r.orientation == "h")
+        y1 = max(r.pos for r in group if r.orientation == "h")
+        inside = [w for w in free if x0 - 1 <= w.cx <= x1 + 1 and y0 - 1 <= w.cy <= y1 + 1]
+        if not inside:
+            continue
+        placed.extend(_ruled_rows(group, inside, page, origin))
+        ids = {id(w) for w in inside}
+        free = [w for w in free if id(w) not in ids]
+    lines = _lines(free)
+    if lines:
+        height = sorted(w.height for w in free)[len(free) // 2]
+        i = 0
+        while i < len(lines):
+            j = i
+            while j < len(lines) and _looks_tabular(lines[j], height):
+                j += 1
+            if j - i >= 2:
+                placed.extend(_unruled_rows(lines[i:j], page, origin))
+                i = j
+                continue
+            ln = sorted(lines[i], key=lambda w: w.x0)
+            placed.append(
+                (
+                    min(w.y0 for w in ln),
+                    SourceRow((_cell(_join(ln), ln, page, origin),), tabbed=False, page=page),
+                )
+            )
+            i += 1
+    placed.sort(key=lambda t: t[0])
+    return [r for _, r in placed]

@@ -1,0 +1,28 @@
+"""The OCR engine protocol: a grayscale page image in, text boxes with confidences out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class OcrBox:
+    """One recognised text line: axis-aligned box in image pixels, text, confidence 0..1."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    text: str
+    confidence: float
+
+
+class OcrEngine(Protocol):
+    """What the pipeline needs of an OCR engine."""
+
+    name: str
+
+    def recognize(self, image: Any) -> list[OcrBox]:
+        """Recognise the text of a grayscale uint8 image (H×W numpy array)."""
+        ...

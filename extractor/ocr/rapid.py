@@ -1,0 +1,67 @@
+"""Default OCR: rapidocr 3.x with onnxruntime and the PP-OCR models its wheel ships
+(PP-OCRv6 det/rec small). Nothing is downloaded: a missing model file is a configuration
+error, not a download."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from extractor.errors import ConfigError
+from extractor.ocr.base import OcrBox
+
+DET_MODEL = "PP-OCRv6_det_small.onnx"
+REC_MODEL = "PP-OCRv6_rec_small.onnx"
+
+
+def bundled_model_dir() -> Path:
+    """The folder of the models inside the installed rapidocr package."""
+    try:
+        import rapidocr
+    except ImportError as exc:  # pragma: no cover - rapidocr is a dependency
+        raise ConfigError("rapidocr is not installed", code="config.ocr_missing") from exc
+    return Path(rapidocr.__file__).resolve().parent / "models"
+
+
+class RapidOcrEngine:
+    """rapidocr behind the ``OcrEngine`` protocol; one instance per process (model load)."""
+
+    name = "rapidocr"
+
+    def __init__(self, *, threads: int = 1) -> None:
+        models = bundled_model_dir()
+        det, rec = models / DET_MODEL, models / REC_MODEL
+        missing = [p.name for p in (det, rec) if not p.is_file()]
+        if missing:
+            raise ConfigError(
+                f"rapidocr models missing from {models}: {missing}", code="config.ocr_models"
+            )
+        try:
+            import onnxruntime  # noqa: F401  rapidocr needs it but does not require it
+            from rapidocr import RapidOCR
+        except ImportError as exc:
+            raise ConfigError(f"OCR runtime unavailable: {exc}", code="config.ocr_missing") from exc
+        self._engine = RapidOCR(
+            params={
+                "Global.log_level": "warning",
+                "Global.use_cls": False,  # report pages are upright once deskewed
+                "Det.model_path": str(det),
+                "Rec.model_path": str(rec),
+                "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+                "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            }
+        )
+
+    def recognize(self, image: Any) -> list[OcrBox]:
+        import numpy as np
+
+        rgb = np.stack([image] * 3, axis=-1) if image.ndim == 2 else image
+        res = self._engine(rgb)
+        if res.boxes is None or res.txts is None or res.scores is None:
+            return []
+        out: list[OcrBox] = []
+        for box, text, score in zip(res.boxes, res.txts, res.scores, strict=False):
+            xs = [float(p[0]) for p in box]
+            ys = [float(p[1]) for p in box]
+            out.append(OcrBox(min(xs), min(ys), max(xs), max(ys), str(text), float(score)))
+        return out
