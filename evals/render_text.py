@@ -90,8 +90,18 @@ def _col_nos(columns: list[dict[str, Any]]) -> list[str] | None:
     return nos if any(nos) else None
 
 
+class _Value(str):
+    """A printed value cell (a str, so every line renderer treats it as plain text).
+
+    The builders mark value cells this way so that `table_cells` can tell them from labels
+    (codes, names, 行次) and blank padding without a second description of each layout.
+    """
+
+    __slots__ = ()
+
+
 def _values(row: dict[str, Any], style: TextStyle) -> list[str]:
-    return [format_amount(v, style) for v in row.get("values") or []]
+    return [_Value(format_amount(v, style)) for v in row.get("values") or []]
 
 
 def _function_coded(table: dict[str, Any], style: TextStyle) -> _Grid:
@@ -246,6 +256,143 @@ def _grid(table: dict[str, Any], style: TextStyle) -> _Grid:
     if layout == "sectioned" and table.get("sections"):
         return _sectioned(table, style)
     return _generic(table, style)
+
+
+CellKind = Literal["header", "col_no", "label", "value"]
+
+
+@dataclass(frozen=True)
+class GridCell:
+    """One drawn cell of a table grid, anchored at its top-left grid position.
+
+    kind: "header" (header rows, and sub-header rows inside the body of sectioned tables),
+    "col_no" (the 栏次 row), "label" (codes, names, 行次, blank padding) or "value" (a printed
+    amount, "——" or a blank amount cell).
+    """
+
+    row: int
+    col: int
+    text: str
+    kind: CellKind
+    rowspan: int = 1
+    colspan: int = 1
+
+
+@dataclass(frozen=True)
+class TableCells:
+    """A table as a grid of printed cell texts, header rows first, with merged cells.
+
+    rows: every grid row as cell texts ("" for a blank cell or a position covered by a span);
+    header_rows: the number of leading header rows (including the 栏次 row);
+    col_no_row: the index of the 栏次 row, or None when no 栏次 is printed;
+    cells: the drawn cells; every grid position belongs to exactly one cell.
+    """
+
+    rows: list[list[str]]
+    header_rows: int
+    col_no_row: int | None
+    cells: list[GridCell]
+
+    @property
+    def n_cols(self) -> int:
+        return max((len(r) for r in self.rows), default=0)
+
+
+def _header_cells(header: list[list[str]], col_no_row: int | None) -> list[GridCell]:
+    """Spans of the header rows: a blank cell continues the cell above when the whole width of
+    that cell is blank in this row (a leaf header over several levels), else the cell to its
+    left within the same parent cell (a group title over several columns)."""
+    n = max((len(r) for r in header), default=0)
+    grid = [[*r, *[""] * (n - len(r))] for r in header]
+    # cell boxes as [row, col, text, rowspan, colspan], owner[r][c] = box index
+    boxes: list[list[Any]] = []
+    owner: list[list[int]] = []
+    for r, texts in enumerate(grid):
+        own = [-1] * n
+        started: set[int] = set()
+        c = 0
+        while c < n:
+            if r == 0 or r == col_no_row:
+                lo, hi = 0, n  # no parent cell: blanks join their left neighbour
+            else:
+                above = owner[r - 1][c]
+                lo = c
+                hi = c
+                while hi < n and owner[r - 1][hi] == above:
+                    hi += 1
+                if all(texts[k] == "" for k in range(lo, hi)):
+                    boxes[above][3] += 1
+                    for k in range(lo, hi):
+                        own[k] = above
+                    c = hi
+                    continue
+            for k in range(lo, hi):
+                left = own[k - 1] if k > lo else -1
+                can_join = left in started and (r != col_no_row or boxes[left][2] == "栏次")
+                if texts[k] == "" and can_join:
+                    boxes[left][4] += 1
+                    own[k] = left
+                else:
+                    started.add(len(boxes))
+                    own[k] = len(boxes)
+                    boxes.append([r, k, texts[k], 1, 1])
+            c = hi
+        owner.append(own)
+    return [
+        GridCell(
+            row=b[0],
+            col=b[1],
+            text=b[2],
+            kind="col_no" if b[0] == col_no_row else "header",
+            rowspan=b[3],
+            colspan=b[4],
+        )
+        for b in boxes
+    ]
+
+
+def _body_cells(body: list[list[str]], merged: set[int], first_row: int, n: int) -> list[GridCell]:
+    cells: list[GridCell] = []
+    for i, line in enumerate(body):
+        r = first_row + i
+        texts = [*line, *[""] * (n - len(line))]
+        is_value = [isinstance(t, _Value) for t in texts]
+        plain_blank = [t == "" and not v for t, v in zip(texts, is_value, strict=True)]
+        if i in merged and n > 1 and plain_blank[1]:
+            spans = [(0, 2)] + [(c, 1) for c in range(2, n)]
+        elif n > 1 and texts[0] and not is_value[0] and all(plain_blank[1:]):
+            spans = [(0, n)]  # a section title over the whole width
+        else:
+            spans = [(c, 1) for c in range(n)]
+        sub_header = not any(is_value) and sum(1 for t in texts if t) >= 2
+        for c, span in spans:
+            kind: CellKind = "value" if is_value[c] else "header" if sub_header else "label"
+            cells.append(GridCell(row=r, col=c, text=str(texts[c]), kind=kind, colspan=span))
+    return cells
+
+
+def table_cells(table: dict[str, Any], style: TextStyle | None = None) -> TableCells:
+    """The grid `render_table` prints, as rows of cells with their merged spans.
+
+    Header cells are merged as printed in report headers (a group title spans its columns, a
+    leaf title spans down to the 栏次 row, "栏次" spans the label columns); in the body a 合计
+    printed over code and name is one cell, and a section title spans the whole row.
+    """
+    style = style or TextStyle()
+    grid = _grid(table, style)
+    n = max((len(r) for r in [*grid.header, *grid.body]), default=0)
+    nos = _col_nos(table.get("columns") or [])
+    last = grid.header[-1] if grid.header else None
+    col_no_row = (
+        len(grid.header) - 1
+        if last is not None and (last[0] == "栏次" or (nos is not None and last == nos))
+        else None
+    )
+    cells = _header_cells(grid.header, col_no_row) + _body_cells(
+        grid.body, grid.merged, len(grid.header), n
+    )
+    rows = [[str(t) for t in r] + [""] * (n - len(r)) for r in [*grid.header, *grid.body]]
+    return TableCells(rows=rows, header_rows=len(grid.header), col_no_row=col_no_row, cells=cells)
 
 
 def _row_lines(cells: list[str], merged: bool, style: TextStyle) -> list[str]:

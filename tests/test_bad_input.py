@@ -72,11 +72,11 @@ def test_table_cut_off_mid_row(tmp_path: Path) -> None:
     assert len(next(t for t in r.tables if t.table_id == "公开02表").rows) == 26
 
 
-def test_pdf_given_to_text_path(tmp_path: Path) -> None:
+def test_corrupt_pdf(tmp_path: Path) -> None:
     p = tmp_path / "x.pdf"
-    p.write_bytes(b"%PDF-1.7\n%\xe2\xe3\n")
+    p.write_bytes(b"%PDF-1.7\n%\xe2\xe3\n1 0 obj garbage")
     r = extractor.extract(p)
-    assert r.status == "failed" and r.errors[0].code == "input.unsupported"
+    assert r.status == "failed" and r.errors[0].code == "input.corrupt"
 
 
 def test_cli_goes_on_after_a_bad_document(
