@@ -94,7 +94,7 @@ class Cell(_Out):
     bbox: tuple[float, float, float, float] | None = None
     source: CellSource = CellSource.TEXT
     confidence: float | None = None
-    status: Literal["ok", "realigned", "low_confidence", "repaired", "checked_fail"] = "ok"
+    status: Literal["ok", "realigned", "low_confidence", "unparsed", "repaired"] = "ok"
 
 
 class Column(_Out):
@@ -164,6 +164,7 @@ class CellRef(_Out):
     table_index: int
     row_index: int
     col_index: int
+    sign: int = Field(default=1, description="+1 or -1: how the term enters its side")
 
 
 class Check(_Out):
@@ -178,6 +179,7 @@ class Check(_Out):
     actual: str | None = Field(default=None, description="the printed total")
     delta: str | None = None
     tolerance: str | None = None
+    lhs_terms: int = Field(default=1, description="how many of ``cells`` are the printed side")
     cells: list[CellRef] = Field(default_factory=list)
     message: str
 

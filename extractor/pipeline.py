@@ -138,6 +138,7 @@ def _from_rows(
                     message="the document ends inside a table row: it was cut off",
                 )
             )
+    errors.extend(_unreadable_errors(tables))
     checks = verify_tables(definitions, tables)
     findings = findings_for(tables, checks)
     for c in checks:
@@ -162,6 +163,27 @@ def _from_rows(
         findings=findings,
         summary=summarize(tables, checks),
     )
+
+
+def _unreadable_errors(tables: list[Table]) -> list[ErrorInfo]:
+    """An error for each value cell of a matched table whose text is not an amount."""
+    out: list[ErrorInfo] = []
+    for t in tables:
+        if t.definition is None:
+            continue
+        for r in [*t.rows, *(r for sec in t.sections for r in sec.rows)]:
+            for cell in r.cells:
+                if cell.status == "unparsed":
+                    name = t.table_id or t.title
+                    out.append(
+                        ErrorInfo(
+                            code="extract.unreadable_value",
+                            line=cell.line,
+                            page=cell.page,
+                            message=f"{name}: value cell {cell.raw!r} is not an amount",
+                        )
+                    )
+    return out
 
 
 def _truncated_row(data: bytes, lines: list[str], regions: list[Region]) -> int | None:

@@ -8,9 +8,11 @@ arithmetic of its row identities says so, and marked ``realigned`` (SPEC.md §3 
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from extractor.definitions import ColumnDef, Definitions, IdentityDef, RowDef, TableDef
 from extractor.layout.grid import (
@@ -42,6 +44,7 @@ from extractor.model import (
 )
 from extractor.numbers import AmountKind, parse_amount
 
+LOW_CONFIDENCE = 0.8  # OCR confidence below which a cell is flagged for review
 _ORIGIN = {"text": CellSource.TEXT, "pdf": CellSource.PDF, "ocr": CellSource.OCR}
 _EMPTY_NOTE = re.compile(r"无数据|本表为空|^无$|没有.*(收入|支出|数据)")
 
@@ -54,17 +57,27 @@ class MapContext:
 # ---------------------------------------------------------------- cells and values
 
 
+_NOT_PRINTED = {"无", "无数据", "/", "／"}
+
+
 def _value_and_cell(row: SourceRow, j: int | None) -> tuple[str | None, Cell]:
+    """The value of one cell and its provenance. Text that is not an amount in a value cell
+    keeps value None and is marked ``unparsed`` (never silently a blank)."""
     sc = source_cell(row, j) if j is not None else None
     if sc is None:
         return None, Cell(raw=None, line=row.line, page=row.page)
     amount = parse_amount(sc.text)
+    status: Literal["ok", "low_confidence", "unparsed"] = "ok"
     if amount is None:
         value: str | None = None
+        if norm(sc.text) not in _NOT_PRINTED:
+            status = "unparsed"
     elif amount.kind is AmountKind.BLANK:
         value = None
     else:
         value = amount.text
+    if status == "ok" and sc.confidence is not None and sc.confidence < LOW_CONFIDENCE:
+        status = "low_confidence"
     return value, Cell(
         raw=sc.text,
         line=sc.line,
@@ -72,7 +85,7 @@ def _value_and_cell(row: SourceRow, j: int | None) -> tuple[str | None, Cell]:
         bbox=sc.bbox,
         source=_ORIGIN.get(sc.origin, CellSource.TEXT),
         confidence=sc.confidence,
-        status="low_confidence" if sc.confidence is not None and sc.confidence < 0.8 else "ok",
+        status=status,
     )
 
 
@@ -128,6 +141,17 @@ def _columns(header: Sequence[HeaderColumn], keys: dict[int, str]) -> list[Colum
 # ---------------------------------------------------------------- row roles
 
 
+def class_code(name: str, definitions: Definitions) -> str | None:
+    """The 类 code a printed class name stands for; OCR-damaged names ("卫生健康支支出")
+    match the closest known name when it is close enough."""
+    by_name = definitions.class_by_name
+    code = by_name.get(name) or by_name.get(name + "支出")
+    if code is not None or len(name) < 3:
+        return code
+    best = difflib.get_close_matches(name, list(by_name), n=1, cutoff=0.8)
+    return by_name[best[0]] if best else None
+
+
 def assign_roles(rows: list[Row], defs: Sequence[RowDef], definitions: Definitions) -> None:
     """Give each named row the first free role its name matches (in definition order)."""
     taken: set[str] = set()
@@ -137,10 +161,7 @@ def assign_roles(rows: list[Row], defs: Sequence[RowDef], definitions: Definitio
         name = strip_numbering(norm(row.name))
         for d in defs:
             if d.classes:
-                base = re.sub(r"[（(]类[)）]", "", name)
-                code = definitions.class_by_name.get(base) or definitions.class_by_name.get(
-                    base + "支出"
-                )
+                code = class_code(re.sub(r"[（(]类[)）]", "", name), definitions)
                 if code is not None:
                     row.role = f"{d.role}:{code}"
                     break
@@ -633,6 +654,10 @@ def map_generic(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table
         texts = [
             norm(cell(r, h.position)) if cell(r, h.position).strip() and v is None else None
             for h, v in zip(header, vals, strict=True)
+        ]
+        cells_out = [
+            c.model_copy(update={"status": "ok"}) if c.status == "unparsed" else c
+            for c in cells_out
         ]
         level = "total" if name and TOTAL_RE.match(name) else _level(code)
         out_rows.append(

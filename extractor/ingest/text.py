@@ -31,32 +31,37 @@ class TextDocument:
 def decode_bytes(data: bytes) -> tuple[str, str, list[ErrorInfo]]:
     """Decode report text. Returns (text, encoding, errors); errors say what was lossy."""
     errors: list[ErrorInfo] = []
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig", errors
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16", errors
+        try:
+            return data.decode("utf-16"), "utf-16", errors
+        except UnicodeDecodeError:
+            text = data.decode("utf-16", errors="replace")
+            return text, "utf-16 (lossy)", [_lossy(text)]
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
     for enc in ("utf-8", "gb18030"):
         try:
             return data.decode(enc), enc, errors
         except UnicodeDecodeError:
             continue
     text = data.decode("utf-8", errors="replace")
+    return text, "utf-8 (lossy)", [_lossy(text)]
+
+
+def _lossy(text: str) -> ErrorInfo:
     bad = text.count("\ufffd")
-    errors.append(
-        ErrorInfo(
-            code="input.encoding",
-            message=f"text is neither UTF-8 nor GB18030; {bad} undecodable bytes replaced",
-        )
+    return ErrorInfo(
+        code="input.encoding",
+        message=f"text does not decode cleanly (UTF-8, GB18030, UTF-16); {bad} bytes replaced",
     )
-    return text, "utf-8 (lossy)", errors
 
 
 def looks_binary(data: bytes) -> bool:
     """True for data that is not text: NUL bytes or many control characters."""
     sample = data[:65536]
-    if not sample:
-        return False
-    if b"\x00" in sample and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if not sample or sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False  # empty, or UTF-16 text (its NUL bytes are half its characters)
+    if b"\x00" in sample:
         return True
     controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
     return controls / len(sample) > 0.02

@@ -22,11 +22,24 @@ def identify(region: Region, defs: Definitions, family: str | None = None) -> Ta
     key = title_key(region.title)
     pool = [t for f in defs.families if family in (None, f.family) for t in f.tables]
     exact = [t for t in pool if any(p.fullmatch(key) for p in t.title_res)]
-    if len(exact) == 1:
-        return exact[0]
     if len(exact) > 1:
         by_label = [t for t in exact if t.label and t.label == region.table_id]
-        return by_label[0] if by_label else exact[0]
+        exact = by_label or exact
+    if exact:
+        return exact[0]
+    # a title printed after the department and year ("XX局2023年度收入决算表"): the longest
+    # definition title the printed one ends with
+    suffix: list[tuple[int, TableDef]] = []
+    for t in pool:
+        for pat in t.title_res:
+            m = re.search(f"(?:{pat.pattern})$", key)
+            if m and m.start() > 0 and len(key) - m.start() >= 4:
+                suffix.append((len(key) - m.start(), t))
+    if suffix:
+        best_len = max(n for n, _ in suffix)
+        cands = [t for n, t in suffix if n == best_len]
+        by_label = [t for t in cands if t.label and t.label == region.table_id]
+        return (by_label or cands)[0]
     # OCR-damaged titles: close to a definition's title, and the printed label agrees
     best: tuple[float, TableDef | None] = (0.0, None)
     for t in pool:

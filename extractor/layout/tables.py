@@ -9,7 +9,10 @@ from collections.abc import Sequence
 from extractor.model import Region, SourceRow
 from extractor.numbers import normalize_text
 
-LABEL_RE = re.compile(r"^(公开\s*\d+\s*表|附\s*件\s*\d+(?:\s*[-－—]\s*\d+)?|附\s*表\s*\d+)")
+_LABEL = r"(公开\s*\d+\s*表|附\s*件\s*\d+(?:\s*[-－—]\s*\d+)?|附\s*表\s*\d+)"
+LABEL_RE = re.compile("^" + _LABEL)
+_LABEL_ANY = re.compile(r"[（(]?" + _LABEL + r"[)）]?")
+_CONTINUED = re.compile(r"[（(]\s*续\s*(?:表|前表)?\s*[)）]|续表$")
 _DEPT_RE = re.compile(
     r"(?:部门名称|单位名称(?:（全称）|\(全称\))?|编制部门|编制单位|预算单位|部门|单位)\s*[:：]\s*"
     r"(?P<name>[^\t]*?)\s*(?=$|\t|金额单位|单位\s*[:：])"
@@ -26,8 +29,9 @@ _YEAR_PREFIX = re.compile(r"^((?:19|20)\d{2}\s*年度?)")
 def title_key(text: str) -> str:
     """Normalised title for matching: spaces and a leading year removed, quotes folded."""
     t = normalize_text(text).replace(" ", "")
+    t = _LABEL_ANY.sub("", t)
+    t = _CONTINUED.sub("", t)
     t = _YEAR_PREFIX.sub("", t)
-    t = LABEL_RE.sub("", t)
     return t.replace("“", '"').replace("”", '"').strip("：: ")
 
 
@@ -78,7 +82,11 @@ def _title_of(row: SourceRow) -> str | None:
     if not texts:
         return None
     if row.tabbed:
-        rest = [x for x in texts[1:] if not _UNIT_RE.search(x)]
+        rest = [
+            x
+            for x in texts[1:]
+            if not _UNIT_RE.search(x) and not LABEL_RE.match(x.replace(" ", ""))
+        ]
         if rest:
             return None
     return texts[0] if is_title(texts[0]) else None
@@ -99,6 +107,7 @@ def find_regions(rows: Sequence[SourceRow]) -> list[Region]:
             regions.append(cur)
         cur = None
 
+    stray = 0  # unknown plain lines since the last grid row (a running header, a footer…)
     for row in rows:
         if row.is_blank():
             continue
@@ -107,23 +116,36 @@ def find_regions(rows: Sequence[SourceRow]) -> list[Region]:
         if title is not None:
             close()
             cur = Region(
-                title=normalize_text(title).replace(" ", ""), start_line=row.line, end_line=row.line
+                title=_CONTINUED.sub("", normalize_text(title).replace(" ", "")),
+                start_line=row.line,
+                end_line=row.line,
             )
+            label = _LABEL_ANY.search(normalize_text(title).replace(" ", ""))
+            if label is not None:
+                cur.table_id = re.sub(r"\s+", "", label.group(1))
+                cur.title = (
+                    title_key(cur.title) if len(cur.title) > len(label.group(0)) else cur.title
+                )
             if pending_label is not None:
-                cur.table_id = pending_label[0]
+                cur.table_id = cur.table_id or pending_label[0]
                 cur.start_line = pending_label[1]
                 pending_label = None
             for c in row.cells[1:]:
                 _meta(cur, c.text)
             grid_started = notes_open = False
+            stray = 0
             continue
         if not row.tabbed:
             norm = normalize_text(text).replace(" ", "")
-            if LABEL_RE.match(norm) and len(norm) <= 8 and (cur is None or grid_started):
-                # a label printed before the title of the next table
-                close()
-                pending_label = (re.sub(r"\s+", "", LABEL_RE.match(norm).group(0)), row.line)  # type: ignore[union-attr]
-                continue
+            label_m = LABEL_RE.match(norm)
+            if label_m and len(norm) <= 8:
+                printed = re.sub(r"\s+", "", label_m.group(0))
+                if cur is not None and grid_started and printed == cur.table_id and not notes_open:
+                    continue  # the label repeated on a continuation page
+                if cur is None or grid_started:
+                    close()  # a label printed before the title of the next table
+                    pending_label = (printed, row.line)
+                    continue
             if cur is None:
                 continue
             if _PART_RE.match(norm):
@@ -142,7 +164,9 @@ def find_regions(rows: Sequence[SourceRow]) -> list[Region]:
                 continue
             if _meta(cur, text):
                 continue
-            close()
+            stray += 1
+            if stray > 3 or notes_open:
+                close()  # the text after the table (narrative): the table has ended
             continue
         # a grid row
         if cur is None:
@@ -154,6 +178,7 @@ def find_regions(rows: Sequence[SourceRow]) -> list[Region]:
         if not grid_started and all(_meta(cur, c.text) for c in row.cells if c.text.strip()):
             continue  # a TAB row holding only department/unit labels
         grid_started = True
+        stray = 0
         cur.rows.append(row)
         cur.end_line = row.line
         if row.page is not None and row.page not in cur.pages:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from extractor.model import Check, Classification, Finding, Table
+from extractor.model import CellRef, Check, Classification, Finding, Table
 from extractor.numbers import parse_amount
 
 # OCR confusions between digits (both directions)
@@ -66,26 +66,48 @@ def _digit_variants(text: str) -> list[Decimal]:
     return out
 
 
+def _neighbours(tables: Sequence[Table], ref: CellRef) -> list[Decimal]:
+    """Values printed next to a cell in its row (one column either side)."""
+    table = tables[ref.table_index]
+    rows = (
+        table.rows
+        if not table.sections
+        else next(
+            (s.rows for s in table.sections if (s.key or s.section) == ref.section), table.rows
+        )
+    )
+    if ref.row_index >= len(rows):
+        return []
+    values = rows[ref.row_index].values
+    out: list[Decimal] = []
+    for j in (ref.col_index - 1, ref.col_index + 1):
+        if 0 <= j < len(values) and values[j] is not None:
+            a = parse_amount(values[j] or "")
+            if a is not None and a.value is not None and a.value != 0:
+                out.append(a.value)
+    return out
+
+
 def classify(tables: Sequence[Table], check: Check) -> Classification:
-    """'extraction_error' or 'source_inconsistency' for a failed hard check."""
+    """'extraction_error' or 'source_inconsistency' for a failed hard check (SPEC.md §3)."""
     uncertain = _uncertain(tables, check)
     if not uncertain or check.delta is None or check.tolerance is None:
         return "source_inconsistency"
     delta = Decimal(check.delta)
     tol = Decimal(check.tolerance)
-    n_lhs = 1
     for k in uncertain:
         ref = check.cells[k]
-        if ref.value is None:
-            continue
-        old = Decimal(ref.value) if parse_amount(ref.value) else Decimal(0)
-        sign = 1 if k < n_lhs else -1
-        for new in _digit_variants(ref.value):
-            if abs(delta - sign * (old - new)) <= tol:
-                return "extraction_error"
-    neighbours = {c.value for c in check.cells if c.value}
-    if any(abs(abs(delta) - abs(Decimal(v))) <= tol for v in neighbours if parse_amount(v)):
-        return "extraction_error"
+        side = 1 if k < check.lhs_terms else -1
+        if ref.value is not None:
+            a = parse_amount(ref.value)
+            old = a.value if a is not None and a.value is not None else Decimal(0)
+            # one OCR confusion of this term makes the identity hold
+            for new in _digit_variants(ref.value):
+                if abs(delta + side * ref.sign * (new - old)) <= tol:
+                    return "extraction_error"
+        # the residual is a value printed beside this term: a cell shifted one column
+        if any(abs(abs(delta) - abs(v)) <= tol for v in _neighbours(tables, ref)):
+            return "extraction_error"
     return "source_inconsistency"
 
 

@@ -8,10 +8,11 @@ an identity with a missing term is ``not_evaluated``; identities whose terms are
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from extractor.definitions import Definitions, IdentityDef, TableDef
+from extractor.definitions import Definitions, IdentityDef
 from extractor.model import CellRef, Check, Column, Row, Table
 from extractor.numbers import Amount, AmountKind, parse_amount
 from extractor.verify.intervals import Relation, compare
@@ -101,6 +102,60 @@ class Verifier:
             if t.definition and t.definition not in self.by_def:
                 self.by_def[t.definition] = i
         self.checks: list[Check] = []
+        self._precision: dict[tuple[int, str | None], int] = {}
+
+    # ------------------------------------------------------------ cells as operands
+
+    def _scope_precision(self, scope: _Scope) -> int:
+        """The usual precision of a table (or section): "60" among amounts printed "59.60" stands
+        for 60.00 (trailing zeros dropped, SPEC.md §1), so its tolerance is ±0.005, not ±0.5.
+        The most common printed precision, so one "1,535.174" does not tighten all others."""
+        key = (scope.table_index, scope.section)
+        if key not in self._precision:
+            precs = Counter(
+                a.precision
+                for r in scope.rows
+                for v in r.values
+                for a in [_amount(v)]
+                if a.kind is AmountKind.NUMBER
+            )
+            self._precision[key] = (
+                max(precs.items(), key=lambda kv: (kv[1], kv[0]))[0] if precs else 0
+            )
+        return self._precision[key]
+
+    def _value(self, scope: _Scope, ri: int, ci: int) -> Amount | None:
+        """The cell as an amount at its column's precision; None if the cell holds text that
+        is not an amount (unreadable: a term that cannot be evaluated)."""
+        row = scope.rows[ri]
+        cell = row.cells[ci] if ci < len(row.cells) else None
+        if cell is not None and cell.status == "unparsed":
+            return None
+        a = _amount(row.values[ci] if ci < len(row.values) else None)
+        if a.kind is AmountKind.NUMBER:
+            prec = self._scope_precision(scope)
+            if prec > a.precision:
+                a = replace(a, precision=prec)
+        return a
+
+    def _operand(self, scope: _Scope, ri: int, ci: int, sign: int = 1) -> Operand | None:
+        a = self._value(scope, ri, ci)
+        return None if a is None else Operand(sign, a, _cell_ref(scope, ri, ci))
+
+    def _unreadable(
+        self, check_id: str, ident: IdentityDef, expression: str, refs: list[CellRef]
+    ) -> None:
+        self._emit(
+            check_id=check_id,
+            ident=ident,
+            expression=expression,
+            lhs=[],
+            rhs=[],
+            relation="=",
+            missing="unreadable value in "
+            + ", ".join(f"{c.table} {c.row} {c.column}" for c in refs),
+            cells=refs,
+        )
 
     # ------------------------------------------------------------ resolution
 
@@ -110,18 +165,22 @@ class Verifier:
                 return s
         return None
 
-    def _select_rows(self, scope: _Scope, ref: Ref, partial: bool = False) -> list[int] | None:
-        """Row indexes the selector names; None if a required row is missing."""
+    def _select_rows(
+        self, scope: _Scope, ref: Ref, partial: bool = False
+    ) -> list[tuple[int, bool]] | None:
+        """(row index, optional) pairs the selector names; None if a required row is missing."""
         sel = ref.selector
         rows = scope.rows
         if sel.kind == "total":
             idx = [i for i, r in enumerate(rows) if r.level == "total"]
             if not idx and scope.table.layout == "single_row" and rows:
                 idx = [0]
-            return idx[:1] or None
+            return [(idx[0], False)] if idx else None
         if sel.kind == "level":
-            return [i for i, r in enumerate(rows) for name, _ in sel.items if r.level == name]
-        out: list[int] = []
+            return [
+                (i, False) for i, r in enumerate(rows) for name, _ in sel.items if r.level == name
+            ]
+        out: list[tuple[int, bool]] = []
         for name, optional in sel.items:
             if sel.kind == "role":
                 found = [
@@ -137,17 +196,19 @@ class Verifier:
                 found = [i for i, r in enumerate(rows) if r.code == name][:1]
             if not found and not optional and not partial:
                 return None
-            out.extend(found)
+            out.extend((i, optional) for i in found)
         return out
 
-    def _resolve(self, ref: Ref, home: int | None) -> list[tuple[Amount, CellRef]] | None:
+    def _resolve(self, ref: Ref, home: int | None) -> list[Operand | CellRef] | None:
+        """Operands of a reference; a CellRef in the list marks an unreadable cell. Optional
+        items printed as "——" (not applicable) are left out."""
         ti = self.by_def.get(ref.table) if ref.table else home
         if ti is None:
             return None
         scopes = [s for s in _scopes(self.tables[ti], ti) if ref.section in (None, s.section)]
         if ref.section is None and self.tables[ti].layout != "sectioned":
             scopes = scopes[:1]
-        out: list[tuple[Amount, CellRef]] = []
+        out: list[Operand | CellRef] = []
         found_any = False
         for scope in scopes:
             ci = _col_index(scope, ref.col)
@@ -157,19 +218,18 @@ class Verifier:
             if rows is None:
                 continue
             found_any = found_any or bool(rows)
-            out.extend(
-                (
-                    _amount(scope.rows[ri].values[ci] if ci < len(scope.rows[ri].values) else None),
-                    _cell_ref(scope, ri, ci),
-                )
-                for ri in rows
-            )
+            for ri, optional in rows:
+                op = self._operand(scope, ri, ci)
+                if op is None:
+                    out.append(_cell_ref(scope, ri, ci))
+                elif not (optional and op.amount.kind is AmountKind.DASH):
+                    out.append(op)
         if not found_any or (len(scopes) > 1 and not self._complete(ref, out)):
             return None
         return out
 
     @staticmethod
-    def _complete(ref: Ref, got: list[tuple[Amount, CellRef]]) -> bool:
+    def _complete(ref: Ref, got: list[Operand | CellRef]) -> bool:
         """Across sections: every required item of the selector was found somewhere."""
         return bool(got) or all(opt for _, opt in ref.selector.items)
 
@@ -185,11 +245,15 @@ class Verifier:
         rhs: list[Operand],
         relation: Relation,
         missing: str | None = None,
+        cells: list[CellRef] | None = None,
     ) -> None:
         severity = ident.effective_severity
-        cells = [o.ref for o in lhs + rhs]
+        cells = (cells or []) + [
+            o.ref if o.sign > 0 else o.ref.model_copy(update={"sign": -1}) for o in lhs + rhs
+        ]
         rule = _RULES[ident.family]
-        if missing is not None:
+
+        def not_evaluated(why: str) -> None:
             self.checks.append(
                 Check(
                     id=check_id,
@@ -199,25 +263,18 @@ class Verifier:
                     status="not_evaluated",
                     expression=expression,
                     cells=cells,
-                    message=f"not evaluated: {missing}",
+                    message=f"not evaluated: {why}",
                 )
             )
+
+        if missing is not None:
+            not_evaluated(missing)
             return
         if all(o.amount.kind is not AmountKind.NUMBER for o in lhs + rhs):
             return  # nothing printed: trivial
-        if any(o.amount.kind is AmountKind.DASH for o in lhs):
-            self.checks.append(
-                Check(
-                    id=check_id,
-                    rule=rule,
-                    family=ident.family,
-                    severity=severity,
-                    status="not_evaluated",
-                    expression=expression,
-                    cells=cells,
-                    message="not evaluated: the total is printed as '——'",
-                )
-            )
+        if any(o.amount.kind is AmountKind.DASH for o in lhs + rhs):
+            # "——" is not a number (SPEC §2): an identity needing it cannot be evaluated
+            not_evaluated("a term is printed as '——' (not applicable)")
             return
         out = compare(
             [(o.sign, o.amount) for o in lhs], [(o.sign, o.amount) for o in rhs], relation
@@ -248,6 +305,7 @@ class Verifier:
                 actual=str(out.lhs),
                 delta=str(out.delta),
                 tolerance=str(out.bound),
+                lhs_terms=len(lhs),
                 cells=cells,
                 message=msg,
             )
@@ -259,13 +317,21 @@ class Verifier:
             return  # a table the identity names is not in this document
         sides: list[list[Operand]] = [[], []]
         missing: list[str] = []
+        unreadable: list[CellRef] = []
         for k, terms in enumerate((eq.lhs, eq.rhs)):
             for t in terms:
                 got = self._resolve(t.ref, home)
                 if got is None:
                     missing.append(_describe(t.ref))
                     continue
-                sides[k].extend(Operand(t.sign, a, c) for a, c in got)
+                for g in got:
+                    if isinstance(g, CellRef):
+                        unreadable.append(g)
+                    else:
+                        sides[k].append(Operand(t.sign * g.sign, g.amount, g.ref))
+        if unreadable:
+            self._unreadable(check_id, ident, text, unreadable)
+            return
         if missing and any(
             o.amount.kind is AmountKind.NUMBER and o.amount.number != 0 for o in sides[0] + sides[1]
         ):
@@ -290,7 +356,7 @@ class Verifier:
             relation=eq.relation,
         )
 
-    def _row_identity(self, tdef: TableDef, ident: IdentityDef, ti: int, n: int) -> None:
+    def _row_identity(self, table_id: str, ident: IdentityDef, ti: int, n: int) -> None:
         eq = parse_equation(ident.expr)
         for scope in _scopes(self.tables[ti], ti):
             if ident.section is not None and scope.section != ident.section:
@@ -298,6 +364,16 @@ class Verifier:
             found = {t.ref.col: _col_index(scope, t.ref.col) for t in eq.lhs + eq.rhs}
             idx = {k: v for k, v in found.items() if v is not None}
             if len(idx) < len(found):
+                absent = sorted(k for k, v in found.items() if v is None)
+                self._emit(
+                    check_id=f"{table_id}/{ident.family}{n}/columns",
+                    ident=ident,
+                    expression=ident.expr,
+                    lhs=[],
+                    rhs=[],
+                    relation=eq.relation,
+                    missing=f"column {', '.join(absent)} not found in the header",
+                )
                 continue
             for ri, row in enumerate(scope.rows):
                 if (
@@ -305,19 +381,21 @@ class Verifier:
                     and scope.table.layout == "function_coded"
                 ):
                     continue
-                ops = [
-                    [
-                        Operand(
-                            t.sign,
-                            _amount(row.values[idx[t.ref.col]]),
-                            _cell_ref(scope, ri, idx[t.ref.col]),
-                        )
-                        for t in side
-                    ]
-                    for side in (eq.lhs, eq.rhs)
-                ]
+                ops: list[list[Operand]] = [[], []]
+                bad: list[CellRef] = []
+                for k, side in enumerate((eq.lhs, eq.rhs)):
+                    for t in side:
+                        op = self._operand(scope, ri, idx[t.ref.col], t.sign)
+                        if op is None:
+                            bad.append(_cell_ref(scope, ri, idx[t.ref.col]))
+                        else:
+                            ops[k].append(op)
+                cid = f"{table_id}/{ident.family}{n}/{_row_label(row)}@{ri}"
+                if bad:
+                    self._unreadable(cid, ident, ident.expr, bad)
+                    continue
                 self._emit(
-                    check_id=f"{tdef.id}/{ident.family}{n}/{_row_label(row)}@{ri}",
+                    check_id=cid,
                     ident=ident,
                     expression=ident.expr,
                     lhs=ops[0],
@@ -349,10 +427,21 @@ class Verifier:
                 if total is not None and classes:
                     parents.append((total, classes))
             for pi, kids in parents:
-                lhs = [Operand(1, _amount(rows[pi].values[ci]), _cell_ref(scope, pi, ci))]
-                rhs = [
-                    Operand(1, _amount(rows[k].values[ci]), _cell_ref(scope, k, ci)) for k in kids
-                ]
+                terms = [self._operand(scope, k, ci) for k in (pi, *kids)]
+                if any(t is None for t in terms):
+                    self._unreadable(
+                        f"{table_id}/{ident.family}{n}/{_row_label(rows[pi])}@{pi}/{col.key or ci}",
+                        ident,
+                        f"{_row_label(rows[pi])} = Σ children ({col.name})",
+                        [
+                            _cell_ref(scope, k, ci)
+                            for k, t in zip((pi, *kids), terms, strict=True)
+                            if t is None
+                        ],
+                    )
+                    continue
+                lhs = [t for t in terms[:1] if t is not None]
+                rhs = [t for t in terms[1:] if t is not None]
                 label = _row_label(rows[pi])
                 self._emit(
                     check_id=f"{table_id}/{ident.family}{n}/{label}@{pi}/{col.key or ci}",
@@ -375,10 +464,11 @@ class Verifier:
             i for i in range(len(rows)) if i != pi and not (rows[i].name or "").startswith("其中")
         ]
         for ci, col in enumerate(scope.columns):
-            lhs = [Operand(1, _amount(rows[pi].values[ci]), _cell_ref(scope, pi, ci))]
-            if lhs[0].amount.kind is not AmountKind.NUMBER:
+            head = self._operand(scope, pi, ci)
+            if head is None or head.amount.kind is not AmountKind.NUMBER:
                 continue
-            rhs = [Operand(1, _amount(rows[k].values[ci]), _cell_ref(scope, k, ci)) for k in items]
+            lhs = [head]
+            rhs = [op for k in items for op in [self._operand(scope, k, ci)] if op is not None]
             self._emit(
                 check_id=f"table{ti}/G/total@{pi}/{ci}",
                 ident=ident,
@@ -425,16 +515,17 @@ class Verifier:
                 else:
                     self._generic_total(generic, ti)
                 continue
-            if self.by_def.get(tdef.id) != ti:
-                continue  # a second table of the same definition: identities run on the first
+            # a second table of the same definition (printed twice) is verified on its own;
+            # cross-table identities use the first
+            tid = tdef.id if self.by_def.get(tdef.id) == ti else f"{tdef.id}#{ti}"
             for n, ident in enumerate(tdef.identities):
                 if ident.kind == "row":
-                    self._row_identity(tdef, ident, ti, n)
+                    self._row_identity(tid, ident, ti, n)
                 elif ident.kind in ("tree", "econ_tree"):
-                    self._tree(tdef.id, ident, ti, n, economic=ident.kind == "econ_tree")
+                    self._tree(tid, ident, ti, n, economic=ident.kind == "econ_tree")
                 else:
                     for text, suffix in _expand(ident):
-                        self._equation(ident, text, ti, f"{tdef.id}/{ident.family}{n}{suffix}")
+                        self._equation(ident, text, ti, f"{tid}/{ident.family}{n}{suffix}")
         for fam in self.defs.families:
             for n, ident in enumerate(fam.cross):
                 if ident.foreach:
