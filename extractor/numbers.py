@@ -61,7 +61,7 @@ BLANK = Amount(AmountKind.BLANK, "", None, None, 0)
 _SPACES = re.compile(r"[\s\u3000\u00a0\u2002-\u200b]+")
 _SEP_SPACES = re.compile(r"[\s\u3000\u00a0]*([,.])[\s\u3000\u00a0]*")
 _DIGIT_SPACE = re.compile(r"\d[\s\u3000\u00a0]+\d")
-_DASH_ONLY = re.compile(r"^[-—―─–－‐]+$")
+_DASH_ONLY = re.compile(r"^[-—―─–－‐一]+$")  # "一一": OCR's reading of a printed "——"
 _NUMBER = re.compile(r"^(?P<sign>[-+]?)(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?$")
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _CJK_SPACE = re.compile(rf"(?<=[{_CJK}（）()、“”])\s+|\s+(?=[{_CJK}（）()、“”])")
@@ -96,7 +96,8 @@ def parse_amount(raw: str) -> Amount | None:
     if not text:
         return Amount(AmountKind.BLANK, raw, None, None, 0)
     if _DASH_ONLY.match(text):
-        return Amount(AmountKind.DASH, raw, _SPACES.sub("", raw), None, 0)
+        printed = _SPACES.sub("", raw)
+        return Amount(AmountKind.DASH, raw, "——" if len(printed) >= 2 else printed, None, 0)
     negative = False
     if text.startswith("(") and text.endswith(")") and len(text) > 2:
         negative, text = True, text[1:-1]

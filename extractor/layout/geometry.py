@@ -220,45 +220,143 @@ def _is_number(text: str) -> bool:
     return a is not None and a.kind is AmountKind.NUMBER
 
 
-def _gap_columns(lines: list[list[Word]], min_gap: float) -> list[float]:
-    """Column separators: x ranges not covered by any word of the data lines."""
-    spans = sorted((w.x0, w.x1) for line in lines for w in line)
-    seps: list[float] = []
-    end = spans[0][1]
-    for x0, x1 in spans[1:]:
-        if x0 - end >= min_gap:
-            seps.append((x0 + end) / 2)
-        end = max(end, x1)
-    return seps
+_CODE_WORD = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
+
+
+def _word_kind(w: Word, first: bool) -> str:
+    """How a word is aligned in its cell: amounts to the right, codes and text to the left,
+    small integers (行次, 栏次) centred."""
+    t = w.text.strip()
+    if _CODE_WORD.match(t):
+        return "left"
+    if re.fullmatch(r"\d{1,2}", t):
+        return "center"
+    if _is_number(t) and not first:
+        return "right"
+    return "left"
+
+
+def _visual_rows(lines: list[list[Word]]) -> list[list[Word]]:
+    """Join the lines of one table row: a cell's wrapped text is centred on its row, so its
+    lines touch or overlap the row's other line (a gap far below the gap between rows)."""
+    if len(lines) < 2:
+        return lines
+    height = sorted(w.height for ln in lines for w in ln)[len([w for ln in lines for w in ln]) // 2]
+    out: list[list[Word]] = [list(lines[0])]
+    for ln in lines[1:]:
+        gap = min(w.y0 for w in ln) - max(w.y1 for w in out[-1])
+        if gap < 0.12 * height:
+            out[-1].extend(ln)
+        else:
+            out.append(list(ln))
+    return out
+
+
+def _columns(rows: list[list[Word]], height: float) -> list[tuple[float, float]]:
+    """Column x-ranges of an unruled table: words clustered by the edge they align on."""
+    tol = 0.7 * height
+    groups: list[tuple[str, float, list[Word]]] = []  # (kind, anchor, words)
+    for row in rows:
+        ordered = sorted(row, key=lambda w: w.x0)
+        for k, w in enumerate(ordered):
+            kind = _word_kind(w, k == 0)
+            anchor = {"right": w.x1, "center": w.cx, "left": w.x0}[kind]
+            for i, (gk, ga, gw) in enumerate(groups):
+                if gk == kind and abs(ga - anchor) <= tol:
+                    gw.append(w)
+                    groups[i] = (gk, (ga * (len(gw) - 1) + anchor) / len(gw), gw)
+                    break
+            else:
+                groups.append((kind, anchor, [w]))
+    ranges = sorted((min(w.x0 for w in g), max(w.x1 for w in g)) for _, _, g in groups)
+    merged: list[tuple[float, float]] = []
+    for a, b in ranges:
+        if merged and a < merged[-1][1] - 0.2 * height:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
 
 
 def _unruled_rows(
     lines: list[list[Word]], page: int, origin: Literal["pdf", "ocr"]
 ) -> list[tuple[float, SourceRow]]:
-    data = [ln for ln in lines if sum(_is_number(w.text) for w in ln) >= 1 and len(ln) >= 2]
-    height = sorted(w.height for ln in lines for w in ln)[len([w for ln in lines for w in ln]) // 2]
-    seps = _gap_columns(data or lines, min_gap=max(height * 0.8, 3.0))
+    """Rows of an unruled table. Columns come from the data rows (rows with an amount);
+    a header word over several columns spans them (``colspan``), like a ruled header."""
+    all_words = [w for ln in lines for w in ln]
+    height = sorted(w.height for w in all_words)[len(all_words) // 2]
+    rows = _visual_rows(lines)
+    # the data rows: from the first row holding an amount on (rows above are the header)
+    first = next(
+        (i for i, r in enumerate(rows) if any(_word_kind(w, False) == "right" for w in r)),
+        len(rows),
+    )
+    data = rows[first:]
+    cols = _columns(data or rows, height)
+    # columns left blank in every data row exist only in the header: a header word over no
+    # data column adds one (a header word over several is a span, see below)
+    # (only the lowest, fullest header row and the 栏次 row define columns; a word of an upper
+    # level sits over the gap between the columns it spans)
+    extra: list[tuple[float, float]] = []
+    head = [r for r in rows if r not in data]
+    leaf = max(head, key=len, default=[])
+    lanci = [r for r in head if sum(bool(re.fullmatch(r"\d{1,2}", w.text)) for w in r) >= 2]
+    for row in [leaf, *lanci]:
+        for w in row:
+            if not any(w.x0 < b and w.x1 > a for a, b in cols + extra):
+                extra.append((w.x0, w.x1))
+    if extra:
+        cols = sorted(cols + extra)
     out: list[tuple[float, SourceRow]] = []
-    for ln in lines:
-        buckets: list[list[Word]] = [[] for _ in range(len(seps) + 1)]
-        for w in ln:
-            # a word across separators (a spanning header) goes to the first column it covers
-            k = next((i for i, s in enumerate(seps) if w.x0 < s), len(seps))
-            buckets[k].append(w)
-        cells = tuple(
-            _cell(_join(b), b, page, origin) if b else SourceCell("", page=page, origin=origin)
-            for b in buckets
-        )
-        out.append((min(w.y0 for w in ln), SourceRow(cells, tabbed=True, page=page)))
+    for row in rows:
+        buckets: list[list[Word]] = [[] for _ in cols]
+        spans = [1] * len(cols)
+        for w in row:
+            pad = 0.1 * height
+            over = [i for i, (a, b) in enumerate(cols) if w.x0 < b - pad and w.x1 > a + pad]
+            if not over:  # between columns: the nearest one
+                over = [
+                    min(
+                        range(len(cols)),
+                        key=lambda i: min(abs(w.cx - cols[i][0]), abs(w.cx - cols[i][1])),
+                    )
+                ]
+            buckets[over[0]].append(w)
+            spans[over[0]] = max(spans[over[0]], len(over)) if row not in data else 1
+        cells: list[SourceCell] = []
+        covered = 0
+        for i, b in enumerate(buckets):
+            if covered:
+                covered -= 1
+                cells.append(SourceCell("", page=page, origin=origin, colspan=0))
+                continue
+            span = spans[i] if b else 1
+            covered = span - 1
+            text = _join(b) if b else ""
+            cell = _cell(text, b, page, origin) if b else SourceCell("", page=page, origin=origin)
+            cells.append(
+                SourceCell(
+                    cell.text,
+                    page=page,
+                    bbox=cell.bbox,
+                    confidence=cell.confidence,
+                    origin=origin,
+                    colspan=span,
+                )
+            )
+        out.append((min(w.y0 for w in row), SourceRow(tuple(cells), tabbed=True, page=page)))
     return out
 
 
+_META_WORD = re.compile(r"^(部门|单位|编制部门|编制单位|部门名称|单位名称|金额单位)\s*[:：]")
+
+
 def _looks_tabular(line: list[Word], height: float) -> bool:
-    if len(line) < 2:
+    if len(line) < 2 or any(_META_WORD.match(w.text) for w in line):
         return False
     ws = sorted(line, key=lambda w: w.x0)
     gaps = [b.x0 - a.x1 for a, b in itertools.pairwise(ws)]
-    return max(gaps) >= 2.5 * height or sum(_is_number(w.text) for w in ws) >= 2
+    return max(gaps) >= 1.5 * height or sum(_is_number(w.text) for w in ws) >= 2
 
 
 # ---------------------------------------------------------------- page
@@ -288,8 +386,19 @@ def page_rows(
         i = 0
         while i < len(lines):
             j = i
-            while j < len(lines) and _looks_tabular(lines[j], height):
-                j += 1
+            while j < len(lines):
+                if _looks_tabular(lines[j], height):
+                    j += 1
+                elif (
+                    j > i
+                    and j + 1 < len(lines)
+                    and len(lines[j]) <= 3
+                    and not any("。" in w.text for w in lines[j])
+                    and _looks_tabular(lines[j + 1], height)
+                ):
+                    j += 1  # a wrapped header or name line inside the table
+                else:
+                    break
             if j - i >= 2:
                 placed.extend(_unruled_rows(lines[i:j], page, origin))
                 i = j
