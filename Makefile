@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench bench-pdf fixtures clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -26,6 +26,12 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_text.py
+
+bench-pdf: $(STAMP)
+	PYTHONPATH=. $(BIN)/python benchmarks/bench_pdf.py
+
+fixtures: $(STAMP)
+	PYTHONPATH=. $(BIN)/python -m evals.build_fixtures evals/generated/fixtures
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
