@@ -61,7 +61,8 @@ BLANK = Amount(AmountKind.BLANK, "", None, None, 0)
 _SPACES = re.compile(r"[\s\u3000\u00a0\u2002-\u200b]+")
 _SEP_SPACES = re.compile(r"[\s\u3000\u00a0]*([,.])[\s\u3000\u00a0]*")
 _DIGIT_SPACE = re.compile(r"\d[\s\u3000\u00a0]+\d")
-_DASH_ONLY = re.compile(r"^[-—―─–－‐一]+$")  # "一一": OCR's reading of a printed "——"
+# a run of dashes; "一一" (two CJK ones) is OCR's reading of a printed "——"
+_DASH_ONLY = re.compile(r"^(?:[-—―─–－‐]+|[-—―─–－‐一]{2,})$")
 _NUMBER = re.compile(r"^(?P<sign>[-+]?)(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?$")
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _CJK_SPACE = re.compile(rf"(?<=[{_CJK}（）()、“”])\s+|\s+(?=[{_CJK}（）()、“”])")

@@ -39,6 +39,9 @@ def test_blank_and_dash() -> None:
     assert blank is not None and blank.kind is AmountKind.BLANK and blank.number == 0
     dash = parse_amount("——")
     assert dash is not None and dash.kind is AmountKind.DASH and dash.text == "——"
+    ocr_dash = parse_amount("一一")  # OCR reads a printed "——" as two CJK ones
+    assert ocr_dash is not None and ocr_dash.kind is AmountKind.DASH and ocr_dash.text == "——"
+    assert parse_amount("一") is None
     with pytest.raises(ValueError):
         _ = dash.number
 
