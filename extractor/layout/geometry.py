@@ -292,21 +292,24 @@ def _unruled_rows(
         len(rows),
     )
     data = rows[first:]
-    cols = _columns(data or rows, height)
-    # columns left blank in every data row exist only in the header: a header word over no
-    # data column adds one (a header word over several is a span, see below)
-    # (only the lowest, fullest header row and the 栏次 row define columns; a word of an upper
-    # level sits over the gap between the columns it spans)
-    extra: list[tuple[float, float]] = []
-    head = [r for r in rows if r not in data]
+    head = rows[:first]
     leaf = max(head, key=len, default=[])
     lanci = [r for r in head if sum(bool(re.fullmatch(r"\d{1,2}", w.text)) for w in r) >= 2]
-    for row in [leaf, *lanci]:
+    # columns are the x-ranges that the words of the data rows, the lowest header row and the
+    # 栏次 row cover; they are separated by the white gaps every one of those rows leaves
+    spans = sorted((w.x0, w.x1) for r in [*data, leaf, *lanci] for w in r)
+    cols: list[tuple[float, float]] = []
+    for a, b in spans:
+        if cols and a < cols[-1][1] + 0.4 * height:
+            cols[-1] = (cols[-1][0], max(cols[-1][1], b))
+        else:
+            cols.append((a, b))
+    # a column blank in every row and named only by an upper header level
+    for row in head:
         for w in row:
-            if not any(w.x0 < b and w.x1 > a for a, b in cols + extra):
-                extra.append((w.x0, w.x1))
-    if extra:
-        cols = sorted(cols + extra)
+            if not any(w.x0 < b and w.x1 > a for a, b in cols):
+                cols.append((w.x0, w.x1))
+    cols.sort()
     out: list[tuple[float, SourceRow]] = []
     for row in rows:
         buckets: list[list[Word]] = [[] for _ in cols]
@@ -352,7 +355,11 @@ _META_WORD = re.compile(r"^(部门|单位|编制部门|编制单位|部门名称
 
 
 def _looks_tabular(line: list[Word], height: float) -> bool:
-    if len(line) < 2 or any(_META_WORD.match(w.text) for w in line):
+    if any(_META_WORD.match(w.text) for w in line):
+        return False
+    if min(line, key=lambda w: w.x0).text.replace(" ", "") in ("合计", "总计"):
+        return True  # a 合计 row printed with every value blank
+    if len(line) < 2:
         return False
     ws = sorted(line, key=lambda w: w.x0)
     gaps = [b.x0 - a.x1 for a, b in itertools.pairwise(ws)]
@@ -360,6 +367,36 @@ def _looks_tabular(line: list[Word], height: float) -> bool:
 
 
 # ---------------------------------------------------------------- page
+
+
+def _table_block_end(lines: list[list[Word]], i: int, height: float) -> int:
+    """End (exclusive) of the unruled table starting at line ``i``: tabular lines, and the
+    short lines between them (wrapped header or name text), while the lines stay close; ``i``
+    itself when no table starts there."""
+    if not _looks_tabular(lines[i], height):
+        return i
+    x0 = min(w.x0 for w in lines[i])
+    x1 = max(w.x1 for w in lines[i])
+    j, tabular = i + 1, 1
+    while j < len(lines):
+        ln = lines[j]
+        gap = min(w.y0 for w in ln) - max(w.y1 for w in lines[j - 1])
+        if gap > 2.0 * height:
+            break
+        if _looks_tabular(ln, height):
+            tabular += 1
+        else:
+            width = max(w.x1 for w in ln) - min(w.x0 for w in ln)
+            prose = any("。" in w.text or "；" in w.text for w in ln) or width > 0.6 * (x1 - x0)
+            if prose or any(_META_WORD.match(w.text) for w in ln):
+                break
+        x0 = min(x0, *(w.x0 for w in ln))
+        x1 = max(x1, *(w.x1 for w in ln))
+        j += 1
+    # trailing short lines belong to what follows, not to the table
+    while j > i + 1 and not _looks_tabular(lines[j - 1], height):
+        j -= 1
+    return j if tabular >= 2 else i
 
 
 def page_rows(
@@ -385,20 +422,7 @@ def page_rows(
         height = sorted(w.height for w in free)[len(free) // 2]
         i = 0
         while i < len(lines):
-            j = i
-            while j < len(lines):
-                if _looks_tabular(lines[j], height):
-                    j += 1
-                elif (
-                    j > i
-                    and j + 1 < len(lines)
-                    and len(lines[j]) <= 3
-                    and not any("。" in w.text for w in lines[j])
-                    and _looks_tabular(lines[j + 1], height)
-                ):
-                    j += 1  # a wrapped header or name line inside the table
-                else:
-                    break
+            j = _table_block_end(lines, i, height)
             if j - i >= 2:
                 placed.extend(_unruled_rows(lines[i:j], page, origin))
                 i = j
