@@ -297,9 +297,9 @@ def _unruled_rows(
     lanci = [r for r in head if sum(bool(re.fullmatch(r"\d{1,2}", w.text)) for w in r) >= 2]
     # columns are the x-ranges that the words of the data rows, the lowest header row and the
     # 栏次 row cover; they are separated by the white gaps every one of those rows leaves
-    spans = sorted((w.x0, w.x1) for r in [*data, leaf, *lanci] for w in r)
+    intervals = sorted((w.x0, w.x1) for r in [*data, leaf, *lanci] for w in r)
     cols: list[tuple[float, float]] = []
-    for a, b in spans:
+    for a, b in intervals:
         if cols and a < cols[-1][1] + 0.4 * height:
             cols[-1] = (cols[-1][0], max(cols[-1][1], b))
         else:
@@ -328,15 +328,18 @@ def _unruled_rows(
             spans[over[0]] = max(spans[over[0]], len(over)) if row not in data else 1
         cells: list[SourceCell] = []
         covered = 0
-        for i, b in enumerate(buckets):
+        for i, bucket in enumerate(buckets):
             if covered:
                 covered -= 1
                 cells.append(SourceCell("", page=page, origin=origin, colspan=0))
                 continue
-            span = spans[i] if b else 1
+            span = spans[i] if bucket else 1
             covered = span - 1
-            text = _join(b) if b else ""
-            cell = _cell(text, b, page, origin) if b else SourceCell("", page=page, origin=origin)
+            cell = (
+                _cell(_join(bucket), bucket, page, origin)
+                if bucket
+                else SourceCell("", page=page, origin=origin)
+            )
             cells.append(
                 SourceCell(
                     cell.text,
