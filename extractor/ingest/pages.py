@@ -11,7 +11,7 @@ from typing import Any
 from extractor.config import ExtractConfig
 from extractor.errors import InputError
 from extractor.layout.geometry import Word, page_rows
-from extractor.model import ErrorInfo, SourceRow
+from extractor.model import ErrorInfo, SourceCell, SourceRow
 from extractor.ocr.base import OcrEngine
 
 
@@ -37,7 +37,46 @@ def ocr_rows(gray: Any, scale: float, page_no: int, engine: OcrEngine) -> list[S
         Word(b.x0 / scale, b.y0 / scale, b.x1 / scale, b.y1 / scale, b.text, b.confidence)
         for b in engine.recognize(straight)
     ]
-    return page_rows(words, rules, page_no, origin="ocr")
+    return _dashes(page_rows(words, rules, page_no, origin="ocr"), straight, scale)
+
+
+def _dashes(rows: list[SourceRow], gray: Any, scale: float) -> list[SourceRow]:
+    """Cells OCR left empty that hold a printed "——" (a text detector skips a lone stroke):
+    one long, thin, dark horizontal run in the middle of the cell."""
+    import numpy as np
+
+    out: list[SourceRow] = []
+    for row in rows:
+        cells = list(row.cells)
+        changed = False
+        for k, c in enumerate(cells):
+            if c.text or c.bbox is None or c.colspan not in (None, 1):
+                continue
+            x0, y0, x1, y1 = (int(v * scale) for v in c.bbox)
+            w, h = x1 - x0, y1 - y0
+            if w < 8 or h < 6:
+                continue
+            crop = gray[y0 + h // 5 : y1 - h // 5, x0 + w // 6 : x1 - w // 6]
+            if crop.size == 0:
+                continue
+            dark = crop < 110
+            dark_rows = np.flatnonzero(dark.sum(axis=1) >= 3)
+            if not len(dark_rows) or len(dark_rows) > max(2, crop.shape[0] // 4):
+                continue
+            longest = 0
+            for r in dark_rows:
+                run = best = 0
+                for v in dark[r]:
+                    run = run + 1 if v else 0
+                    best = max(best, run)
+                longest = max(longest, best)
+            if longest >= 0.2 * crop.shape[1]:
+                cells[k] = SourceCell(
+                    "——", page=c.page, bbox=c.bbox, confidence=0.5, origin="ocr", colspan=c.colspan
+                )
+                changed = True
+        out.append(SourceRow(tuple(cells), tabbed=row.tabbed, page=row.page) if changed else row)
+    return out
 
 
 def read_pdf(data: bytes, config: ExtractConfig, engine: EngineProvider) -> PagedDocument:
