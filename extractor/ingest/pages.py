@@ -86,7 +86,9 @@ def read_pdf(data: bytes, config: ExtractConfig, engine: EngineProvider) -> Page
         open_pdf,
         page_rules,
         page_words,
+        release_caches,
         render_gray,
+        scan_dpi,
         text_layer_usable,
     )
 
@@ -102,9 +104,12 @@ def read_pdf(data: bytes, config: ExtractConfig, engine: EngineProvider) -> Page
                 if words and text_layer_usable(words) and not config.force_ocr:
                     out.rows.extend(page_rows(words, page_rules(page), page_no, origin="pdf"))
                     continue
-                gray, scale = render_gray(page, config.ocr.dpi, limits)
+                dpi = scan_dpi(page, config.ocr.dpi) if not words else config.ocr.dpi
+                gray, scale = render_gray(page, dpi, limits)
                 out.rows.extend(ocr_rows(gray, scale, page_no, engine()))
                 out.ocr_pages.append(page_no)
+                del gray
+                release_caches()
             except InputError:
                 raise
             except Exception as exc:  # a broken page must not take the document down
