@@ -40,6 +40,17 @@ def _failed(info: DocumentInfo, code: str, message: str) -> DocumentResult:
     )
 
 
+def _refuse(data: bytes, info: DocumentInfo, config: ExtractConfig) -> DocumentResult | None:
+    """The result for input refused before reading (empty, too large), else None."""
+    if not data.strip():
+        return _failed(info, "input.empty", "the file is empty")
+    if len(data) > config.max_file_bytes:
+        return _failed(
+            info, "input.too_large", f"{len(data)} bytes > limit {config.max_file_bytes}"
+        )
+    return None
+
+
 _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
 
 
@@ -53,12 +64,9 @@ def extract_bytes(
 ) -> DocumentResult:
     """Extract a report given as bytes: PDF, image or text, chosen by content."""
     info = DocumentInfo(source=source_name, sha256=hashlib.sha256(data).hexdigest())
-    if not data.strip():
-        return _failed(info, "input.empty", "the file is empty")
-    if len(data) > config.max_file_bytes:
-        return _failed(
-            info, "input.too_large", f"{len(data)} bytes > limit {config.max_file_bytes}"
-        )
+    refused = _refuse(data, info, config)
+    if refused is not None:
+        return refused
     provider = engine or default_engine_provider(config)
     if data.lstrip()[:5] == b"%PDF-" or data[:1024].find(b"%PDF-") >= 0:
         try:
@@ -94,12 +102,9 @@ def extract_text_bytes(
 ) -> DocumentResult:
     """Extract a text report given as bytes. Data problems become errors in the result."""
     info = DocumentInfo(source=source_name, sha256=hashlib.sha256(data).hexdigest())
-    if not data.strip():
-        return _failed(info, "input.empty", "the file is empty")
-    if len(data) > config.max_file_bytes:
-        return _failed(
-            info, "input.too_large", f"{len(data)} bytes > limit {config.max_file_bytes}"
-        )
+    refused = _refuse(data, info, config)
+    if refused is not None:
+        return refused
     if data.startswith(b"%PDF"):
         return _failed(info, "input.unsupported", "a PDF given to the text path")
     if looks_binary(data):

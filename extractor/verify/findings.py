@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from extractor.model import CellRef, Check, Classification, Finding, Table
+from extractor.model import CellRef, Check, Classification, Finding, Row, Table
 from extractor.numbers import parse_amount
 
 # OCR confusions between digits (both directions)
@@ -29,21 +29,23 @@ CONFUSIONS: dict[str, str] = {
 }
 
 
+def _row_of(tables: Sequence[Table], ref: CellRef) -> Row | None:
+    """The row a cell reference points at (in its section for two-sided tables)."""
+    table = tables[ref.table_index]
+    rows = table.rows
+    if table.sections:
+        rows = next((s.rows for s in table.sections if (s.key or s.section) == ref.section), rows)
+    return rows[ref.row_index] if ref.row_index < len(rows) else None
+
+
 def _uncertain(tables: Sequence[Table], check: Check) -> list[int]:
     """Indexes (into check.cells) of terms whose reading is not certain."""
     out: list[int] = []
     for k, ref in enumerate(check.cells):
-        table = tables[ref.table_index]
-        rows = (
-            table.rows
-            if not table.sections
-            else next(
-                (s.rows for s in table.sections if (s.key or s.section) == ref.section), table.rows
-            )
-        )
-        if ref.row_index >= len(rows):
+        row = _row_of(tables, ref)
+        if row is None:
             continue
-        cells = rows[ref.row_index].cells
+        cells = row.cells
         cell = cells[ref.col_index] if ref.col_index < len(cells) else None
         if cell is None:
             continue
@@ -68,17 +70,10 @@ def _digit_variants(text: str) -> list[Decimal]:
 
 def _neighbours(tables: Sequence[Table], ref: CellRef) -> list[Decimal]:
     """Values printed next to a cell in its row (one column either side)."""
-    table = tables[ref.table_index]
-    rows = (
-        table.rows
-        if not table.sections
-        else next(
-            (s.rows for s in table.sections if (s.key or s.section) == ref.section), table.rows
-        )
-    )
-    if ref.row_index >= len(rows):
+    row = _row_of(tables, ref)
+    if row is None:
         return []
-    values = rows[ref.row_index].values
+    values = row.values
     out: list[Decimal] = []
     for j in (ref.col_index - 1, ref.col_index + 1):
         if 0 <= j < len(values) and values[j] is not None:

@@ -332,21 +332,11 @@ class Verifier:
         if unreadable:
             self._unreadable(check_id, ident, text, unreadable)
             return
-        if missing and any(
+        printed = any(
             o.amount.kind is AmountKind.NUMBER and o.amount.number != 0 for o in sides[0] + sides[1]
-        ):
-            self._emit(
-                check_id=check_id,
-                ident=ident,
-                expression=text,
-                lhs=sides[0],
-                rhs=sides[1],
-                relation=eq.relation,
-                missing="missing " + ", ".join(missing),
-            )
-            return
-        if missing or not sides[0]:
-            return
+        )
+        if (missing and not printed) or not sides[0]:
+            return  # nothing to compare: the identity does not apply to this document
         self._emit(
             check_id=check_id,
             ident=ident,
@@ -354,6 +344,7 @@ class Verifier:
             lhs=sides[0],
             rhs=sides[1],
             relation=eq.relation,
+            missing="missing " + ", ".join(missing) if missing else None,
         )
 
     def _row_identity(self, table_id: str, ident: IdentityDef, ti: int, n: int) -> None:
