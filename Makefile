@@ -28,10 +28,10 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_text.py
 
 bench-pdf: $(STAMP)
-	PYTHONPATH=. $(BIN)/python benchmarks/bench_pdf.py
+	$(BIN)/python benchmarks/bench_pdf.py
 
 fixtures: $(STAMP)
-	PYTHONPATH=. $(BIN)/python -m evals.build_fixtures evals/generated/fixtures
+	$(BIN)/python -m extractor.evals.build_fixtures evals/generated/fixtures
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -26,10 +26,10 @@ import pymupdf
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from evals.degrade import ScanStyle, degrade_pdf  # noqa: E402
-from evals.render_pdf import STYLES, render_pdf  # noqa: E402
 from extractor.config import ExtractConfig  # noqa: E402
 from extractor.definitions import load_definitions  # noqa: E402
+from extractor.evals.degrade import ScanStyle, degrade_pdf  # noqa: E402
+from extractor.evals.render_pdf import STYLES, render_pdf  # noqa: E402
 from extractor.ocr.registry import OcrOptions, create_engine  # noqa: E402
 from extractor.pipeline import extract_bytes  # noqa: E402
 
@@ -52,8 +52,11 @@ class TimedEngine:
 
 def scan_pdf(pages: int) -> bytes:
     truth = json.loads((ROOT / "evals/datasets/seeds/truth/001.json").read_text(encoding="utf-8"))
-    base = pymupdf.open(stream=degrade_pdf(render_pdf(truth, STYLES["ruled_portrait"], seed=1),
-                                           ScanStyle(dpi=150), seed=7))
+    base = pymupdf.open(
+        stream=degrade_pdf(
+            render_pdf(truth, STYLES["ruled_portrait"], seed=1), ScanStyle(dpi=150), seed=7
+        )
+    )
     out = pymupdf.open()
     while out.page_count < pages:
         out.insert_pdf(base, from_page=0, to_page=min(base.page_count, pages - out.page_count) - 1)
@@ -65,8 +68,14 @@ def child_peak(pages: int) -> None:
     defs = load_definitions()
     t0 = time.perf_counter()
     extract_bytes(data, source_name="scan.pdf", config=ExtractConfig(), definitions=defs)
-    print(json.dumps({"seconds": time.perf_counter() - t0,
-                      "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    print(
+        json.dumps(
+            {
+                "seconds": time.perf_counter() - t0,
+                "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -93,24 +102,34 @@ def main() -> None:
         for p in doc:
             p.get_text("words")
         ref.append(time.perf_counter() - t0)
-    print(f"text PDF ({n} pages): pipeline {n / statistics.median(ours):.1f} pages/s, "
-          f"pymupdf words alone {n / statistics.median(ref):.1f} pages/s "
-          f"(median of {args.repeat})")
+    print(
+        f"text PDF ({n} pages): pipeline {n / statistics.median(ours):.1f} pages/s, "
+        f"pymupdf words alone {n / statistics.median(ref):.1f} pages/s "
+        f"(median of {args.repeat})"
+    )
 
     scan = scan_pdf(args.ocr_pages)
     engine = TimedEngine(create_engine(OcrOptions()))
     t0 = time.perf_counter()
     extract_bytes(scan, source_name="scan.pdf", config=cfg, definitions=defs, engine=lambda: engine)
     total = time.perf_counter() - t0
-    print(f"scanned 150 dpi ({args.ocr_pages} pages): {total / args.ocr_pages:.2f} s/page, "
-          f"OCR engine alone {engine.seconds / args.ocr_pages:.2f} s/page, "
-          f"overhead {100 * (total - engine.seconds) / engine.seconds:.1f}%")
+    print(
+        f"scanned 150 dpi ({args.ocr_pages} pages): {total / args.ocr_pages:.2f} s/page, "
+        f"OCR engine alone {engine.seconds / args.ocr_pages:.2f} s/page, "
+        f"overhead {100 * (total - engine.seconds) / engine.seconds:.1f}%"
+    )
 
-    out = subprocess.run([sys.executable, __file__, "--child", str(args.scan_pages)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(args.scan_pages)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     peak = json.loads(out.stdout.strip().splitlines()[-1])
-    print(f"scanned PDF of {args.scan_pages} pages: peak RSS {peak['max_rss_mib']:.0f} MiB, "
-          f"{peak['seconds']:.0f} s")
+    print(
+        f"scanned PDF of {args.scan_pages} pages: peak RSS {peak['max_rss_mib']:.0f} MiB, "
+        f"{peak['seconds']:.0f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -133,8 +133,8 @@ def test_scanned_page_is_read_by_real_ocr(tmp_path: Path) -> None:
 def test_degraded_scan_reads_every_numeric_cell_or_flags_it() -> None:
     """A generated 150 dpi scan (rotated, noisy, blurred, JPEG 40) of two tables of seed 001,
     read by real OCR: numeric cells at least 99.5% exact, and no wrong cell goes unflagged."""
-    from evals.degrade import ScanStyle, degrade_pdf
-    from evals.render_pdf import STYLES, render_pdf
+    from extractor.evals.degrade import ScanStyle, degrade_pdf
+    from extractor.evals.render_pdf import STYLES, render_pdf
 
     truth = json.loads((TRUTH / "001.json").read_text(encoding="utf-8"))
     doc = {

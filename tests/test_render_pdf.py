@@ -12,9 +12,9 @@ import numpy as np
 import pymupdf
 import pytest
 
-from evals.degrade import ScanStyle, degrade_page_image, degrade_pdf
-from evals.render_pdf import STYLES, PageLayout, render_pdf, render_pdf_with_layout
-from evals.render_text import TextStyle, format_amount, table_cells
+from extractor.evals.degrade import ScanStyle, degrade_page_image, degrade_pdf
+from extractor.evals.render_pdf import STYLES, PageLayout, render_pdf, render_pdf_with_layout
+from extractor.evals.render_text import TextStyle, format_amount, table_cells
 
 TRUTH = Path(__file__).resolve().parent.parent / "evals" / "datasets" / "seeds" / "truth"
 TOL = 0.01

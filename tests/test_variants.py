@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from evals.render_text import TextStyle, render_report
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions
 from extractor.evals import score_document
+from extractor.evals.render_text import TextStyle, render_report
 from extractor.pipeline import extract_text_bytes
 
 from .conftest import truth

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import pymupdf
 
-from evals.render_text import TableCells, table_cells
+from extractor.evals.render_text import TableCells, table_cells
 
 _FONT_NAME = "cjk"
 _FONT = pymupdf.Font(_FONT_NAME)
