@@ -69,6 +69,45 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     return worst
 
 
+def _cmd_eval(args: argparse.Namespace) -> int:
+    import json
+
+    from extractor.evals.harness import compare, format_table, run_eval
+
+    config = ExtractConfig(schema_dir=args.schemas)
+    report = run_eval(args.datasets, config, load_definitions(config.schema_dir))
+    print(format_table(report))
+    data = report.to_json()
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
+    if args.markdown:
+        Path(args.markdown).write_text(format_table(report, markdown=True) + "\n", encoding="utf-8")
+    if args.write_baseline:
+        # timings and memory change from run to run: a baseline keeps only what must not drop
+        for ds in data["datasets"].values():
+            for c in ds["cases"]:
+                c.pop("seconds", None)
+            ds["totals"].pop("seconds", None)
+            ds["totals"].pop("seconds_per_page", None)
+        data.pop("max_rss_mib", None)
+        data["totals"].pop("seconds", None)
+        data["totals"].pop("seconds_per_page", None)
+        Path(args.write_baseline).write_text(
+            json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
+    if args.compare:
+        baseline = json.loads(Path(args.compare).read_text(encoding="utf-8"))
+        lines, regressed = compare(report, baseline)
+        print("\ncompared with " + args.compare + ":")
+        print("\n".join("  " + x for x in lines))
+        if regressed:
+            print("REGRESSION: accuracy dropped against the baseline")
+            return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="extractor", description=__doc__)
     p.add_argument("--version", action="version", version=__version__)
@@ -80,6 +119,14 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--family", default=None, help="only this definition family (final, budget)")
     ex.add_argument("-v", "--verbose", action="store_true", help="print each finding")
     ex.set_defaults(func=_cmd_extract)
+    ev = sub.add_parser("eval", help="measure extraction against labeled datasets")
+    ev.add_argument("datasets", nargs="+", help="dataset folders, or generated:N[:SEED]")
+    ev.add_argument("--json", help="write the full report as JSON here")
+    ev.add_argument("--markdown", help="write the table as Markdown here")
+    ev.add_argument("--compare", help="baseline JSON: show changes, exit 1 if accuracy dropped")
+    ev.add_argument("--write-baseline", help="write a baseline (no timings) here")
+    ev.add_argument("--schemas", type=Path, default=None, help="folder of report definitions")
+    ev.set_defaults(func=_cmd_eval)
     return p
 
 

@@ -1,0 +1,426 @@
+"""The evaluation harness: run the pipeline over labeled cases and measure it.
+
+A dataset is a folder of cases, each an input file (text, PDF, image) and a truth file in the
+TABLE_FORMAT.md shape. The folder's ``dataset.json`` lists them
+(``{"name": ..., "cases": [{"input": "...", "truth": "...", "labels": [...]}]}``); without one,
+every input ``X.*`` with a ``truth/X.json`` or ``X.truth.json`` beside it is a case. Labels
+(known source inconsistencies or injected damage) come from ``labels`` or the truth's
+``meta.expected_findings``. ``generated:N[:SEED]`` names N generated reports with injections.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import resource
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from extractor.config import ExtractConfig
+from extractor.definitions import Definitions
+from extractor.evals.score import score_document
+from extractor.model import CellRef, DocumentResult
+from extractor.pipeline import extract_bytes
+
+INPUT_SUFFIXES = {".txt", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}
+
+
+@dataclass(frozen=True)
+class Label:
+    """A known problem of a case: where, and what a correct pipeline must call it."""
+
+    kind: str  # e.g. source.total, ocr.digit, or a truth file's finding kind
+    expected: str  # source_inconsistency | extraction_error
+    table: str | None = None
+    line: int | None = None
+    page: int | None = None
+    col: int | None = None
+
+
+@dataclass
+class Case:
+    name: str
+    data: bytes
+    truth: dict[str, Any]
+    labels: list[Label] = field(default_factory=list)
+    source_name: str = ""
+
+
+@dataclass
+class CaseMetrics:
+    case: str
+    tables_expected: int = 0
+    tables_found: int = 0
+    cells: int = 0
+    cells_exact: int = 0
+    cells_value_equal: int = 0
+    nonzero_cells: int = 0
+    nonzero_exact: int = 0
+    rows_missing: int = 0
+    rows_extra: int = 0
+    hard_evaluated: int = 0
+    hard_pass: int = 0
+    hard_rounding: int = 0
+    hard_suspect: int = 0
+    hard_fail: int = 0
+    hard_not_evaluated: int = 0
+    extraction_errors_claimed: int = 0
+    extraction_errors_injected: int = 0
+    source_labels: int = 0
+    source_detected_true: int = 0
+    source_detected_false: int = 0
+    labels_found: int = 0
+    silent_errors: int = 0
+    llm_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    pages: int = 0
+    seconds: float = 0.0
+    status: str = ""
+
+
+def _value(v: Any) -> Decimal | None:
+    if v is None:
+        return Decimal(0)
+    try:
+        return Decimal(str(v))
+    except InvalidOperation:
+        return None
+
+
+def _ref_matches(ref: CellRef, label: Label) -> bool:
+    if label.table is not None and ref.table != label.table:
+        return False
+    if label.line is not None and ref.line != label.line:
+        return False
+    if label.page is not None and label.line is None and ref.page != label.page:
+        return False
+    return label.col is None or ref.col_index == label.col
+
+
+def measure(case: Case, result: DocumentResult, seconds: float) -> CaseMetrics:
+    """All metrics of one case."""
+    m = CaseMetrics(case=case.name, seconds=round(seconds, 4), status=result.status)
+    m.pages = result.document.pages or 1
+    res = result.model_dump(mode="json")
+    scores = score_document(res, case.truth, check_names=False)
+    m.tables_expected = len(scores)
+    m.tables_found = sum(s.found for s in scores)
+    wrong: list[tuple[str, int, int]] = []
+    tables_by_key = {t.table_id or t.title: i for i, t in enumerate(result.tables)}
+    for s in scores:
+        m.cells += s.cells
+        m.cells_exact += s.equal
+        m.rows_missing += max(0, s.rows_expected - s.rows_got)
+        m.rows_extra += max(0, s.rows_got - s.rows_expected)
+        value_wrong = sum(
+            1
+            for x in s.mismatches
+            if x.what == "value"
+            and (_value(x.expected) is None or _value(x.expected) != _value(x.got))
+        )
+        m.cells_value_equal += s.cells - value_wrong
+        wrong.extend((s.table, x.row, x.col) for x in s.mismatches if x.what == "value")
+    for t in case.truth.get("tables", []):
+        rows = [r for sec in t.get("sections") or [] for r in sec["rows"]] + (t.get("rows") or [])
+        for r in rows:
+            for v in r["values"]:
+                if v not in (None, "——") and _value(v) not in (None, Decimal(0)):
+                    m.nonzero_cells += 1
+    m.nonzero_exact = m.nonzero_cells - sum(
+        1
+        for s in scores
+        for x in s.mismatches
+        if x.what == "value" and x.expected not in (None, "——") and _value(x.expected) != 0
+    )
+    hard = [c for c in result.checks if c.severity == "hard"]
+    m.hard_evaluated = sum(1 for c in hard if c.status != "not_evaluated")
+    m.hard_pass = sum(1 for c in hard if c.status == "pass")
+    m.hard_rounding = sum(1 for c in hard if c.status == "rounding")
+    m.hard_suspect = sum(1 for c in hard if c.status == "suspect")
+    m.hard_fail = sum(1 for c in hard if c.status == "fail")
+    m.hard_not_evaluated = sum(1 for c in hard if c.status == "not_evaluated")
+    m.extraction_errors_claimed = sum(1 for c in hard if c.classification == "extraction_error")
+    m.extraction_errors_injected = sum(1 for lb in case.labels if lb.expected == "extraction_error")
+    # detection of source inconsistencies against the labels (by the cell the label names)
+    source_labels = [lb for lb in case.labels if lb.expected == "source_inconsistency"]
+    m.source_labels = len(source_labels)
+    detected = [c for c in hard if c.classification == "source_inconsistency"]
+    hit_labels = {
+        i
+        for i, lb in enumerate(source_labels)
+        if any(_ref_matches(ref, lb) for c in detected for ref in c.cells)
+    }
+    m.source_detected_true = len(hit_labels)
+    m.source_detected_false = sum(
+        1
+        for c in detected
+        if not any(_ref_matches(ref, lb) for lb in source_labels for ref in c.cells)
+    )
+    m.labels_found = sum(
+        1
+        for lb in case.labels
+        if any(
+            _ref_matches(ref, lb)
+            for c in result.checks
+            if c.status in ("fail", "suspect", "not_evaluated", "warn")
+            for ref in c.cells
+        )
+    )
+    # silent errors: a wrong cell no failing/suspect/not-evaluated check and no cell flag covers
+    covered: set[tuple[int, int, int]] = set()
+    for c in result.checks:
+        if c.status in ("fail", "suspect", "not_evaluated"):
+            covered.update((ref.table_index, ref.row_index, ref.col_index) for ref in c.cells)
+    for ti, t in enumerate(result.tables):
+        rows = t.rows if not t.sections else [r for s in t.sections for r in s.rows]
+        for ri, r in enumerate(rows):
+            for ci, cell in enumerate(r.cells):
+                if cell.status in ("low_confidence", "unparsed", "realigned"):
+                    covered.add((ti, ri, ci))
+    for table, ri, ci in wrong:
+        tix = tables_by_key.get(table)
+        if tix is None or (tix, ri, ci) not in covered:
+            m.silent_errors += 1
+    m.llm_calls = result.usage.llm_calls
+    m.prompt_tokens = result.usage.prompt_tokens
+    m.completion_tokens = result.usage.completion_tokens
+    return m
+
+
+# ---------------------------------------------------------------- datasets
+
+
+def _labels_from_truth(truth: dict[str, Any]) -> list[Label]:
+    out: list[Label] = []
+    for f in truth.get("meta", {}).get("expected_findings", []) or []:
+        if not isinstance(f, dict):
+            continue
+        table, line = f.get("table_id") or f.get("table"), f.get("line")
+        where = re.match(r"^(\S+?)\s+l\.(\d+)", str(f.get("where", "")))
+        if where:  # "附件5 l.271"
+            table, line = table or where.group(1), line or int(where.group(2))
+        out.append(
+            Label(
+                kind=str(f.get("kind") or f.get("rule") or "finding"),
+                expected="source_inconsistency",
+                table=table,
+                line=line,
+                page=f.get("page"),
+            )
+        )
+    return out
+
+
+def load_dataset(folder: Path) -> list[Case]:
+    """The cases of a dataset folder (see the module docstring)."""
+    manifest = folder / "dataset.json"
+    cases: list[Case] = []
+    if manifest.is_file():
+        spec = json.loads(manifest.read_text(encoding="utf-8"))
+        for c in spec["cases"]:
+            truth = json.loads((folder / c["truth"]).read_text(encoding="utf-8"))
+            labels = [Label(**lb) for lb in c.get("labels", [])] or _labels_from_truth(truth)
+            src = folder / c["input"]
+            cases.append(Case(c.get("name", src.stem), src.read_bytes(), truth, labels, src.name))
+        return cases
+    for src in sorted(p for p in folder.iterdir() if p.suffix.lower() in INPUT_SUFFIXES):
+        for cand in (folder / "truth" / f"{src.stem}.json", folder / f"{src.stem}.truth.json"):
+            if cand.is_file():
+                truth = json.loads(cand.read_text(encoding="utf-8"))
+                cases.append(
+                    Case(src.stem, src.read_bytes(), truth, _labels_from_truth(truth), src.name)
+                )
+                break
+    return cases
+
+
+def generated_dataset(n: int, seed: int = 0) -> list[Case]:
+    """N generated 决算 reports as text, each clean or with one labeled injection."""
+    from extractor.evals.inject import KINDS, make_case
+
+    cases: list[Case] = []
+    kinds: list[str | None] = [None, *KINDS]
+    for i in range(n):
+        kind = kinds[i % len(kinds)]
+        text, truth, injections = make_case(seed + i, kind)
+        labels = [
+            Label(kind=j.kind, expected=j.expected, table=j.table_id, line=j.line, col=j.col)
+            for j in injections
+        ]
+        cases.append(
+            Case(
+                f"gen{seed + i:04d}-{kind or 'clean'}",
+                text.encode("utf-8"),
+                truth,
+                labels,
+                f"gen{seed + i:04d}.txt",
+            )
+        )
+    return cases
+
+
+def resolve_datasets(specs: Sequence[str]) -> list[tuple[str, list[Case]]]:
+    """Dataset specs (folders or ``generated:N[:SEED]``) to named case lists."""
+    out: list[tuple[str, list[Case]]] = []
+    for spec in specs:
+        if spec.startswith("generated:"):
+            parts = spec.split(":")
+            n = int(parts[1])
+            seed = int(parts[2]) if len(parts) > 2 else 0
+            out.append((spec, generated_dataset(n, seed)))
+        else:
+            out.append((Path(spec).name, load_dataset(Path(spec))))
+    return out
+
+
+# ---------------------------------------------------------------- running and reporting
+
+
+@dataclass
+class Report:
+    datasets: dict[str, list[CaseMetrics]]
+    max_rss_mib: float = 0.0
+
+    def totals(self, cases: Iterable[CaseMetrics] | None = None) -> dict[str, Any]:
+        rows = (
+            list(cases) if cases is not None else [c for cs in self.datasets.values() for c in cs]
+        )
+        keys = [k for k, v in asdict(CaseMetrics(case="")).items() if isinstance(v, int | float)]
+        tot: dict[str, Any] = {k: sum(getattr(r, k) for r in rows) for k in keys}
+        tot["cases"] = len(rows)
+        tot["cell_accuracy"] = _ratio(tot["cells_exact"], tot["cells"])
+        tot["value_accuracy"] = _ratio(tot["cells_value_equal"], tot["cells"])
+        tot["nonzero_accuracy"] = _ratio(tot["nonzero_exact"], tot["nonzero_cells"])
+        claimed = tot["source_detected_true"] + tot["source_detected_false"]
+        tot["source_precision"] = _ratio(tot["source_detected_true"], claimed)
+        tot["source_recall"] = _ratio(tot["source_detected_true"], tot["source_labels"])
+        tot["seconds_per_page"] = round(tot["seconds"] / tot["pages"], 4) if tot["pages"] else None
+        return tot
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "datasets": {
+                name: {"cases": [asdict(c) for c in cs], "totals": self.totals(cs)}
+                for name, cs in self.datasets.items()
+            },
+            "totals": self.totals(),
+            "max_rss_mib": round(self.max_rss_mib, 1),
+        }
+
+
+def _ratio(a: int, b: int) -> float | None:
+    return round(a / b, 6) if b else None
+
+
+def run_eval(specs: Sequence[str], config: ExtractConfig, definitions: Definitions) -> Report:
+    """Run every case of the datasets; metrics per case."""
+    report = Report(datasets={})
+    for name, cases in resolve_datasets(specs):
+        metrics = []
+        for case in cases:
+            t0 = time.perf_counter()
+            result = extract_bytes(
+                case.data,
+                source_name=case.source_name or case.name,
+                config=config,
+                definitions=definitions,
+            )
+            metrics.append(measure(case, result, time.perf_counter() - t0))
+        report.datasets[name] = metrics
+    report.max_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return report
+
+
+COLUMNS = [
+    ("case", "case"),
+    ("tables", "tables_found"),
+    ("/exp", "tables_expected"),
+    ("cells", "cells"),
+    ("exact", "cells_exact"),
+    ("rows-", "rows_missing"),
+    ("rows+", "rows_extra"),
+    ("hard", "hard_evaluated"),
+    ("pass", "hard_pass"),
+    ("round", "hard_rounding"),
+    ("susp", "hard_suspect"),
+    ("fail", "hard_fail"),
+    ("n/e", "hard_not_evaluated"),
+    ("xerr", "extraction_errors_claimed"),
+    ("src+", "source_detected_true"),
+    ("src-", "source_detected_false"),
+    ("labels", "source_labels"),
+    ("silent", "silent_errors"),
+    ("s", "seconds"),
+]
+
+
+def format_table(report: Report, *, markdown: bool = False) -> str:
+    """The terminal (or Markdown) table: one row per case, totals per dataset and overall."""
+    lines: list[str] = []
+    heads = [h for h, _ in COLUMNS]
+    if markdown:
+        lines.append("| " + " | ".join(heads) + " |")
+        lines.append("|" + "---|" * len(heads))
+    else:
+        lines.append("  ".join(f"{h:>7}" if i else f"{h:<28}" for i, h in enumerate(heads)))
+    for name, cases in report.datasets.items():
+        rows = [asdict(c) for c in cases] + [{**report.totals(cases), "case": f"= {name}"}]
+        for r in rows:
+            vals = [str(r.get(k, "")) for _, k in COLUMNS]
+            if markdown:
+                lines.append("| " + " | ".join(vals) + " |")
+            else:
+                lines.append(
+                    "  ".join(f"{v:>7}" if i else f"{v[:28]:<28}" for i, v in enumerate(vals))
+                )
+    t = report.totals()
+    summary = (
+        f"cells {t['cells_exact']}/{t['cells']} exact ({_pct(t['cell_accuracy'])}), non-zero "
+        f"{_pct(t['nonzero_accuracy'])}; hard checks {t['hard_evaluated']} evaluated, "
+        f"{t['hard_fail']} fail, {t['hard_suspect']} suspect; source inconsistencies precision "
+        f"{_pct(t['source_precision'])} recall {_pct(t['source_recall'])} "
+        f"({t['source_labels']} labeled); extraction errors claimed "
+        f"{t['extraction_errors_claimed']} / injected {t['extraction_errors_injected']}; "
+        f"silent errors {t['silent_errors']}; "
+        f"{t['seconds_per_page']} s/page; LLM calls {t['llm_calls']}, tokens "
+        f"{t['prompt_tokens'] + t['completion_tokens']}; max RSS {report.max_rss_mib:.0f} MiB"
+    )
+    lines.append("")
+    lines.append(summary)
+    return "\n".join(lines)
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{100 * x:.2f}%"
+
+
+REGRESSION_KEYS = ("cell_accuracy", "nonzero_accuracy", "source_recall", "source_precision")
+
+
+def compare(report: Report, baseline: dict[str, Any]) -> tuple[list[str], bool]:
+    """Lines saying what got better or worse than the baseline; True if anything regressed
+    (an accuracy lower, or more silent errors, per dataset)."""
+    lines: list[str] = []
+    regressed = False
+    current = report.to_json()["datasets"]
+    for name, data in current.items():
+        base = baseline.get("datasets", {}).get(name)
+        if base is None:
+            lines.append(f"{name}: new (no baseline)")
+            continue
+        now, then = data["totals"], base["totals"]
+        for key in (*REGRESSION_KEYS, "silent_errors", "hard_fail"):
+            a, b = now.get(key), then.get(key)
+            if a == b or a is None or b is None:
+                continue
+            worse = a > b if key in ("silent_errors", "hard_fail") else a < b
+            regressed = regressed or (worse and key != "hard_fail")
+            lines.append(f"{name}: {key} {b} -> {a} ({'worse' if worse else 'better'})")
+    if not lines:
+        lines.append("no change against the baseline")
+    return lines, regressed
