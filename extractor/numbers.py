@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-__all__ = ["Amount", "AmountKind", "format_amount", "normalize_text", "parse_amount"]
+__all__ = [
+    "Amount",
+    "AmountKind",
+    "fold_variants",
+    "format_amount",
+    "normalize_text",
+    "parse_amount",
+]
 
 
 class AmountKind(StrEnum):
@@ -66,6 +73,21 @@ _DASH_ONLY = re.compile(r"^(?:[-—―─–－‐]+|[-—―─–－‐一]{2,
 _NUMBER = re.compile(r"^(?P<sign>[-+]?)(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?$")
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _CJK_SPACE = re.compile(rf"(?<=[{_CJK}（）()、“”])\s+|\s+(?=[{_CJK}（）()、“”])")
+
+
+# variant and traditional forms seen in scanned reports, folded for MATCHING labels only:
+# output keeps the characters as printed, and numbers are never folded
+_VARIANTS = str.maketrans(
+    "決預財撥總計經費項類門單結餘轉與務會險業資產國營補醫療衛環節鄉區護維購車輛運關統數據號額"
+    "門計劃級績評價報錶表內區縣鎮廳處於對戶貼辦費稅",
+    "决预财拨总计经费项类门单结余转与务会险业资产国营补医疗卫环节乡区护维购车辆运关统数据号额"
+    "门计划级绩评价报表表内区县镇厅处于对户贴办费税",
+)
+
+
+def fold_variants(text: str) -> str:
+    """Fold variant/traditional characters (決→决) for matching labels and titles."""
+    return text.translate(_VARIANTS)
 
 
 def normalize_text(text: str) -> str:

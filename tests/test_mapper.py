@@ -79,3 +79,20 @@ def test_unknown_table_is_extracted_generically(definitions: Definitions) -> Non
         definitions=definitions,
     )
     assert [c.status for c in broken.checks if c.family == "G"] == ["warn"]
+
+
+def test_variant_characters_are_folded_for_matching_only(definitions: Definitions) -> None:
+    """A scan's OCR gives 決/財/總 for 决/财/总: tables and columns still match their
+    definitions; titles and names keep the characters as printed."""
+    text = SEED_FILES["001"].read_text(encoding="utf-8")
+    variant = text.replace("决算", "決算").replace("财政", "財政").replace("总计", "總計")
+    r = extract_text_bytes(
+        variant.encode(), source_name="x.txt", config=ExtractConfig(), definitions=definitions
+    )
+    assert r.summary.tables_matched == 10
+    assert {c.status for c in r.checks if c.severity == "hard"} <= {"pass", "rounding"}
+    t = next(t for t in r.tables if t.table_id == "公开04表")
+    assert t.title == "財政拨款收入支出決算总表"
+    assert any(
+        row.name == "總計" and row.role == "grand_total" for s in t.sections for row in s.rows
+    )

@@ -1,5 +1,35 @@
-"""Scoring extraction results against truth files (TABLE_FORMAT.md shape)."""
+"""Measuring extraction against labeled reports: scoring, the harness, generated datasets.
 
+from extractor.evals import run_eval, format_table
+report = run_eval(["my_labeled_reports/"], ExtractConfig(), load_definitions())
+print(format_table(report))
+"""
+
+from extractor.evals.harness import (
+    Case,
+    CaseMetrics,
+    Label,
+    Report,
+    compare,
+    format_table,
+    load_dataset,
+    measure,
+    run_eval,
+)
 from extractor.evals.score import CellMismatch, TableScore, match_tables, score_document
 
-__all__ = ["CellMismatch", "TableScore", "match_tables", "score_document"]
+__all__ = [
+    "Case",
+    "CaseMetrics",
+    "CellMismatch",
+    "Label",
+    "Report",
+    "TableScore",
+    "compare",
+    "format_table",
+    "load_dataset",
+    "match_tables",
+    "measure",
+    "run_eval",
+    "score_document",
+]

@@ -26,6 +26,7 @@ from extractor.layout.grid import (
     is_code_part,
     is_label_word,
     is_lanci_row,
+    label,
     lanci_numbers,
     norm,
     source_cell,
@@ -42,7 +43,7 @@ from extractor.model import (
     SourceRow,
     Table,
 )
-from extractor.numbers import AmountKind, parse_amount
+from extractor.numbers import AmountKind, fold_variants, parse_amount
 
 LOW_CONFIDENCE = 0.8  # OCR confidence below which a cell is flagged for review
 _ORIGIN = {"text": CellSource.TEXT, "pdf": CellSource.PDF, "ocr": CellSource.OCR}
@@ -109,9 +110,10 @@ def assign_columns(header: Sequence[HeaderColumn], defs: Sequence[ColumnDef]) ->
         for di, d in enumerate(defs):
             # the name may sit at any header level (Shanghai prints 预算数/决算数 below the
             # item); the leaf scores higher. ``under`` must match another level.
-            hits = [k for k, part in enumerate(h.path) if any(re.search(p, part) for p in d.names)]
+            path = [fold_variants(part) for part in h.path]
+            hits = [k for k, part in enumerate(path) if any(re.search(p, part) for p in d.names)]
             name_k = hits[-1] if hits else None
-            others = [part for k, part in enumerate(h.path) if k != name_k]
+            others = [part for k, part in enumerate(path) if k != name_k]
             under_ok = all(any(re.search(p, part) for part in others) for p in d.under)
             score = 0.0
             if name_k is not None and under_ok:
@@ -158,7 +160,7 @@ def assign_roles(rows: list[Row], defs: Sequence[RowDef], definitions: Definitio
     for row in rows:
         if not row.name:
             continue
-        name = strip_numbering(norm(row.name))
+        name = strip_numbering(label(row.name))
         for d in defs:
             if d.classes:
                 code = class_code(re.sub(r"[（(]类[)）]", "", name), definitions)
@@ -189,7 +191,7 @@ def split_header(
             continue
         if is_data(r):
             return i, lanci
-        if (lanci is not None or total_is_data) and TOTAL_RE.match(norm(cell(r, 0))):
+        if (lanci is not None or total_is_data) and TOTAL_RE.match(label(cell(r, 0))):
             return i, lanci  # a 合计 row printed with every value blank
     return len(rows), lanci
 
@@ -293,7 +295,7 @@ def _header_spill(r: SourceRow) -> tuple[SourceRow, SourceRow] | None:
     """Split a 合计 row holding header words into (header part, total row with blanks)."""
     texts = [t.strip() for t in r.texts]
     words = [j for j, t in enumerate(texts) if j >= 1 and t and not is_amount_cell(t)]
-    if not TOTAL_RE.match(norm(texts[0])) or not words:
+    if not TOTAL_RE.match(label(texts[0])) or not words:
         return None
     blank = SourceCell("", line=r.line, page=r.page)
     head = tuple(c if j in words else blank for j, c in enumerate(r.cells))
@@ -309,7 +311,7 @@ def _unmerge_total(r: SourceRow, first_value: int, n_values: int) -> SourceRow:
     the row the empty label cells it lacks, so its values sit under their headers."""
     if (
         first_value < 2
-        or not TOTAL_RE.match(norm(cell(r, 0)))
+        or not TOTAL_RE.match(label(cell(r, 0)))
         or (cell(r, 1).strip() and not (is_amount_cell(cell(r, 1))))
     ):
         return r
@@ -356,7 +358,7 @@ def map_function_coded(region: Region, tdef: TableDef | None, ctx: MapContext) -
     ids = tdef.identities if tdef else []
     out_rows: list[Row] = []
     pending_total: SourceRow | None = None
-    if lanci is not None and TOTAL_RE.match(norm(cell(rows[lanci], 0))):
+    if lanci is not None and TOTAL_RE.match(label(cell(rows[lanci], 0))):
         pending_total = rows[lanci]  # "合计" printed on the 栏次 line, values on the next line
     repeated = {_row_key(h) for h in head_rows}
     for r in rows[first_data:]:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from extractor.model import SourceCell, SourceRow
-from extractor.numbers import AmountKind, normalize_text, parse_amount
+from extractor.numbers import AmountKind, fold_variants, normalize_text, parse_amount
 
 CODE_RE = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
 _CODE_PART_RE = re.compile(r"^\d{2,3}$")
@@ -23,8 +23,13 @@ _NUMBERING = re.compile(
 
 
 def norm(text: str) -> str:
-    """A cell's text for matching: CJK spaces removed, all other spaces removed too."""
+    """A cell's text as output: CJK spaces removed, all other spaces removed too."""
     return normalize_text(text).replace(" ", "")
+
+
+def label(text: str) -> str:
+    """A cell's text for matching labels: ``norm`` plus variant characters folded (決→决)."""
+    return fold_variants(norm(text))
 
 
 def strip_numbering(name: str) -> str:
@@ -41,12 +46,12 @@ def source_cell(row: SourceRow, j: int) -> SourceCell | None:
 
 
 def is_label_word(text: str) -> bool:
-    return bool(_LABEL_WORDS.match(norm(text)))
+    return bool(_LABEL_WORDS.match(label(text)))
 
 
 def is_lanci_row(row: SourceRow) -> bool:
     """The 栏次 row: starts with 栏次, or holds (after labels) the integers 1..n in order."""
-    texts = [norm(t) for t in row.texts]
+    texts = [label(t) for t in row.texts]
     if texts and texts[0] == "栏次":
         return True
     nums = [t for t in texts if t]

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 
 from extractor.model import Region, SourceRow
-from extractor.numbers import normalize_text
+from extractor.numbers import fold_variants, normalize_text
 
 _LABEL = r"(公开\s*\d+\s*表|附\s*件\s*\d+(?:\s*[-－—]\s*\d+)?|附\s*表\s*\d+)"
 LABEL_RE = re.compile("^" + _LABEL)
@@ -28,7 +28,7 @@ _YEAR_PREFIX = re.compile(r"^((?:19|20)\d{2}\s*年度?)")
 
 def title_key(text: str) -> str:
     """Normalised title for matching: spaces and a leading year removed, quotes folded."""
-    t = normalize_text(text).replace(" ", "")
+    t = fold_variants(normalize_text(text).replace(" ", ""))
     t = _LABEL_ANY.sub("", t)
     t = _CONTINUED.sub("", t)
     t = _YEAR_PREFIX.sub("", t)
