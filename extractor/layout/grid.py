@@ -54,7 +54,8 @@ def is_lanci_row(row: SourceRow) -> bool:
     texts = [label(t) for t in row.texts]
     if texts and texts[0] == "栏次":
         return True
-    nums = [t for t in texts if t]
+    # two numbers in one cell ("4 5") when a narrow column's rule is missing
+    nums = [x for t in row.texts for x in normalize_text(t).split() if x]
     while nums and not nums[0].isdigit() and (TOTAL_RE.match(nums[0]) or nums[0] == "栏次"):
         nums = nums[1:]
     nums = [t for t in nums if t not in ("栏次", "**")]
