@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench bench-pdf fixtures clean
+.PHONY: install demo test lint eval baseline bench bench-pdf fixtures clean
+
+EVAL_SETS := evals/datasets/seeds evals/datasets/real_pdfs generated:12
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -23,6 +25,13 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check extractor tests evals benchmarks
 	$(BIN)/mypy
+
+# accuracy on the repository's datasets; fails when it drops below the committed baseline
+eval: $(STAMP)
+	$(BIN)/extractor eval $(EVAL_SETS) --compare evals/baselines/ci.json
+
+baseline: $(STAMP)
+	$(BIN)/extractor eval $(EVAL_SETS) --write-baseline evals/baselines/ci.json
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_text.py
