@@ -73,6 +73,7 @@ class CaseMetrics:
     source_labels: int = 0
     source_detected_true: int = 0
     source_detected_false: int = 0
+    misclassified: int = 0
     labels_found: int = 0
     silent_errors: int = 0
     llm_calls: int = 0
@@ -156,10 +157,19 @@ def measure(case: Case, result: DocumentResult, seconds: float) -> CaseMetrics:
         if any(_ref_matches(ref, lb) for c in detected for ref in c.cells)
     }
     m.source_detected_true = len(hit_labels)
-    m.source_detected_false = sum(
+    other_labels = [lb for lb in case.labels if lb.expected != "source_inconsistency"]
+    # a source-classified check explained by an injected extraction error is a misclassified
+    # case (counted apart), not a spurious inconsistency
+    m.misclassified = sum(
         1
         for c in detected
         if not any(_ref_matches(ref, lb) for lb in source_labels for ref in c.cells)
+        and any(_ref_matches(ref, lb) for lb in other_labels for ref in c.cells)
+    )
+    m.source_detected_false = sum(
+        1
+        for c in detected
+        if not any(_ref_matches(ref, lb) for lb in case.labels for ref in c.cells)
     )
     m.labels_found = sum(
         1
@@ -384,7 +394,8 @@ def format_table(report: Report, *, markdown: bool = False) -> str:
         f"{_pct(t['nonzero_accuracy'])}; hard checks {t['hard_evaluated']} evaluated, "
         f"{t['hard_fail']} fail, {t['hard_suspect']} suspect; source inconsistencies precision "
         f"{_pct(t['source_precision'])} recall {_pct(t['source_recall'])} "
-        f"({t['source_labels']} labeled); extraction errors claimed "
+        f"({t['source_labels']} labeled); labels caught by a check {t['labels_found']}; "
+        f"misclassified {t['misclassified']}; extraction errors claimed "
         f"{t['extraction_errors_claimed']} / injected {t['extraction_errors_injected']}; "
         f"silent errors {t['silent_errors']}; "
         f"{t['seconds_per_page']} s/page; LLM calls {t['llm_calls']}, tokens "
