@@ -15,6 +15,7 @@ from extractor.config import ExtractConfig
 from extractor.definitions import load_definitions
 from extractor.errors import ExtractorError
 from extractor.model import DocumentResult
+from extractor.ocr.registry import OcrOptions
 from extractor.output import write_result
 from extractor.pipeline import extract_path
 
@@ -34,8 +35,20 @@ def summary_line(result: DocumentResult) -> str:
     )
 
 
+def _config(args: argparse.Namespace) -> ExtractConfig:
+    ocr = OcrOptions(
+        kind=args.ocr_engine,
+        dpi=args.ocr_dpi,
+        det_model_dir=args.paddle_det_dir,
+        rec_model_dir=args.paddle_rec_dir,
+    )
+    return ExtractConfig(
+        schema_dir=args.schemas, family=args.family, force_ocr=args.force_ocr, ocr=ocr
+    )
+
+
 def _cmd_extract(args: argparse.Namespace) -> int:
-    config = ExtractConfig(schema_dir=args.schemas, family=args.family)
+    config = _config(args)
     defs = load_definitions(config.schema_dir)
     worst = 0
     for src in args.inputs:
@@ -113,11 +126,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=__version__)
     sub = p.add_subparsers(dest="command", required=True)
     ex = sub.add_parser("extract", help="extract and verify the tables of report files")
-    ex.add_argument("inputs", nargs="+", help="report files (OCR'd text)")
+    ex.add_argument("inputs", nargs="+", help="report files: text, PDF, PNG/JPEG/TIFF")
     ex.add_argument("-o", "--out", default="out", help="output folder (default: out/)")
     ex.add_argument("--schemas", type=Path, default=None, help="folder of report definitions")
     ex.add_argument("--family", default=None, help="only this definition family (final, budget)")
     ex.add_argument("-v", "--verbose", action="store_true", help="print each finding")
+    ex.add_argument("--force-ocr", action="store_true", help="OCR every page, ignore text layers")
+    ex.add_argument("--ocr-engine", choices=["rapidocr", "paddleocr"], default="rapidocr")
+    ex.add_argument("--ocr-dpi", type=int, default=200, help="render resolution for OCR")
+    ex.add_argument("--paddle-det-dir", type=Path, default=None, help="PaddleOCR det model dir")
+    ex.add_argument("--paddle-rec-dir", type=Path, default=None, help="PaddleOCR rec model dir")
     ex.set_defaults(func=_cmd_extract)
     ev = sub.add_parser("eval", help="measure extraction against labeled datasets")
     ev.add_argument("datasets", nargs="+", help="dataset folders, or generated:N[:SEED]")

@@ -10,7 +10,7 @@ from typing import Literal
 
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions
-from extractor.errors import ExtractorError
+from extractor.errors import InputError
 from extractor.extract.mapper import MapContext, map_region
 from extractor.ingest.pages import EngineProvider, read_image, read_pdf
 from extractor.ingest.text import looks_binary, read_text
@@ -71,14 +71,14 @@ def extract_bytes(
     if data.lstrip()[:5] == b"%PDF-" or data[:1024].find(b"%PDF-") >= 0:
         try:
             paged = read_pdf(data, config, provider)
-        except ExtractorError as exc:
+        except InputError as exc:  # this document cannot be read; a bad configuration raises
             return _failed(info, exc.code, str(exc))
         info = info.model_copy(update={"pages": paged.pages})
         return _from_rows(paged.rows, [], paged.errors, info, config, definitions, data)
     if data.startswith(_IMAGE_MAGIC):
         try:
             paged = read_image(data, config, provider)
-        except ExtractorError as exc:
+        except InputError as exc:  # this document cannot be read; a bad configuration raises
             return _failed(info, exc.code, str(exc))
         info = info.model_copy(update={"pages": paged.pages})
         return _from_rows(paged.rows, [], paged.errors, info, config, definitions, data)

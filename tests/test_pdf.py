@@ -173,3 +173,21 @@ def test_degraded_scan_reads_every_numeric_cell_or_flags_it() -> None:
                     flagged.add((t.table_id or t.title, ri, ci))
     for _, m in numeric:
         assert (m.table, m.row, m.col) in flagged, m
+
+
+def test_paddle_without_models_is_a_clear_configuration_error(tmp_path: Path) -> None:
+    from extractor.errors import ConfigError
+    from extractor.ocr.registry import OcrOptions
+
+    cfg = ExtractConfig(force_ocr=True, ocr=OcrOptions(kind="paddleocr"))
+    with pytest.raises(ConfigError, match="det_model_dir and rec_model_dir"):
+        extractor.extract(PDFS / "TEMPLATE_sh_dept-final-template_2024.pdf", cfg)
+    (tmp_path / "det").mkdir()
+    cfg = ExtractConfig(
+        force_ocr=True,
+        ocr=OcrOptions(
+            kind="paddleocr", det_model_dir=tmp_path / "det", rec_model_dir=tmp_path / "det"
+        ),
+    )
+    with pytest.raises(ConfigError, match="inference.onnx"):
+        extractor.extract(PDFS / "TEMPLATE_sh_dept-final-template_2024.pdf", cfg)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extractor.config import ExtractConfig
-from extractor.errors import InputError
+from extractor.errors import ConfigError, InputError
 from extractor.layout.geometry import Word, page_rows
 from extractor.model import ErrorInfo, SourceCell, SourceRow
 from extractor.ocr.base import OcrEngine
@@ -110,8 +110,8 @@ def read_pdf(data: bytes, config: ExtractConfig, engine: EngineProvider) -> Page
                 out.ocr_pages.append(page_no)
                 del gray
                 release_caches()
-            except InputError:
-                raise
+            except (InputError, ConfigError):
+                raise  # the document, or the configuration, cannot be read at all
             except Exception as exc:  # a broken page must not take the document down
                 out.errors.append(
                     ErrorInfo(
