@@ -94,7 +94,7 @@ class Cell(_Out):
     bbox: tuple[float, float, float, float] | None = None
     source: CellSource = CellSource.TEXT
     confidence: float | None = None
-    status: Literal["ok", "realigned", "low_confidence", "unparsed", "repaired"] = "ok"
+    status: Literal["ok", "realigned", "short_row", "low_confidence", "unparsed", "repaired"] = "ok"
 
 
 class Column(_Out):

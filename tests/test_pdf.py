@@ -189,5 +189,5 @@ def test_paddle_without_models_is_a_clear_configuration_error(tmp_path: Path) ->
             kind="paddleocr", det_model_dir=tmp_path / "det", rec_model_dir=tmp_path / "det"
         ),
     )
-    with pytest.raises(ConfigError, match="inference.onnx"):
+    with pytest.raises(ConfigError, match=r"inference\.onnx"):
         extractor.extract(PDFS / "TEMPLATE_sh_dept-final-template_2024.pdf", cfg)

@@ -190,7 +190,7 @@ def measure(case: Case, result: DocumentResult, seconds: float) -> CaseMetrics:
         rows = t.rows if not t.sections else [r for s in t.sections for r in s.rows]
         for ri, r in enumerate(rows):
             for ci, cell in enumerate(r.cells):
-                if cell.status in ("low_confidence", "unparsed", "realigned"):
+                if cell.status in ("low_confidence", "unparsed", "realigned", "short_row"):
                     covered.add((ti, ri, ci))
     for table, ri, ci in wrong:
         tix = tables_by_key.get(table)
@@ -258,8 +258,15 @@ def generated_dataset(n: int, seed: int = 0) -> list[Case]:
     for i in range(n):
         kind = kinds[i % len(kinds)]
         text, truth, injections = make_case(seed + i, kind)
+        # a shifted or dropped cell damages its row from that column on: label the row
         labels = [
-            Label(kind=j.kind, expected=j.expected, table=j.table_id, line=j.line, col=j.col)
+            Label(
+                kind=j.kind,
+                expected=j.expected,
+                table=j.table_id,
+                line=j.line,
+                col=None if j.kind in ("ocr.shift", "ocr.drop_cell") else j.col,
+            )
             for j in injections
         ]
         cases.append(

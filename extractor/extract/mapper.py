@@ -250,6 +250,15 @@ def _align_values(
     """Values of a data row under the header; realigned by arithmetic when cells are off."""
     positions = [h.position for h in header]
     vals, cells = _values(row, positions)
+    if (
+        row.cells
+        and row.cells[-1].text.strip()
+        and len(row.cells) < (positions[-1] + 1 if positions else 0)
+    ):
+        # the last printed cell is not under the last column: a cell was lost on this row
+        cells = [
+            c.model_copy(update={"status": "short_row"}) if c.status == "ok" else c for c in cells
+        ]
     extra = [j for j in range(len(row.cells)) if j >= first_value and j not in positions]
     has_extra_values = any(is_amount_cell(cell(row, j)) for j in extra)
     base = _row_identity_score(vals, keys, ids)
@@ -315,8 +324,11 @@ def _unmerge_total(r: SourceRow, first_value: int, n_values: int) -> SourceRow:
         or (cell(r, 1).strip() and not (is_amount_cell(cell(r, 1))))
     ):
         return r
+    # one cell per line keeps every cell (no trailing blanks trimmed), so there the count
+    # tells; in a TAB row a blank second cell is the (empty) name cell
+    one_per_line = len({c.line for c in r.cells}) > 1
     merged = is_amount_cell(cell(r, 1)) or (
-        len(r.cells) == first_value - 1 + n_values and bool(r.cells[-1].text.strip())
+        one_per_line and len(r.cells) == first_value - 1 + n_values
     )
     if not merged:
         return r

@@ -77,9 +77,11 @@ def clean_line(line: str) -> str:
 
 def _row_from_tab_line(text: str, line_no: int) -> SourceRow:
     parts = text.split("\t")
-    # very long runs of trailing empty cells (up to 1574 TABs were seen) carry nothing
-    while len(parts) > 1 and not parts[-1].strip():
-        parts.pop()
+    # very long runs of trailing empty cells (up to 1574 TABs were seen) carry nothing; a
+    # normal row keeps its trailing empty cells (they tell a complete row from a short one)
+    if len(parts) > 64:
+        while len(parts) > 1 and not parts[-1].strip():
+            parts.pop()
     cells = tuple(SourceCell(p.strip(), line=line_no) for p in parts)
     return SourceRow(cells=cells, tabbed=True, line=line_no)
 

@@ -49,7 +49,11 @@ def _uncertain(tables: Sequence[Table], check: Check) -> list[int]:
         cell = cells[ref.col_index] if ref.col_index < len(cells) else None
         if cell is None:
             continue
-        if cell.source in ("ocr", "llm") or cell.status in ("realigned", "low_confidence"):
+        if cell.source in ("ocr", "llm") or cell.status in (
+            "realigned",
+            "short_row",
+            "low_confidence",
+        ):
             out.append(k)
     return out
 
