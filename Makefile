@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install demo test lint eval baseline bench bench-pdf fixtures clean
 
-EVAL_SETS := evals/datasets/seeds evals/datasets/real_pdfs
+EVAL_SETS := evals/datasets/seeds evals/datasets/real_pdfs generated:12
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
