@@ -4,9 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint eval baseline bench bench-pdf fixtures clean
+.PHONY: install demo test lint eval eval-large baseline bench bench-pdf fixtures clean
 
-EVAL_SETS := evals/datasets/seeds evals/datasets/real_pdfs generated:12
+EVAL_SETS := evals/datasets/seeds evals/datasets/seeds_budget evals/datasets/real_pdfs generated:12
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -29,6 +29,10 @@ lint: $(STAMP)
 # accuracy on the repository's datasets; fails when it drops below the committed baseline
 eval: $(STAMP)
 	$(BIN)/extractor eval $(EVAL_SETS) --compare evals/baselines/ci.json
+
+# the large sets: 50 text reports with injections, 20 PDFs in every renderer style, 4 scans
+eval-large: $(STAMP)
+	$(BIN)/extractor eval generated:50 generated-pdf:20 generated-scan:4:100
 
 baseline: $(STAMP)
 	$(BIN)/extractor eval $(EVAL_SETS) --write-baseline evals/baselines/ci.json

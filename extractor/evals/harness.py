@@ -281,15 +281,40 @@ def generated_dataset(n: int, seed: int = 0) -> list[Case]:
     return cases
 
 
+def generated_rendered(n: int, seed: int, form: str) -> list[Case]:
+    """N clean generated reports rendered as text-layer PDFs (``pdf``, the renderer's styles
+    in turn) or as degraded 150 dpi scans (``scan``, read by OCR)."""
+    from extractor.evals.degrade import ScanStyle, degrade_pdf
+    from extractor.evals.generate import generate_final_report
+    from extractor.evals.render_pdf import STYLES, render_pdf
+
+    styles = list(STYLES)
+    cases: list[Case] = []
+    for i in range(n):
+        doc = generate_final_report(seed + i)
+        style = styles[i % len(styles)] if form == "pdf" else "ruled_portrait"
+        pdf = render_pdf(doc, STYLES[style], seed=seed + i)
+        if form == "scan":
+            pdf = degrade_pdf(pdf, ScanStyle(dpi=150), seed=seed + i)
+        cases.append(Case(f"gen{seed + i:04d}-{form}-{style}", pdf, doc, [], f"gen{seed + i}.pdf"))
+    return cases
+
+
 def resolve_datasets(specs: Sequence[str]) -> list[tuple[str, list[Case]]]:
-    """Dataset specs (folders or ``generated:N[:SEED]``) to named case lists."""
+    """Dataset specs to named case lists: folders, ``generated:N[:SEED]`` (text reports with
+    labeled injections), ``generated-pdf:N[:SEED]`` and ``generated-scan:N[:SEED]`` (clean
+    reports as PDFs in the renderer's styles, or as degraded scans)."""
     out: list[tuple[str, list[Case]]] = []
     for spec in specs:
-        if spec.startswith("generated:"):
-            parts = spec.split(":")
-            n = int(parts[1])
-            seed = int(parts[2]) if len(parts) > 2 else 0
-            out.append((spec, generated_dataset(n, seed)))
+        kind, _, rest = spec.partition(":")
+        if kind in ("generated", "generated-pdf", "generated-scan"):
+            parts = rest.split(":")
+            n = int(parts[0])
+            seed = int(parts[1]) if len(parts) > 1 else 0
+            if kind == "generated":
+                out.append((spec, generated_dataset(n, seed)))
+            else:
+                out.append((spec, generated_rendered(n, seed, kind.removeprefix("generated-"))))
         else:
             out.append((Path(spec).name, load_dataset(Path(spec))))
     return out
