@@ -598,20 +598,25 @@ _SECTION_RE = re.compile(r"^[一二三四五六七八九十]+、")
 
 
 def map_sectioned(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
+    """Sections headed "一、…", each with a 项目/行次/统计数 header (or the previous one's)."""
     sections: list[Section] = []
     name_pos, rowno_pos, value_pos = 0, 1, [2]
     header: list[HeaderColumn] = []
     cur: Section | None = None
     for r in region.rows:
-        nonempty = [t for t in r.texts if t.strip()]
-        first = norm(cell(r, 0))
-        if _SECTION_RE.match(first) and len(nonempty) == 1:
-            cur = Section(section=first, columns=[], rows=[])
+        texts = [label(t) for t in r.texts]
+        nonempty = [t for t in texts if t]
+        if not nonempty:
+            continue
+        if len(nonempty) == 1 and _SECTION_RE.match(nonempty[0]) and not has_amounts(r):
+            cur = Section(section=norm(next(t for t in r.texts if t.strip())), columns=[], rows=[])
             sections.append(cur)
             continue
-        if first in ("项目", "指标") and not has_amounts(r):
-            rowno_pos = next((j for j, t in enumerate(r.texts) if norm(t) == "行次"), 1)
-            value_pos = [j for j, t in enumerate(r.texts) if j not in (0, rowno_pos) and norm(t)]
+        if not has_amounts(r) and any(t in ("项目", "指标") for t in texts):
+            # the header may sit one column off the data (a centred 项目 over a narrow column)
+            name_pos = texts.index("项目") if "项目" in texts else texts.index("指标")
+            rowno_pos = texts.index("行次") if "行次" in texts else -1
+            value_pos = [j for j, t in enumerate(texts) if t and j not in (name_pos, rowno_pos)]
             header = [HeaderColumn(j, (norm(cell(r, j)),), None) for j in value_pos]
             if cur is not None:
                 cur.columns = _columns(header, assign_columns(header, tdef.columns) if tdef else {})
@@ -621,12 +626,25 @@ def map_sectioned(region: Region, tdef: TableDef | None, ctx: MapContext) -> Tab
             sections.append(cur)
         if not cur.columns and header:
             cur.columns = _columns(header, assign_columns(header, tdef.columns) if tdef else {})
-        rn = norm(cell(r, rowno_pos))
+        first_value = min(value_pos, default=len(texts))
+        labels = [
+            (j, t)
+            for j, t in enumerate(r.texts[:first_value])
+            if t.strip() and j != rowno_pos and not re.fullmatch(r"\d{1,3}", t.strip())
+        ]
+        numbers = [
+            t.strip()
+            for j, t in enumerate(r.texts[:first_value])
+            if re.fullmatch(r"\d{1,3}", t.strip())
+        ]
+        rn = norm(cell(r, rowno_pos)) if rowno_pos >= 0 else ""
+        if not rn.isdigit() and numbers:
+            rn = numbers[-1]
         vals, cells_out = _values(r, value_pos)
         cur.rows.append(
             Row(
                 row_no=int(rn) if rn.isdigit() else None,
-                name=norm(cell(r, name_pos)) or None,
+                name=norm(" ".join(t for _, t in labels)) or None if labels else None,
                 values=vals,
                 line=r.line,
                 page=r.page,
@@ -634,8 +652,8 @@ def map_sectioned(region: Region, tdef: TableDef | None, ctx: MapContext) -> Tab
             )
         )
     if tdef is not None:
-        for s in sections:
-            assign_roles(s.rows, tdef.rows, ctx.definitions)
+        for sec in sections:
+            assign_roles(sec.rows, tdef.rows, ctx.definitions)
     return _table(region, tdef, "sectioned", sections=sections)
 
 

@@ -21,6 +21,7 @@ _UNIT_RE = re.compile(r"(?:金额)?单位\s*[:：]\s*(?P<unit>万元|元|千元|
 _YEAR_RE = re.compile(r"^(?P<y>(?:19|20)\d{2})\s*年\s*度?$")
 _NOTE_RE = re.compile(r"^(注|说明|备注|填报说明)\s*[:：0-9１-９]|本表|无数据|^\d+[.、．]\s*本")
 _FOOTER_RE = re.compile(r"^[-—\s]*\d+\s*[-—\s]*$|^第\s*\d+\s*页|^共\s*\d+\s*页|^\d+\s*/\s*\d+$")
+_SECTION_HEAD = re.compile(r"^[一二三四五六七八九十]+、\S{2,20}$")
 _PART_RE = re.compile(r"^第[一二三四五六七八九十]+部分")
 _TITLE_HINT = re.compile(r"(表|情况表|明细表)$")
 _YEAR_PREFIX = re.compile(r"^((?:19|20)\d{2}\s*年度?)")
@@ -152,6 +153,11 @@ def find_regions(rows: Sequence[SourceRow]) -> list[Region]:
                 close()
                 continue
             if not grid_started:
+                if _SECTION_HEAD.match(norm) and not _meta(cur, text):
+                    # the first section heading of a sectioned table (一、政府采购情况)
+                    cur.rows.append(SourceRow(row.cells, tabbed=True, line=row.line, page=row.page))
+                    grid_started = True
+                    continue
                 _meta(cur, text)
                 cur.end_line = row.line
                 continue

@@ -364,6 +364,13 @@ class Verifier:
                     rhs=[],
                     relation=eq.relation,
                     missing=f"column {', '.join(absent)} not found in the header",
+                    # the table's columns are in doubt: every value it holds is uncertain
+                    cells=[
+                        _cell_ref(scope, ri, ci)
+                        for ri, r in enumerate(scope.rows)
+                        for ci in range(len(scope.columns))
+                        if ci < len(r.values) and r.values[ci] is not None
+                    ],
                 )
                 continue
             for ri, row in enumerate(scope.rows):
