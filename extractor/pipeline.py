@@ -125,9 +125,19 @@ def _from_rows(
 ) -> DocumentResult:
     regions = find_regions(rows)
     ctx = MapContext(definitions)
-    tables: list[Table] = [
-        map_region(r, identify(r, definitions, config.family), ctx) for r in regions
-    ]
+    tables: list[Table] = []
+    for region in regions:
+        try:
+            tables.append(map_region(region, identify(region, definitions, config.family), ctx))
+        except Exception as exc:  # a mapper bug must cost one table, not the document
+            errors.append(
+                ErrorInfo(
+                    code="extract.table_failed",
+                    line=region.start_line,
+                    page=region.pages[0] if region.pages else None,
+                    message=f"{region.title}: could not be mapped ({type(exc).__name__}: {exc})",
+                )
+            )
     if not tables:
         errors.append(
             ErrorInfo(code="extract.no_tables", message="no recognisable table in the document")

@@ -95,3 +95,23 @@ def test_cli_goes_on_after_a_bad_document(
 def test_missing_path_raises_input_error(tmp_path: Path) -> None:
     with pytest.raises(extractor.InputError):
         extractor.extract(tmp_path / "nope.txt")
+
+
+def test_a_table_the_mapper_cannot_map_costs_that_table_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import extractor.pipeline as pipeline
+
+    real = pipeline.map_region
+
+    def flaky(region, tdef, ctx):  # type: ignore[no-untyped-def]
+        if region.table_id == "公开06表":
+            raise RuntimeError("boom")
+        return real(region, tdef, ctx)
+
+    monkeypatch.setattr(pipeline, "map_region", flaky)
+    r = extractor.extract(SEED_FILES["000"])
+    assert r.status == "partial"
+    err = next(e for e in r.errors if e.code == "extract.table_failed")
+    assert "boom" in err.message and err.line == 390
+    assert sum(1 for t in r.tables if t.definition) == 8

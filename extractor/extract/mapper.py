@@ -512,7 +512,7 @@ def map_economic_blocks(region: Region, tdef: TableDef | None, ctx: MapContext) 
                 stop = labels[k + 1][0] if k + 1 < len(labels) else len(r.cells)
                 vj = next((x for x in range(j + 1, stop) if cell(r, x).strip()), None)
                 vals, cells_out = _values(r, [vj])
-                b = max(bi for bi, s in enumerate(starts) if s <= j) + 1
+                b = max((bi for bi, s in enumerate(starts) if s <= j), default=0) + 1
                 block: int | str = (
                     b if k + 1 < len(labels) or b == len(starts) else f"{b}-{len(starts)}"
                 )
