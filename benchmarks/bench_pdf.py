@@ -63,11 +63,12 @@ def scan_pdf(pages: int) -> bytes:
     return bytes(out.tobytes())
 
 
-def child_peak(pages: int) -> None:
+def child_peak(pages: int, det_max_side: int | None) -> None:
     data = scan_pdf(pages)
     defs = load_definitions()
     t0 = time.perf_counter()
-    extract_bytes(data, source_name="scan.pdf", config=ExtractConfig(), definitions=defs)
+    cfg = ExtractConfig(ocr=OcrOptions(det_max_side=det_max_side))
+    extract_bytes(data, source_name="scan.pdf", config=cfg, definitions=defs)
     print(
         json.dumps(
             {
@@ -84,9 +85,15 @@ def main() -> None:
     ap.add_argument("--scan-pages", type=int, default=100)
     ap.add_argument("--ocr-pages", type=int, default=6)
     ap.add_argument("--child", type=int, default=0, help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--det-max-side",
+        type=int,
+        default=None,
+        help="OCR detector long-side cap for the memory run (default: none)",
+    )
     args = ap.parse_args()
     if args.child:
-        child_peak(args.child)
+        child_peak(args.child, args.det_max_side)
         return
     defs = load_definitions()
     cfg = ExtractConfig()

@@ -28,7 +28,7 @@ class RapidOcrEngine:
 
     name = "rapidocr"
 
-    def __init__(self, *, threads: int = 1) -> None:
+    def __init__(self, *, threads: int = 1, det_max_side: int | None = None) -> None:
         models = bundled_model_dir()
         det, rec = models / DET_MODEL, models / REC_MODEL
         missing = [p.name for p in (det, rec) if not p.is_file()]
@@ -49,6 +49,11 @@ class RapidOcrEngine:
                 "Rec.model_path": str(rec),
                 "EngineConfig.onnxruntime.intra_op_num_threads": threads,
                 "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+                **(
+                    {"Det.limit_type": "max", "Det.limit_side_len": det_max_side}
+                    if det_max_side
+                    else {}
+                ),
             }
         )
 

@@ -20,6 +20,12 @@ class OcrOptions(BaseModel):
     kind: Literal["rapidocr", "paddleocr"] = Field(default="rapidocr", description="OCR engine")
     dpi: int = Field(default=200, ge=72, le=600, description="render resolution for OCR")
     threads: int = Field(default=1, ge=1, le=64, description="onnxruntime threads per engine")
+    det_max_side: int | None = Field(
+        default=None,
+        ge=320,
+        description="rapidocr: shrink pages so the detector sees at most "
+        "this many pixels on the long side (less memory; None = the page as rendered)",
+    )
     det_model_dir: Path | None = Field(default=None, description="paddleocr: detection model")
     rec_model_dir: Path | None = Field(default=None, description="paddleocr: recognition model")
 
@@ -27,7 +33,7 @@ class OcrOptions(BaseModel):
 def _rapid(o: OcrOptions) -> OcrEngine:
     from extractor.ocr.rapid import RapidOcrEngine
 
-    return RapidOcrEngine(threads=o.threads)
+    return RapidOcrEngine(threads=o.threads, det_max_side=o.det_max_side)
 
 
 def _paddle(o: OcrOptions) -> OcrEngine:
