@@ -68,16 +68,11 @@ def extract_bytes(
     if refused is not None:
         return refused
     provider = engine or default_engine_provider(config)
-    if data.lstrip()[:5] == b"%PDF-" or data[:1024].find(b"%PDF-") >= 0:
+    is_pdf = data.lstrip()[:5] == b"%PDF-" or data[:1024].find(b"%PDF-") >= 0
+    reader = read_pdf if is_pdf else read_image if data.startswith(_IMAGE_MAGIC) else None
+    if reader is not None:
         try:
-            paged = read_pdf(data, config, provider)
-        except InputError as exc:  # this document cannot be read; a bad configuration raises
-            return _failed(info, exc.code, str(exc))
-        info = info.model_copy(update={"pages": paged.pages})
-        return _from_rows(paged.rows, [], paged.errors, info, config, definitions, data)
-    if data.startswith(_IMAGE_MAGIC):
-        try:
-            paged = read_image(data, config, provider)
+            paged = reader(data, config, provider)
         except InputError as exc:  # this document cannot be read; a bad configuration raises
             return _failed(info, exc.code, str(exc))
         info = info.model_copy(update={"pages": paged.pages})
