@@ -11,7 +11,8 @@ from typing import Literal
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions
 from extractor.errors import InputError
-from extractor.extract.mapper import MapContext, map_region
+from extractor.extract.common import MapContext
+from extractor.extract.mapper import map_region
 from extractor.ingest.pages import EngineProvider, read_image, read_pdf
 from extractor.ingest.text import looks_binary, read_text
 from extractor.layout.identify import identify

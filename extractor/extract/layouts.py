@@ -1,0 +1,332 @@
+"""The other layouts: two-sided summaries (01/04), economic blocks (06), single-row (09),
+sectioned (10) and generic tables."""
+
+from __future__ import annotations
+
+import re
+
+from extractor.definitions import TableDef
+from extractor.extract.coded import _code_cells, _level, map_function_coded
+from extractor.extract.common import MapContext, cell_values, grid_width, make_table
+from extractor.extract.meaning import assign_columns, assign_roles, to_columns
+from extractor.layout.grid import (
+    TOTAL_RE,
+    HeaderColumn,
+    cell,
+    has_amounts,
+    header_paths,
+    is_code,
+    is_lanci_row,
+    label,
+    lanci_numbers,
+    norm,
+)
+from extractor.model import (
+    Column,
+    Region,
+    Row,
+    Section,
+    Table,
+)
+
+
+def map_two_sided(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
+    rows = region.rows
+    hdr_i = next(
+        (
+            i
+            for i, r in enumerate(rows)
+            if sum(1 for t in r.texts if norm(t) in ("项目", "项目(科目)")) >= 2
+        ),
+        None,
+    )
+    if hdr_i is None:
+        return map_generic(region, tdef, ctx)
+    hdr = rows[hdr_i]
+    starts = [j for j, t in enumerate(hdr.texts) if norm(t) in ("项目", "项目(科目)")]
+    width = grid_width(rows)
+    top = rows[hdr_i - 1] if hdr_i > 0 else None
+    lanci_i = next(
+        (
+            i
+            for i in range(hdr_i + 1, min(hdr_i + 3, len(rows)))
+            if norm(cell(rows[i], 0)).startswith("栏次") or is_lanci_row(rows[i])
+        ),
+        None,
+    )
+    lanci_no = lanci_numbers(rows[lanci_i]) if lanci_i is not None else {}
+    data = rows[(lanci_i if lanci_i is not None else hdr_i) + 1 :]
+    sdefs = tdef.sections if tdef else []
+    sections: list[Section] = []
+    for s, start in enumerate(starts):
+        end = starts[s + 1] if s + 1 < len(starts) else width
+        rowno_pos = next((j for j in range(start + 1, end) if norm(cell(hdr, j)) == "行次"), None)
+        value_pos = [
+            j
+            for j in range(start + 1, end)
+            if j != rowno_pos and (norm(cell(hdr, j)) or j in lanci_no)
+        ]
+        header = [HeaderColumn(j, (norm(cell(hdr, j)),), lanci_no.get(j)) for j in value_pos]
+        title = norm(cell(top, start)) if top is not None else ""
+        sdef = next((d for d in sdefs if title and any(re.search(p, title) for p in d.names)), None)
+        if sdef is None and s < len(sdefs):
+            sdef = sdefs[s]
+        keys = assign_columns(header, sdef.columns) if sdef else {}
+        out_rows: list[Row] = []
+        for r in data:
+            name = norm(cell(r, start)) or None
+            rn = norm(cell(r, rowno_pos)) if rowno_pos is not None else ""
+            row_no = int(rn) if rn.isdigit() else None
+            vals, cells_out = cell_values(r, value_pos)
+            if name is None and row_no is None and all(v is None for v in vals):
+                continue
+            out_rows.append(
+                Row(
+                    row_no=row_no, name=name, values=vals, line=r.line, page=r.page, cells=cells_out
+                )
+            )
+        if sdef is not None:
+            assign_roles(out_rows, sdef.rows, ctx.definitions)
+        sections.append(
+            Section(
+                section=title or (sdef.names[0] if sdef else f"section {s + 1}"),
+                key=sdef.key if sdef else None,
+                columns=to_columns(header, keys),
+                rows=out_rows,
+            )
+        )
+    return make_table(region, tdef, "two_sided", sections=sections)
+
+
+# ---------------------------------------------------------------- economic blocks (06)
+
+
+def map_economic_blocks(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
+    rows = region.rows
+    hdr_i = next(
+        (
+            i
+            for i, r in enumerate(rows)
+            if sum(1 for t in r.texts if re.search(r"(编码|代码)$", norm(t))) >= 2
+        ),
+        None,
+    )
+    if hdr_i is None:
+        return map_function_coded(region, tdef, ctx)
+    hdr = rows[hdr_i]
+    starts = [j for j, t in enumerate(hdr.texts) if re.search(r"(编码|代码)$", norm(t))]
+    bw = starts[1] - starts[0] if len(starts) > 1 else 3
+    value_name = norm(cell(hdr, starts[0] + bw - 1)) or "决算数"
+    role_defs = tdef.rows if tdef else []
+    blocks: list[list[Row]] = [[] for _ in starts]
+    totals: list[Row] = []
+    for r in rows[hdr_i + 1 :]:
+        labels = [
+            (j, norm(t))
+            for j, t in enumerate(r.texts)
+            if norm(t) and any(re.search(p, norm(t)) for d in role_defs for p in d.names)
+        ]
+        if labels:
+            for k, (j, name) in enumerate(labels):
+                stop = labels[k + 1][0] if k + 1 < len(labels) else len(r.cells)
+                vj = next((x for x in range(j + 1, stop) if cell(r, x).strip()), None)
+                vals, cells_out = cell_values(r, [vj])
+                b = max((bi for bi, s in enumerate(starts) if s <= j), default=0) + 1
+                block: int | str = (
+                    b if k + 1 < len(labels) or b == len(starts) else f"{b}-{len(starts)}"
+                )
+                if k + 1 == len(labels) and b < len(starts):
+                    block = f"{b}-{len(starts)}"
+                totals.append(
+                    Row(
+                        name=name,
+                        values=vals,
+                        block=block,
+                        line=r.line,
+                        page=r.page,
+                        cells=cells_out,
+                    )
+                )
+            continue
+        for bi, s in enumerate(starts):
+            code = norm(cell(r, s)) or None
+            item = norm(cell(r, s + 1)) or None
+            vals, cells_out = cell_values(r, [s + bw - 1])
+            if (
+                code is None
+                and item is None
+                and vals[0] is None
+                and not cell(r, s + bw - 1).strip()
+            ):
+                continue
+            blocks[bi].append(
+                Row(
+                    code=code,
+                    name=item,
+                    values=vals,
+                    block=bi + 1,
+                    line=r.line,
+                    page=r.page,
+                    cells=cells_out,
+                )
+            )
+    out_rows = [row for b in blocks for row in b] + totals
+    if role_defs:
+        assign_roles(totals, role_defs, ctx.definitions)
+    cols = [
+        Column(
+            col_no=None, name=value_name, key=tdef.columns[0].key if tdef and tdef.columns else None
+        )
+    ]
+    layout = f"economic_{len(starts)}_blocks" if len(starts) > 1 else "economic_coded"
+    return make_table(region, tdef, layout, columns=cols, rows=out_rows)
+
+
+# ---------------------------------------------------------------- single row (09)
+
+
+def map_single_row(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
+    rows = region.rows
+    lanci = next((i for i, r in enumerate(rows) if is_lanci_row(r)), None)
+    if lanci is not None:
+        head_rows, data = list(rows[:lanci]), rows[lanci + 1 :]
+    else:
+        first = next((i for i, r in enumerate(rows) if has_amounts(r)), len(rows))
+        head_rows, data = list(rows[:first]), rows[first:]
+    width = max(grid_width(rows), 1)
+    paths = header_paths(head_rows, width)
+    lanci_no = lanci_numbers(rows[lanci]) if lanci is not None else {}
+    header = [
+        HeaderColumn(j, paths[j], lanci_no.get(j))
+        for j in range(width)
+        if paths[j] or j in lanci_no
+    ]
+    keys = assign_columns(header, tdef.columns) if tdef else {}
+    out_rows: list[Row] = []
+    for r in data:
+        if not has_amounts(r) and not any(t.strip() for t in r.texts):
+            continue
+        vals, cells_out = cell_values(r, [h.position for h in header])
+        out_rows.append(Row(values=vals, line=r.line, page=r.page, cells=cells_out))
+    return make_table(region, tdef, "single_row", columns=to_columns(header, keys), rows=out_rows)
+
+
+# ---------------------------------------------------------------- sectioned (10)
+
+
+_SECTION_RE = re.compile(r"^[一二三四五六七八九十]+、")
+
+
+def map_sectioned(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
+    """Sections headed "一、…", each with a 项目/行次/统计数 header (or the previous one's)."""
+    sections: list[Section] = []
+    name_pos, rowno_pos, value_pos = 0, 1, [2]
+    header: list[HeaderColumn] = []
+    cur: Section | None = None
+    for r in region.rows:
+        texts = [label(t) for t in r.texts]
+        nonempty = [t for t in texts if t]
+        if not nonempty:
+            continue
+        if len(nonempty) == 1 and _SECTION_RE.match(nonempty[0]) and not has_amounts(r):
+            cur = Section(section=norm(next(t for t in r.texts if t.strip())), columns=[], rows=[])
+            sections.append(cur)
+            continue
+        if not has_amounts(r) and any(t in ("项目", "指标") for t in texts):
+            # the header may sit one column off the data (a centred 项目 over a narrow column)
+            name_pos = texts.index("项目") if "项目" in texts else texts.index("指标")
+            rowno_pos = texts.index("行次") if "行次" in texts else -1
+            value_pos = [j for j, t in enumerate(texts) if t and j not in (name_pos, rowno_pos)]
+            header = [HeaderColumn(j, (norm(cell(r, j)),), None) for j in value_pos]
+            if cur is not None:
+                cur.columns = to_columns(
+                    header, assign_columns(header, tdef.columns) if tdef else {}
+                )
+            continue
+        if cur is None:
+            cur = Section(section="", columns=[], rows=[])
+            sections.append(cur)
+        if not cur.columns and header:
+            cur.columns = to_columns(header, assign_columns(header, tdef.columns) if tdef else {})
+        first_value = min(value_pos, default=len(texts))
+        labels = [
+            (j, t)
+            for j, t in enumerate(r.texts[:first_value])
+            if t.strip() and j != rowno_pos and not re.fullmatch(r"\d{1,3}", t.strip())
+        ]
+        numbers = [
+            t.strip()
+            for j, t in enumerate(r.texts[:first_value])
+            if re.fullmatch(r"\d{1,3}", t.strip())
+        ]
+        rn = norm(cell(r, rowno_pos)) if rowno_pos >= 0 else ""
+        if not rn.isdigit() and numbers:
+            rn = numbers[-1]
+        vals, cells_out = cell_values(r, value_pos)
+        cur.rows.append(
+            Row(
+                row_no=int(rn) if rn.isdigit() else None,
+                name=norm(" ".join(t for _, t in labels)) or None if labels else None,
+                values=vals,
+                line=r.line,
+                page=r.page,
+                cells=cells_out,
+            )
+        )
+    if tdef is not None:
+        for sec in sections:
+            assign_roles(sec.rows, tdef.rows, ctx.definitions)
+    return make_table(region, tdef, "sectioned", sections=sections)
+
+
+# ---------------------------------------------------------------- generic tables
+
+
+def map_generic(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
+    """Any table: header rows until the first row with amounts; a name column and values
+    (texts beside them for text cells)."""
+    rows = region.rows
+    first = next(
+        (i for i, r in enumerate(rows) if has_amounts(r, 1) and not is_lanci_row(r)), len(rows)
+    )
+    head = [r for r in rows[:first] if not is_lanci_row(r)]
+    width = max(grid_width(rows), 1)
+    paths = header_paths(head, width) if head else [() for _ in range(width)]
+    code_col = any(is_code(cell(r, 0)) for r in rows[first:])
+    label_count = 2 if code_col else 1
+    header = [
+        HeaderColumn(j, paths[j] or (f"col{j + 1}",), None) for j in range(label_count, width)
+    ]
+    out_rows: list[Row] = []
+    for r in rows[first:]:
+        if is_lanci_row(r) or r.is_blank():
+            continue
+        code, _, name = (
+            _code_cells(r, label_count) if code_col else (None, None, norm(cell(r, 0)) or None)
+        )
+        vals, cells_out = cell_values(r, [h.position for h in header])
+        texts = [
+            norm(cell(r, h.position)) if cell(r, h.position).strip() and v is None else None
+            for h, v in zip(header, vals, strict=True)
+        ]
+        cells_out = [
+            c.model_copy(update={"status": "ok"}) if c.status == "unparsed" else c
+            for c in cells_out
+        ]
+        level = "total" if name and TOTAL_RE.match(name) else _level(code)
+        out_rows.append(
+            Row(
+                code=code,
+                level=level,
+                name=name,
+                values=vals,
+                texts=texts if any(texts) else None,
+                line=r.line,
+                page=r.page,
+                cells=cells_out,
+            )
+        )
+    return make_table(region, tdef, "generic", columns=to_columns(header, {}), rows=out_rows)
+
+
+# ---------------------------------------------------------------- dispatch
