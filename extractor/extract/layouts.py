@@ -3,6 +3,7 @@ sectioned (10) and generic tables."""
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from extractor.definitions import TableDef
@@ -101,6 +102,23 @@ def map_two_sided(region: Region, tdef: TableDef | None, ctx: MapContext) -> Tab
 # ---------------------------------------------------------------- economic blocks (06)
 
 
+_CODE_NAME = re.compile(r"^(\d{3}(?:\d{2}){0,2})\s*(.*)$")
+
+
+def _code_and_name(texts: list[str]) -> tuple[str | None, str | None]:
+    """(code, name) from a block's label cells, splitting "301 工资福利支出" when the code and
+    name cells came out as one."""
+    parts = [norm(t) for t in texts if t.strip()]
+    if not parts:
+        return None, None
+    m = _CODE_NAME.match(" ".join(t.strip() for t in texts if t.strip()))
+    if m and (len(parts) > 1 or m.group(2)):
+        return m.group(1), norm(m.group(2)) or None
+    if is_code(parts[0]):
+        return parts[0], norm("".join(parts[1:])) or None
+    return None, norm("".join(parts)) or None
+
+
 def map_economic_blocks(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
     rows = region.rows
     hdr_i = next(
@@ -115,8 +133,9 @@ def map_economic_blocks(region: Region, tdef: TableDef | None, ctx: MapContext) 
         return map_function_coded(region, tdef, ctx)
     hdr = rows[hdr_i]
     starts = [j for j, t in enumerate(hdr.texts) if re.search(r"(编码|代码)$", norm(t))]
-    bw = starts[1] - starts[0] if len(starts) > 1 else 3
-    value_name = norm(cell(hdr, starts[0] + bw - 1)) or "决算数"
+    widths = [b - a for a, b in itertools.pairwise(starts)]
+    widest = max(widths, default=3)
+    value_name = norm(cell(hdr, starts[0] + (widths[0] if widths else 3) - 1)) or "决算数"
     role_defs = tdef.rows if tdef else []
     blocks: list[list[Row]] = [[] for _ in starts]
     totals: list[Row] = []
@@ -149,15 +168,12 @@ def map_economic_blocks(region: Region, tdef: TableDef | None, ctx: MapContext) 
                 )
             continue
         for bi, s in enumerate(starts):
-            code = norm(cell(r, s)) or None
-            item = norm(cell(r, s + 1)) or None
-            vals, cells_out = cell_values(r, [s + bw - 1])
-            if (
-                code is None
-                and item is None
-                and vals[0] is None
-                and not cell(r, s + bw - 1).strip()
-            ):
+            # a block runs to the next block's start: its last cell is the value, the cells
+            # before it code and name (one cell "301 工资福利支出" when their rule is missing)
+            e = starts[bi + 1] if bi + 1 < len(starts) else s + widest
+            code, item = _code_and_name([cell(r, j) for j in range(s, e - 1)])
+            vals, cells_out = cell_values(r, [e - 1])
+            if code is None and item is None and vals[0] is None and not cell(r, e - 1).strip():
                 continue
             blocks[bi].append(
                 Row(
