@@ -68,6 +68,8 @@ class Region:
     notes: list[str] = field(default_factory=list)
     parts: int = 1  # page parts merged into this region
     pages: list[int] = field(default_factory=list)
+    # later parts that repeat the header: mapped on their own, their rows appended
+    continuations: list[Region] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- output: tables

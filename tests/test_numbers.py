@@ -94,7 +94,7 @@ def test_round_trip_full_width(n: int, precision: int) -> None:
 
 
 @given(
-    st.text(alphabet=st.sampled_from("一二三支出收入合计项目abc%年（）"), min_size=1, max_size=12)
+    st.text(alphabet=st.sampled_from("二三支出收入合计项目abc%年（）"), min_size=1, max_size=12)
 )
 def test_rejects_text(s: str) -> None:
     assert parse_amount(s) is None

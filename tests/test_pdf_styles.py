@@ -16,7 +16,7 @@ from extractor.pipeline import extract_bytes
 
 from .conftest import truth
 
-FLOOR = {"000": 0.99, "001": 0.97}
+FLOOR = {"000": 0.99, "001": 0.99}
 
 
 @pytest.mark.parametrize("doc", ["000", "001"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from extractor.definitions import TableDef
 from extractor.extract.coded import map_function_coded
@@ -28,6 +29,7 @@ from extractor.layout.grid import (
     is_code,
     norm,
 )
+from extractor.layout.tables import content
 from extractor.model import (
     Region,
     SourceRow,
@@ -53,7 +55,7 @@ def _single_row(rows: Sequence[SourceRow]) -> bool:
     return 0 < len(data) <= 3 and all(is_amount_cell(cell(r, 0)) for r in data)
 
 
-def map_region(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
+def _map_one(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
     """Map one region with the mapper its definition's layout names; an unknown table by the
     structure it shows (coded rows, two sides, one row of values, or generic)."""
     if tdef is not None:
@@ -67,3 +69,40 @@ def map_region(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
     if coded_header or any(is_code(cell(r, 0)) for r in rows):
         return map_function_coded(region, None, ctx)
     return map_generic(region, None, ctx)
+
+
+def map_region(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
+    """Map a table and its continuation parts (each against its own repeated header); the
+    parts' rows follow the first part's, section by section."""
+    if region.continuations and tdef is not None and tdef.layout == "economic_blocks":
+        # blocks side by side read block by block across all pages: one grid, the parts'
+        # repeated headers dropped
+        header = {content(r) for r in region.rows[:8]}
+        rows = list(region.rows)
+        for part in region.continuations:
+            i = 0
+            while i < len(part.rows) and content(part.rows[i]) in header:
+                i += 1
+            rows.extend(part.rows[i:])
+        region = replace(region, rows=rows, continuations=[])
+    table = _map_one(region, tdef, ctx)
+    for part in region.continuations:
+        more = _map_one(part, tdef, ctx)
+        table.rows.extend(more.rows)
+        if table.layout == "sectioned":
+            # a part opens in the middle of a section (no heading): it goes on with the last
+            for sec in more.sections:
+                if not sec.section and table.sections:
+                    table.sections[-1].rows.extend(sec.rows)
+                else:
+                    table.sections.append(sec)
+        else:  # the sides of a two-sided table, in order
+            for mine, theirs in zip(table.sections, more.sections, strict=False):
+                mine.rows.extend(theirs.rows)
+        table.source_lines.extend(more.source_lines)
+    if region.continuations:
+        has_data = any(v is not None for r in table.rows for v in r.values) or any(
+            v is not None for s in table.sections for r in s.rows for v in r.values
+        )
+        table.empty = not has_data
+    return table

@@ -193,8 +193,16 @@ def find_regions(rows: Sequence[SourceRow]) -> list[Region]:
     return merge_continuations(regions)
 
 
+def content(row: SourceRow) -> tuple[str, ...]:
+    """A row's printed texts in order, empty cells left out (column positions can differ
+    from page to page when they come from geometry)."""
+    return tuple(normalize_text(t).replace(" ", "") for t in row.texts if t.strip())
+
+
 def merge_continuations(regions: list[Region]) -> list[Region]:
-    """Join consecutive regions of the same table (split over pages, headers repeated)."""
+    """Join consecutive regions of the same table (split over pages, headers repeated). A
+    part that repeats the header keeps it and is mapped on its own (its columns may sit
+    elsewhere on its page); a part without one continues the rows of the part before."""
     out: list[Region] = []
     for reg in regions:
         prev = out[-1] if out else None
@@ -203,7 +211,11 @@ def merge_continuations(regions: list[Region]) -> list[Region]:
             and title_key(prev.title) == title_key(reg.title)
             and (reg.table_id is None or prev.table_id in (None, reg.table_id))
         ):
-            prev.rows.extend(_drop_repeated_header(prev.rows, reg.rows))
+            header = {content(r) for r in prev.rows[:8]}
+            if reg.rows and content(reg.rows[0]) in header:
+                prev.continuations.append(reg)
+            else:
+                prev.rows.extend(reg.rows)
             prev.notes.extend(n for n in reg.notes if n not in prev.notes)
             prev.end_line = reg.end_line
             prev.parts += 1
@@ -211,12 +223,3 @@ def merge_continuations(regions: list[Region]) -> list[Region]:
             continue
         out.append(reg)
     return out
-
-
-def _drop_repeated_header(first: list[SourceRow], cont: list[SourceRow]) -> list[SourceRow]:
-    """Rows of a continuation part without the header rows already printed on the first."""
-    seen = {tuple(normalize_text(t) for t in r.texts) for r in first[:8]}
-    i = 0
-    while i < len(cont) and tuple(normalize_text(t) for t in cont[i].texts) in seen:
-        i += 1
-    return cont[i:]
