@@ -251,7 +251,8 @@ def map_sectioned(region: Region, tdef: TableDef | None, ctx: MapContext) -> Tab
         if not has_amounts(r) and any(t in ("项目", "指标") for t in texts):
             # the header may sit one column off the data (a centred 项目 over a narrow column)
             name_pos = texts.index("项目") if "项目" in texts else texts.index("指标")
-            rowno_pos = texts.index("行次") if "行次" in texts else -1
+            # "行次" may come out wrapped, its first character on the line above
+            rowno_pos = next((j for j, t in enumerate(texts) if t in ("行次", "次")), -1)
             value_pos = [j for j, t in enumerate(texts) if t and j not in (name_pos, rowno_pos)]
             header = [HeaderColumn(j, (norm(cell(r, j)),), None) for j in value_pos]
             if cur is not None:
