@@ -102,6 +102,7 @@ def map_two_sided(region: Region, tdef: TableDef | None, ctx: MapContext) -> Tab
 # ---------------------------------------------------------------- economic blocks (06)
 
 
+_INNER_CODE = re.compile(r"(?<![\d.])(3\d{2}(?:\d{2})?)(?![\d.])")
 _CODE_NAME = re.compile(r"^(\d{3}(?:\d{2}){0,2})\s*(.*)$")
 
 
@@ -116,7 +117,12 @@ def _code_and_name(texts: list[str]) -> tuple[str | None, str | None]:
         return m.group(1), norm(m.group(2)) or None
     if is_code(parts[0]):
         return parts[0], norm("".join(parts[1:])) or None
-    return None, norm("".join(parts)) or None
+    # a wrapped name whose lines straddle the code ("机关事业单位基本养30108老保险缴费")
+    joined = "".join(parts)
+    inner = _INNER_CODE.search(joined)
+    if inner:
+        return inner.group(1), norm(joined[: inner.start()] + joined[inner.end() :]) or None
+    return None, norm(joined) or None
 
 
 def map_economic_blocks(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
