@@ -141,6 +141,9 @@ def map_economic_blocks(region: Region, tdef: TableDef | None, ctx: MapContext) 
     starts = [j for j, t in enumerate(hdr.texts) if re.search(r"(编码|代码)$", norm(t))]
     widths = [b - a for a, b in itertools.pairwise(starts)]
     widest = max(widths, default=3)
+    # the last block runs to the end of the grid (its columns can be more than the others'
+    # when their code and name cells came out as one)
+    last = max(len([c for c in hdr.cells]), widest + starts[-1])
     value_name = norm(cell(hdr, starts[0] + (widths[0] if widths else 3) - 1)) or "决算数"
     role_defs = tdef.rows if tdef else []
     blocks: list[list[Row]] = [[] for _ in starts]
@@ -176,7 +179,7 @@ def map_economic_blocks(region: Region, tdef: TableDef | None, ctx: MapContext) 
         for bi, s in enumerate(starts):
             # a block runs to the next block's start: its last cell is the value, the cells
             # before it code and name (one cell "301 工资福利支出" when their rule is missing)
-            e = starts[bi + 1] if bi + 1 < len(starts) else s + widest
+            e = starts[bi + 1] if bi + 1 < len(starts) else min(s + max(widest, 3), last)
             code, item = _code_and_name([cell(r, j) for j in range(s, e - 1)])
             vals, cells_out = cell_values(r, [e - 1])
             if code is None and item is None and vals[0] is None and not cell(r, e - 1).strip():
