@@ -99,6 +99,10 @@ class FamilyDef(_Def):
     family: str
     kind: str = Field(description="决算 or 预算")
     tables: list[TableDef]
+    required: list[list[str]] = Field(
+        default_factory=list,
+        description="tables every report of the family prints: each entry lists alternatives",
+    )
     cross: list[IdentityDef] = Field(default_factory=list)
 
 

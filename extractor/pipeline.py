@@ -150,6 +150,7 @@ def _from_rows(
                 )
             )
     errors.extend(_unreadable_errors(tables))
+    errors.extend(_missing_tables(tables, definitions))
     checks = verify_tables(definitions, tables)
     findings = findings_for(tables, checks)
     for c in checks:
@@ -174,6 +175,31 @@ def _from_rows(
         findings=findings,
         summary=summarize(tables, checks),
     )
+
+
+def _missing_tables(tables: list[Table], definitions: Definitions) -> list[ErrorInfo]:
+    """An error for each table the document's family always prints but that was not found
+    (the family is the one most of its tables matched, when at least three did)."""
+    found = {t.definition for t in tables if t.definition}
+    best = max(
+        definitions.families,
+        key=lambda f: sum(1 for t in f.tables if t.id in found),
+        default=None,
+    )
+    if best is None or sum(1 for t in best.tables if t.id in found) < 3:
+        return []
+    out: list[ErrorInfo] = []
+    for group in best.required:
+        if not found.intersection(group):
+            tdef = definitions.table(group[0])
+            name = (tdef.label or group[0]) if tdef else group[0]
+            out.append(
+                ErrorInfo(
+                    code="extract.table_missing",
+                    message=f"the {best.kind} table {name} ({group[0]}) was not found",
+                )
+            )
+    return out
 
 
 def _unreadable_errors(tables: list[Table]) -> list[ErrorInfo]:

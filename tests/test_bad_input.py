@@ -115,3 +115,14 @@ def test_a_table_the_mapper_cannot_map_costs_that_table_only(
     err = next(e for e in r.errors if e.code == "extract.table_failed")
     assert "boom" in err.message and err.line == 390
     assert sum(1 for t in r.tables if t.definition) == 8
+
+
+def test_a_missing_table_of_the_family_is_reported(tmp_path: Path) -> None:
+    lines = SEED_FILES["000"].read_text(encoding="utf-8").split("\n")
+    p = tmp_path / "no03.txt"
+    p.write_text("\n".join(lines[:194] + lines[278:]), encoding="utf-8")  # 公开03表 removed
+    r = extractor.extract(p)
+    assert r.status == "partial"
+    assert [e.code for e in r.errors] == ["extract.table_missing"]
+    assert "公开03表" in r.errors[0].message
+    assert extractor.extract(SEED_FILES["000"]).errors == []

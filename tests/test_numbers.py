@@ -93,8 +93,6 @@ def test_round_trip_full_width(n: int, precision: int) -> None:
     assert a is not None and a.text == format_amount(Decimal(n).scaleb(-precision), precision)
 
 
-@given(
-    st.text(alphabet=st.sampled_from("二三支出收入合计项目abc%年（）"), min_size=1, max_size=12)
-)
+@given(st.text(alphabet=st.sampled_from("二三支出收入合计项目abc%年（）"), min_size=1, max_size=12))
 def test_rejects_text(s: str) -> None:
     assert parse_amount(s) is None
