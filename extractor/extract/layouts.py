@@ -160,11 +160,9 @@ def map_economic_blocks(region: Region, tdef: TableDef | None, ctx: MapContext) 
                 vj = next((x for x in range(j + 1, stop) if cell(r, x).strip()), None)
                 vals, cells_out = cell_values(r, [vj])
                 b = max((bi for bi, s in enumerate(starts) if s <= j), default=0) + 1
-                block: int | str = (
-                    b if k + 1 < len(labels) or b == len(starts) else f"{b}-{len(starts)}"
-                )
-                if k + 1 == len(labels) and b < len(starts):
-                    block = f"{b}-{len(starts)}"
+                # the last label (公用经费合计) covers its block and every block after it
+                last_label = k + 1 == len(labels)
+                block: int | str = f"{b}-{len(starts)}" if last_label and b < len(starts) else b
                 totals.append(
                     Row(
                         name=name,

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import lru_cache
 from typing import Literal
 
@@ -149,7 +148,3 @@ def row_identity_holds(expr: str, row: dict[str, str | None]) -> bool:
     if all(a.kind is AmountKind.BLANK for side in sides for _, a in side):
         return False
     return compare(sides[0], sides[1], eq.relation).status in ("pass", "rounding")
-
-
-def as_decimal(value: str | None) -> Decimal:
-    return _amount(value).number if _amount(value).kind is not AmountKind.DASH else Decimal(0)

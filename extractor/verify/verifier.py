@@ -425,30 +425,45 @@ class Verifier:
                 if total is not None and classes:
                     parents.append((total, classes))
             for pi, kids in parents:
-                terms = [self._operand(scope, k, ci) for k in (pi, *kids)]
-                if any(t is None for t in terms):
-                    self._unreadable(
-                        f"{table_id}/{ident.family}{n}/{_row_label(rows[pi])}@{pi}/{col.key or ci}",
-                        ident,
-                        f"{_row_label(rows[pi])} = Σ children ({col.name})",
-                        [
-                            _cell_ref(scope, k, ci)
-                            for k, t in zip((pi, *kids), terms, strict=True)
-                            if t is None
-                        ],
-                    )
-                    continue
-                lhs = [t for t in terms[:1] if t is not None]
-                rhs = [t for t in terms[1:] if t is not None]
                 label = _row_label(rows[pi])
-                self._emit(
-                    check_id=f"{table_id}/{ident.family}{n}/{label}@{pi}/{col.key or ci}",
-                    ident=ident,
-                    expression=f"{label} = Σ children ({col.name})",
-                    lhs=lhs,
-                    rhs=rhs,
-                    relation="=",
+                self._sum_check(
+                    scope,
+                    pi,
+                    kids,
+                    ci,
+                    ident,
+                    f"{table_id}/{ident.family}{n}/{label}@{pi}/{col.key or ci}",
+                    f"{label} = Σ children ({col.name})",
                 )
+
+    def _sum_check(
+        self,
+        scope: _Scope,
+        pi: int,
+        kids: Sequence[int],
+        ci: int,
+        ident: IdentityDef,
+        check_id: str,
+        expression: str,
+    ) -> None:
+        """Row ``pi`` = the sum of rows ``kids`` in column ``ci``; an unreadable term makes the
+        check not evaluated (never a silent 0)."""
+        terms = [self._operand(scope, k, ci) for k in (pi, *kids)]
+        bad = [
+            _cell_ref(scope, k, ci) for k, t in zip((pi, *kids), terms, strict=True) if t is None
+        ]
+        if bad:
+            self._unreadable(check_id, ident, expression, bad)
+            return
+        ops = [t for t in terms if t is not None]
+        self._emit(
+            check_id=check_id,
+            ident=ident,
+            expression=expression,
+            lhs=ops[:1],
+            rhs=ops[1:],
+            relation="=",
+        )
 
     def _generic_total(self, ident: IdentityDef, ti: int) -> None:
         """An unknown table with one 合计/总计 row first or last: it sums the other rows."""
@@ -465,15 +480,14 @@ class Verifier:
             head = self._operand(scope, pi, ci)
             if head is None or head.amount.kind is not AmountKind.NUMBER:
                 continue
-            lhs = [head]
-            rhs = [op for k in items for op in [self._operand(scope, k, ci)] if op is not None]
-            self._emit(
-                check_id=f"table{ti}/G/total@{pi}/{ci}",
-                ident=ident,
-                expression=f"{rows[pi].name} = Σ rows ({col.name})",
-                lhs=lhs,
-                rhs=rhs,
-                relation="=",
+            self._sum_check(
+                scope,
+                pi,
+                items,
+                ci,
+                ident,
+                f"table{ti}/G/total@{pi}/{ci}",
+                f"{rows[pi].name} = Σ rows ({col.name})",
             )
 
     def _foreach_codes(self, ident: IdentityDef) -> list[str]:
