@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions
+from extractor.model import DocumentResult
 from extractor.pipeline import extract_text_bytes
 
 from .conftest import SEED_FILES
+
+
+def _extract(text: str, definitions: Definitions) -> DocumentResult:
+    return extract_text_bytes(
+        text.encode(), source_name="x.txt", config=ExtractConfig(), definitions=definitions
+    )
 
 
 def test_row_with_an_extra_empty_cell_is_realigned_by_its_row_identity(
@@ -16,12 +23,7 @@ def test_row_with_an_extra_empty_cell_is_realigned_by_its_row_identity(
     # 03 l.257: an extra empty cell after the name pushes every value one column right
     assert lines[256].startswith("21015\t医疗保障管理事务\t153. 67")
     lines[256] = lines[256].replace("医疗保障管理事务\t", "医疗保障管理事务\t\t", 1)
-    r = extract_text_bytes(
-        "\n".join(lines).encode(),
-        source_name="x.txt",
-        config=ExtractConfig(),
-        definitions=definitions,
-    )
+    r = _extract("\n".join(lines), definitions)
     t = next(t for t in r.tables if t.table_id == "公开03表")
     row = next(x for x in t.rows if x.code == "21015")
     assert row.values == ["153.67", "126.60", "27.07", "0.00", "0.00", "0.00"]
@@ -40,12 +42,7 @@ def test_columns_are_matched_by_meaning_not_order(definitions: Definitions) -> N
         if len(cells) > 4:
             cells[3], cells[4] = cells[4], cells[3]  # 基本支出 <-> 项目支出
         lines[i] = "\t".join(cells)
-    r = extract_text_bytes(
-        "\n".join(lines).encode(),
-        source_name="x.txt",
-        config=ExtractConfig(),
-        definitions=definitions,
-    )
+    r = _extract("\n".join(lines), definitions)
     t = next(t for t in r.tables if t.table_id == "公开03表")
     assert [c.key for c in t.columns][:3] == ["c1", "c3", "c2"]
     assert [c.name for c in t.columns][1:3] == ["项目支出", "基本支出"]
@@ -61,9 +58,7 @@ def test_unknown_table_is_extracted_generically(definitions: Definitions) -> Non
         "某某专项资金明细表\n\n单位：万元\n\n项目\t金额\t备注\n资金一\t12.50\t说明\n"
         "资金二\t7.50\t\n合计\t20.00\t\n"
     )
-    r = extract_text_bytes(
-        text.encode(), source_name="x.txt", config=ExtractConfig(), definitions=definitions
-    )
+    r = _extract(text, definitions)
     assert r.status == "ok"
     t = r.tables[0]
     assert t.definition is None and t.unit == "万元"
@@ -72,12 +67,7 @@ def test_unknown_table_is_extracted_generically(definitions: Definitions) -> Non
     assert t.rows[0].texts == [None, "说明"]
     total = [c for c in r.checks if c.family == "G"]
     assert [(c.status, c.severity) for c in total] == [("pass", "soft")]
-    broken = extract_text_bytes(
-        text.replace("20.00", "21.00").encode(),
-        source_name="x.txt",
-        config=ExtractConfig(),
-        definitions=definitions,
-    )
+    broken = _extract(text.replace("20.00", "21.00"), definitions)
     assert [c.status for c in broken.checks if c.family == "G"] == ["warn"]
 
 
@@ -86,9 +76,7 @@ def test_variant_characters_are_folded_for_matching_only(definitions: Definition
     definitions; titles and names keep the characters as printed."""
     text = SEED_FILES["001"].read_text(encoding="utf-8")
     variant = text.replace("决算", "決算").replace("财政", "財政").replace("总计", "總計")
-    r = extract_text_bytes(
-        variant.encode(), source_name="x.txt", config=ExtractConfig(), definitions=definitions
-    )
+    r = _extract(variant, definitions)
     assert r.summary.tables_matched == 10
     assert {c.status for c in r.checks if c.severity == "hard"} <= {"pass", "rounding"}
     t = next(t for t in r.tables if t.table_id == "公开04表")

@@ -1524,27 +1524,23 @@ def generate_final_report(
     t06["rows"] = econ_rows
     t06["notes"] = [_NOTES["公开06表"]]
     tables.append(t06)
-    # ---- 07, 08
-    t07_title = "政府性基金预算财政拨款收入支出决算表"
-    if opts.gov_fund:
-        rows07 = _coded_rows(leaves, _Leaf.gov_fund_row, opts, [True] * 6)
-        tables.append(
-            _function_table(
-                "公开07表", t07_title, dept, _COLS_07, rows07, opts, [_NOTES["公开07表"]]
-            )
-        )
-    else:
-        tables.append(_empty_coded("公开07表", t07_title, dept, _COLS_07, opts))
-    t08_title = "国有资本经营预算财政拨款支出决算表"
-    if opts.soe:
-        rows08 = _coded_rows(leaves, _Leaf.soe_row, opts, [True] * 3)
-        tables.append(
-            _function_table(
-                "公开08表", t08_title, dept, _COLS_08, rows08, opts, [_NOTES["公开08表"]]
-            )
-        )
-    else:
-        tables.append(_empty_coded("公开08表", t08_title, dept, _COLS_08, opts))
+    # ---- 07, 08: usually empty (a 合计 row and a 无数据 note)
+    for tid, title, cols, present, row_of, width in (
+        (
+            "公开07表",
+            "政府性基金预算财政拨款收入支出决算表",
+            _COLS_07,
+            opts.gov_fund,
+            _Leaf.gov_fund_row,
+            6,
+        ),
+        ("公开08表", "国有资本经营预算财政拨款支出决算表", _COLS_08, opts.soe, _Leaf.soe_row, 3),
+    ):
+        if present:
+            rows = _coded_rows(leaves, row_of, opts, [True] * width)
+            tables.append(_function_table(tid, title, dept, cols, rows, opts, [_NOTES[tid]]))
+        else:
+            tables.append(_empty_coded(tid, title, dept, cols, opts))
     # ---- 09
     t09 = _base("公开09表", "财政拨款“三公”经费支出决算表", dept, "single_row")
     t09["columns"] = _columns(_COLS_09, opts)
