@@ -63,7 +63,11 @@ class SectionDef(_Def):
 class IdentityDef(_Def):
     expr: str = Field(default="", description="equation (verify/rules.py); trees need none")
     family: Literal["R", "H", "T", "X", "D", "N", "B", "G"]
-    kind: Literal["row", "tree", "econ_tree", "cell", "foreach"] = "cell"
+    kind: Literal["row", "tree", "econ_tree", "column_total", "cell", "foreach"] = Field(
+        default="cell",
+        description="row: every row; tree/econ_tree: code trees; column_total: the total row "
+        "= Σ the other rows, per column; cell: one equation",
+    )
     section: str | None = Field(default=None, description="for row identities of a section")
     columns: list[str] = Field(default_factory=list, description="instantiate {col} for each")
     foreach: Literal["class", "code"] | None = None
@@ -82,7 +86,12 @@ class TableDef(_Def):
     id: str
     label: str | None = Field(default=None, description="usual printed number, e.g. 公开02表")
     titles: list[str] = Field(description="regexes fully matching the normalised title")
-    layout: Layout
+    layout: Layout = "generic"
+    extends: str | None = Field(
+        default=None,
+        description="id of a table whose layout, columns, sections, rows and identities this "
+        "one takes (where it gives none of its own)",
+    )
     columns: list[ColumnDef] = Field(default_factory=list)
     sections: list[SectionDef] = Field(default_factory=list)
     rows: list[RowDef] = Field(default_factory=list)
@@ -141,6 +150,26 @@ def default_schema_dir() -> Path:
     raise DefinitionError(f"no schemas/ folder next to {here}")
 
 
+_INHERITED = ("layout", "columns", "sections", "rows", "identities")
+
+
+def _resolve_extends(families: list[FamilyDef]) -> list[FamilyDef]:
+    """Tables that name ``extends`` take what they leave out from that table."""
+    by_id = {t.id: t for f in families for t in f.tables}
+
+    def resolved(t: TableDef, seen: tuple[str, ...] = ()) -> TableDef:
+        if t.extends is None:
+            return t
+        if t.extends in seen or t.extends not in by_id:
+            raise DefinitionError(f"{t.id}: cannot extend {t.extends!r}")
+        base = resolved(by_id[t.extends], (*seen, t.id))
+        given = t.model_fields_set
+        update = {k: getattr(base, k) for k in _INHERITED if k not in given}
+        return t.model_copy(update=update)
+
+    return [f.model_copy(update={"tables": [resolved(t) for t in f.tables]}) for f in families]
+
+
 def load_definitions(schema_dir: Path | None = None) -> Definitions:
     """Load and validate every ``*.toml`` report definition in ``schema_dir``."""
     folder = schema_dir or default_schema_dir()
@@ -155,6 +184,7 @@ def load_definitions(schema_dir: Path | None = None) -> Definitions:
                 families.append(FamilyDef.model_validate(data))
         except (tomllib.TOMLDecodeError, ValidationError, OSError) as exc:
             raise DefinitionError(f"{path.name}: {exc}") from exc
+    families = _resolve_extends(families)
     ids = [t.id for f in families for t in f.tables]
     dupes = {i for i in ids if ids.count(i) > 1}
     if dupes:

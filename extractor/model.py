@@ -110,6 +110,8 @@ class Row(_Out):
     code_as_printed: str | None = None
     level: str | None = None  # 类/款/项/total
     name: str | None = None
+    unit_code: str | None = Field(default=None, description="单位代码 of a per-unit row")
+    unit_name: str | None = Field(default=None, description="单位名称 of a per-unit row")
     row_no: int | None = None
     role: str | None = Field(default=None, description="definition row role, e.g. income_total")
     block: int | str | None = None
@@ -130,6 +132,9 @@ class Section(_Out):
 
 class Table(_Out):
     table_id: str | None = None
+    toc_no: int | None = Field(
+        default=None, description="the table's number in the report's 目录 (附件N / 附表N)"
+    )
     definition: str | None = None
     title: str
     department_as_printed: str | None = None

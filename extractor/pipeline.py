@@ -17,6 +17,7 @@ from extractor.ingest.pages import EngineProvider, read_image, read_pdf
 from extractor.ingest.text import looks_binary, read_text
 from extractor.layout.identify import identify
 from extractor.layout.tables import find_regions
+from extractor.layout.toc import place_tables, read_toc
 from extractor.model import (
     Check,
     DocumentInfo,
@@ -149,6 +150,7 @@ def _from_rows(
                     message="the document ends inside a table row: it was cut off",
                 )
             )
+    place_tables(tables, read_toc(lines or [c.text for r in rows if not r.tabbed for c in r.cells]))
     errors.extend(_unreadable_errors(tables))
     errors.extend(_missing_tables(tables, definitions))
     checks = verify_tables(definitions, tables)

@@ -23,7 +23,7 @@ from typing import Any
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions
 from extractor.evals.score import score_document
-from extractor.model import CellRef, DocumentResult
+from extractor.model import CellRef, DocumentResult, Table
 from extractor.pipeline import extract_bytes
 
 INPUT_SUFFIXES = {".txt", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}
@@ -93,9 +93,16 @@ def _value(v: Any) -> Decimal | None:
         return None
 
 
-def _ref_matches(ref: CellRef, label: Label) -> bool:
+_TOC_LABEL = re.compile(r"^(?:附件|附表)(\d+)$")
+
+
+def _ref_matches(ref: CellRef, label: Label, tables: Sequence[Table] = ()) -> bool:
     if label.table is not None and ref.table != label.table:
-        return False
+        # a table printed without its number is named by its place in the 目录
+        m = _TOC_LABEL.match(label.table)
+        t = tables[ref.table_index] if 0 <= ref.table_index < len(tables) else None
+        if not (m and t is not None and t.table_id is None and t.toc_no == int(m.group(1))):
+            return False
     if label.line is not None and ref.line != label.line:
         return False
     if label.page is not None and label.line is None and ref.page != label.page:
@@ -154,7 +161,7 @@ def measure(case: Case, result: DocumentResult, seconds: float) -> CaseMetrics:
     hit_labels = {
         i
         for i, lb in enumerate(source_labels)
-        if any(_ref_matches(ref, lb) for c in detected for ref in c.cells)
+        if any(_ref_matches(ref, lb, result.tables) for c in detected for ref in c.cells)
     }
     m.source_detected_true = len(hit_labels)
     other_labels = [lb for lb in case.labels if lb.expected != "source_inconsistency"]
@@ -163,19 +170,19 @@ def measure(case: Case, result: DocumentResult, seconds: float) -> CaseMetrics:
     m.misclassified = sum(
         1
         for c in detected
-        if not any(_ref_matches(ref, lb) for lb in source_labels for ref in c.cells)
-        and any(_ref_matches(ref, lb) for lb in other_labels for ref in c.cells)
+        if not any(_ref_matches(ref, lb, result.tables) for lb in source_labels for ref in c.cells)
+        and any(_ref_matches(ref, lb, result.tables) for lb in other_labels for ref in c.cells)
     )
     m.source_detected_false = sum(
         1
         for c in detected
-        if not any(_ref_matches(ref, lb) for lb in case.labels for ref in c.cells)
+        if not any(_ref_matches(ref, lb, result.tables) for lb in case.labels for ref in c.cells)
     )
     m.labels_found = sum(
         1
         for lb in case.labels
         if any(
-            _ref_matches(ref, lb)
+            _ref_matches(ref, lb, result.tables)
             for c in result.checks
             if c.status in ("fail", "suspect", "not_evaluated", "warn")
             for ref in c.cells

@@ -4,6 +4,7 @@ printed on the 栏次 line or merged over code and name, rows realigned by their
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from extractor.definitions import IdentityDef, TableDef
 from extractor.extract.common import (
@@ -40,18 +41,49 @@ from extractor.model import (
 )
 from extractor.verify.rules import row_identity_holds
 
+LabelKind = str  # "label" (code parts or name), "unit_code", "unit_name"
 
-def _code_cells(row: SourceRow, label_count: int) -> tuple[str | None, str | None, str | None]:
-    """(code, code_as_printed, name) from the label cells of a coded row."""
-    labels = [cell(row, j).strip() for j in range(label_count)]
+
+def label_kinds(paths: Sequence[tuple[str, ...]], first_value: int) -> list[LabelKind]:
+    """What each label column holds, by its header: the 单位代码 and 单位名称 of per-unit rows,
+    or a code/name label."""
+    out: list[LabelKind] = []
+    for j in range(first_value):
+        text = "".join(paths[j]) if j < len(paths) else ""
+        out.append(
+            "unit_code" if "单位代码" in text else "unit_name" if "单位名称" in text else "label"
+        )
+    if "label" not in out:
+        # only unit columns (部门收入总表): they are the row's code and name
+        out = ["label"] * len(out)
+    return out
+
+
+@dataclass(frozen=True)
+class RowLabels:
+    code: str | None = None
+    code_as_printed: str | None = None
+    name: str | None = None
+    unit_code: str | None = None
+    unit_name: str | None = None
+
+
+def _code_cells(row: SourceRow, kinds: Sequence[LabelKind] | int) -> RowLabels:
+    """Code, printed code, name and unit fields from the label cells of a coded row."""
+    if isinstance(kinds, int):
+        kinds = ["label"] * kinds
+    labels = [cell(row, j).strip() for j, k in enumerate(kinds) if k == "label"]
+    unit_code = next((norm(cell(row, j)) for j, k in enumerate(kinds) if k == "unit_code"), None)
+    unit_name = next((norm(cell(row, j)) for j, k in enumerate(kinds) if k == "unit_name"), None)
     parts = [t for t in labels if t and (is_code(t) or is_code_part(t))]
     names = [t for t in labels if t and not (is_code(t) or is_code_part(t))]
     name = norm(" ".join(names)) if names else None
-    if not parts:
-        return None, None, name
+    code = printed = None
     if len(parts) == 1:
-        return norm(parts[0]), None, name
-    return "".join(norm(p) for p in parts), " ".join(norm(p) for p in parts), name
+        code = norm(parts[0])
+    elif parts:
+        code, printed = "".join(norm(p) for p in parts), " ".join(norm(p) for p in parts)
+    return RowLabels(code, printed, name, unit_code or None, unit_name or None)
 
 
 def _is_coded_data(row: SourceRow) -> bool:
@@ -62,6 +94,11 @@ def _is_coded_data(row: SourceRow) -> bool:
     if is_code(f) or (is_code_part(f) and len(first) > 1 and is_code_part(first[1])):
         return True
     return bool(TOTAL_RE.match(f)) and has_amounts(row, 1)
+
+
+def _printed_as_none(row: SourceRow, first_value: int) -> bool:
+    labels = [norm(cell(row, j)) for j in range(min(first_value + 1, len(row.cells)))]
+    return "无" in labels and not has_amounts(row, first_value + 1)
 
 
 def _level(code: str | None) -> str | None:
@@ -76,16 +113,98 @@ def _row_identity_score(
     return sum(1 for i in ids if i.kind == "row" and row_identity_holds(i.expr, col))
 
 
+def _label_end(row: SourceRow) -> int | None:
+    """Index of the last label (text) cell before the row's first amount; None if none."""
+    last = None
+    for j, c in enumerate(row.cells):
+        t = c.text.strip()
+        if not t:
+            continue
+        if is_amount_cell(t):
+            break
+        last = j
+    return last
+
+
+def _label_overflow(rows: Sequence[SourceRow], first_value: int) -> int:
+    """How far every labelled data row's labels reach past the header's label columns (a
+    header printed one cell left of its grid); 0 unless all such rows agree."""
+    reach = {
+        end - (first_value - 1)
+        for r in rows
+        if has_amounts(r) and (end := _label_end(r)) is not None
+    }
+    if len(reach) == 1:
+        d = reach.pop()
+        return d if 0 < d <= 2 else 0
+    return 0
+
+
+def _drop_leading(row: SourceRow, first_value: int) -> tuple[SourceRow, int]:
+    """A row printed with extra empty cells before its labels, whose labels therefore reach
+    into the value columns: those leading cells dropped, and how many."""
+    end = _label_end(row)
+    if end is None or end < first_value or not has_amounts(row):
+        return row, 0
+    k = end - (first_value - 1)
+    if any(c.text.strip() for c in row.cells[:k]):
+        return row, 0
+    return SourceRow(row.cells[k:], tabbed=True, line=row.line, page=row.page), k
+
+
+def _insert_blank(row: SourceRow, at: int) -> SourceRow:
+    blank = SourceCell("", line=row.line, page=row.page)
+    cells = (*row.cells[:at], blank, *row.cells[at:])
+    return SourceRow(cells, tabbed=True, line=row.line, page=row.page)
+
+
 def _align_values(
     row: SourceRow,
     first_value: int,
     header: Sequence[HeaderColumn],
     keys: list[str | None],
     ids: Sequence[IdentityDef],
+    width: int = 0,
+    dropped: int = 0,
 ) -> tuple[list[str | None], list[Cell], str | None]:
-    """Values of a data row under the header; realigned by arithmetic when cells are off."""
+    """Values of a data row under the header; realigned by arithmetic when cells are off.
+
+    A row shorter than the grid lost empty cells: one empty cell is put back inside a run of
+    empty cells where the row identities then hold (the earliest such place on a tie). A row
+    that had ``dropped`` extra leading cells removed gets them back that way in any case."""
     positions = [h.position for h in header]
     vals, cells = cell_values(row, positions)
+    expected = max(width, positions[-1] + 1 if positions else 0)
+    n_ids = sum(1 for i in ids if i.kind == "row")
+    base = _row_identity_score(vals, keys, ids)
+    if len(row.cells) < expected and (dropped or (n_ids and base < n_ids)):
+        best: tuple[int, int] | None = None
+        for at in range(first_value, len(row.cells) + 1):
+            # a lost cell was an empty one: only inside or beside a run of empty cells
+            if not (
+                (at < len(row.cells) and not cell(row, at).strip())
+                or (at > first_value and not cell(row, at - 1).strip())
+            ):
+                continue
+            cand_vals, _ = cell_values(_insert_blank(row, at), positions)
+            score = _row_identity_score(cand_vals, keys, ids)
+            if best is None or score > best[0]:
+                best = (score, at)
+        if best is not None and (dropped or best[0] > base):
+            fixed = _insert_blank(row, best[1])
+            new_vals, new_cells = cell_values(fixed, positions)
+            if new_vals != vals or dropped:
+                new_cells = [c.model_copy(update={"status": "realigned"}) for c in new_cells]
+                what = f"{dropped} extra leading cell(s) dropped and " if dropped else ""
+                note = (
+                    f"realigned: {what}one lost empty cell restored before cell {best[1] + 1}"
+                    " (header and row arithmetic)"
+                )
+                return new_vals, new_cells, note
+            return vals, cells, None
+    if dropped:
+        cells = [c.model_copy(update={"status": "realigned"}) for c in cells]
+        return vals, cells, f"realigned: {dropped} extra leading cell(s) dropped"
     if (
         row.cells
         and row.cells[-1].text.strip()
@@ -97,11 +216,9 @@ def _align_values(
         ]
     extra = [j for j in range(len(row.cells)) if j >= first_value and j not in positions]
     has_extra_values = any(is_amount_cell(cell(row, j)) for j in extra)
-    base = _row_identity_score(vals, keys, ids)
-    n_ids = sum(1 for i in ids if i.kind == "row")
     if n_ids == 0 or (base == n_ids and not has_extra_values):
         return vals, cells, None
-    best = (base, 0)
+    best_shift = (base, 0)
     for shift in (-1, 1, -2, 2):
         shifted = [
             p + shift if p + shift >= first_value - (1 if shift < 0 else 0) else None
@@ -109,19 +226,19 @@ def _align_values(
         ]
         cand_vals, _ = cell_values(row, shifted)
         # a shift may only move over empty cells: it must not drop a printed amount
-        dropped = [
+        dropped_amounts = [
             j
             for j in range(first_value, len(row.cells))
             if j not in shifted and is_amount_cell(cell(row, j))
         ]
-        if dropped:
+        if dropped_amounts:
             continue
         score = _row_identity_score(cand_vals, keys, ids)
-        if score > best[0]:
-            best = (score, shift)
-    if best[1] == 0:
+        if score > best_shift[0]:
+            best_shift = (score, shift)
+    if best_shift[1] == 0:
         return vals, cells, None
-    shift = best[1]
+    shift = best_shift[1]
     shifted = [p + shift for p in positions]
     vals, cells = cell_values(row, shifted)
     cells = [c.model_copy(update={"status": "realigned"}) for c in cells]
@@ -194,6 +311,15 @@ def map_function_coded(region: Region, tdef: TableDef | None, ctx: MapContext) -
         for j in range(first_value, width)
         if paths[j] or j in lanci_no
     ]
+    kinds = label_kinds(paths, first_value)
+    if lanci is None:
+        # no 栏次 row anchors the header: when every data row's labels reach into its first
+        # value column, the header was printed left of its grid
+        d = _label_overflow(rows[first_data:], first_value)
+        if d:
+            header = [HeaderColumn(h.position + d, h.path, h.col_no) for h in header]
+            kinds = [*kinds, *(["label"] * d)]
+            first_value += d
     keys_by_pos = assign_columns(header, tdef.columns) if tdef else {}
     keys = [keys_by_pos.get(h.position) for h in header]
     ids = tdef.identities if tdef else []
@@ -206,7 +332,11 @@ def map_function_coded(region: Region, tdef: TableDef | None, ctx: MapContext) -
         if is_lanci_row(r) or row_key(r) in repeated:
             continue  # header rows repeated on a continuation page
         row_src = _unmerge_total(r, first_value, len(header))
-        code, code_printed, name = _code_cells(row_src, first_value)
+        row_src, dropped = _drop_leading(row_src, first_value)
+        labels = _code_cells(row_src, kinds)
+        code, code_printed, name = labels.code, labels.code_as_printed, labels.name
+        if _printed_as_none(row_src, first_value):
+            continue  # "无" in the label cells and no value: the table has no data
         level = _level(code)
         total_label = name if name and TOTAL_RE.match(name) else None
         if code is None and total_label is None:
@@ -218,13 +348,17 @@ def map_function_coded(region: Region, tdef: TableDef | None, ctx: MapContext) -
         if total_label is not None:
             level = "total"
             name = total_label
-        vals, cells_out, note = _align_values(row_src, first_value, header, keys, ids)
+        vals, cells_out, note = _align_values(
+            row_src, first_value, header, keys, ids, width=width, dropped=dropped
+        )
         out_rows.append(
             Row(
                 code=code,
                 code_as_printed=code_printed,
                 level=level,
                 name=name,
+                unit_code=labels.unit_code,
+                unit_name=labels.unit_name,
                 values=vals,
                 line=r.line,
                 page=r.page,

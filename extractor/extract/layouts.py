@@ -17,6 +17,7 @@ from extractor.layout.grid import (
     has_amounts,
     header_paths,
     is_code,
+    is_label_word,
     is_lanci_row,
     label,
     lanci_numbers,
@@ -219,9 +220,13 @@ def map_single_row(region: Region, tdef: TableDef | None, ctx: MapContext) -> Ta
     width = max(grid_width(rows), 1)
     paths = header_paths(head_rows, width)
     lanci_no = lanci_numbers(rows[lanci]) if lanci is not None else {}
+    # leading label columns (单位名称 of a per-unit 三公 table) are not values
+    first = 0
+    while first < width and paths[first] and all(is_label_word(x) for x in paths[first]):
+        first += 1
     header = [
         HeaderColumn(j, paths[j], lanci_no.get(j))
-        for j in range(width)
+        for j in range(first, width)
         if paths[j] or j in lanci_no
     ]
     keys = assign_columns(header, tdef.columns) if tdef else {}
@@ -325,9 +330,11 @@ def map_generic(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table
     for r in rows[first:]:
         if is_lanci_row(r) or r.is_blank():
             continue
-        code, _, name = (
-            _code_cells(r, label_count) if code_col else (None, None, norm(cell(r, 0)) or None)
-        )
+        if code_col:
+            labels = _code_cells(r, label_count)
+            code, name = labels.code, labels.name
+        else:
+            code, name = None, norm(cell(r, 0)) or None
         vals, cells_out = cell_values(r, [h.position for h in header])
         texts = [
             norm(cell(r, h.position)) if cell(r, h.position).strip() and v is None else None

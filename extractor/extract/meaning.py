@@ -22,6 +22,12 @@ from extractor.numbers import fold_variants
 
 def assign_columns(header: Sequence[HeaderColumn], defs: Sequence[ColumnDef]) -> dict[int, str]:
     """Header position -> definition column key, by meaning first and 栏次 second."""
+    printed_nos = {h.col_no for h in header if h.col_no}
+    if defs and all(d.col_no for d in defs) and {d.col_no for d in defs} <= printed_nos:
+        # a 栏次 row names every column the definition has: it is part of the grid, while
+        # header text can sit a cell off (a lost empty cell in a spanning header)
+        by_no = {d.col_no: d.key for d in defs}
+        return {h.position: by_no[h.col_no] for h in header if h.col_no in by_no}
     scored: list[tuple[float, int, int]] = []
     for hi, h in enumerate(header):
         for di, d in enumerate(defs):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ TOTAL_RE = re.compile(r"^(合计|总计|小计|本年合计)$")
 _LABEL_WORDS = re.compile(
     r"^(项目|科目|功能科目|预算科目|功能分类|经济分类|类|款|项|编码|代码|名称|行次|栏次|单位|"
     r"项目名称|项目\(科目\)|项目（科目）|\*\*)$"
-    r"|^.{0,12}(科目|分类|单位|项目)(编码|代码|名称)$"
+    r"|^.{0,12}(科目|分类|单位|项目)(编码|代码|名称)$|^.{0,6}(科目|分类)$"
 )
 _NUMBERING = re.compile(
     r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．])\s*"
@@ -58,10 +59,14 @@ def is_lanci_row(row: SourceRow) -> bool:
     nums = [x for t in row.texts for x in normalize_text(t).split() if x]
     while nums and not nums[0].isdigit() and (TOTAL_RE.match(nums[0]) or nums[0] == "栏次"):
         nums = nums[1:]
+    placeholders = any(t in ("栏次", "**") for t in nums)
     nums = [t for t in nums if t not in ("栏次", "**")]
     if len(nums) < 2 or not all(t.isdigit() for t in nums):
         return False
     ints = [int(t) for t in nums]
+    if (placeholders or len(ints) >= 4) and len(ints) >= 3 and ints[0] == 1 and ints[-1] <= 60:
+        # "** ** 1 2 3 5 6 9": a 栏次 row may skip the numbers of columns it does not print
+        return all(a < b for a, b in itertools.pairwise(ints))
     return ints == list(range(ints[0], ints[0] + len(ints))) and ints[0] <= 40
 
 

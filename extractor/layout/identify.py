@@ -9,12 +9,28 @@ import re
 from extractor.definitions import Definitions, TableDef
 from extractor.layout.tables import title_key
 from extractor.model import Region
+from extractor.numbers import fold_variants, normalize_text
 
 _META = re.compile(r"[()?\[\]\\^$|*+]")
 
 
 def _literal(pattern: str) -> str:
     return _META.sub("", re.sub(r"\([^)]*\)\?", "", pattern))
+
+
+def _header_fit(region: Region, tdef: TableDef) -> float:
+    """Share of the definition's columns whose names occur in the region's first rows."""
+    cols = tdef.columns or [c for s in tdef.sections for c in s.columns]
+    if not cols:
+        return 0.0
+    texts = [
+        fold_variants(normalize_text(t).replace(" ", ""))
+        for r in region.rows[:8]
+        for t in r.texts
+        if t.strip()
+    ]
+    hits = sum(1 for c in cols if any(re.search(p, t) for p in c.names for t in texts))
+    return hits / len(cols)
 
 
 def identify(region: Region, defs: Definitions, family: str | None = None) -> TableDef | None:
@@ -25,6 +41,10 @@ def identify(region: Region, defs: Definitions, family: str | None = None) -> Ta
     if len(exact) > 1:
         by_label = [t for t in exact if t.label and t.label == region.table_id]
         exact = by_label or exact
+    if len(exact) > 1:
+        # two tables printed under one title (a 预算's 一般公共预算基本支出情况表 by function
+        # and by economic class): the one whose columns the header names
+        exact = sorted(exact, key=lambda t: -_header_fit(region, t))
     if exact:
         return exact[0]
     # a title printed after the department and year ("XX局2023年度收入决算表"): the longest

@@ -23,7 +23,8 @@ _NOTE_RE = re.compile(r"^(注|说明|备注|填报说明)\s*[:：0-9１-９]|本
 _FOOTER_RE = re.compile(r"^[-—\s]*\d+\s*[-—\s]*$|^第\s*\d+\s*页|^共\s*\d+\s*页|^\d+\s*/\s*\d+$")
 _SECTION_HEAD = re.compile(r"^[一二三四五六七八九十]+、\S{2,20}$")
 _PART_RE = re.compile(r"^第[一二三四五六七八九十]+部分")
-_TITLE_HINT = re.compile(r"(表|情况表|明细表)$")
+# a title ends in 表, or in 表 plus a short qualifier ("明细表-工资福利支出", "总表(分类)")
+_TITLE_HINT = re.compile(r"表$|表\s*(?:[-－—–]+\s*[^-－—–]{2,16}|[(（][^)）]{1,8}[)）])$")
 _YEAR_PREFIX = re.compile(r"^((?:19|20)\d{2}\s*年度?)")
 
 

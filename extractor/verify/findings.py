@@ -35,12 +35,14 @@ def _row_of(tables: Sequence[Table], ref: CellRef) -> Row | None:
     rows = table.rows
     if table.sections:
         rows = next((s.rows for s in table.sections if (s.key or s.section) == ref.section), rows)
-    return rows[ref.row_index] if ref.row_index < len(rows) else None
+    return rows[ref.row_index] if 0 <= ref.row_index < len(rows) else None
 
 
-def _uncertain(tables: Sequence[Table], check: Check) -> list[int]:
-    """Indexes (into check.cells) of terms whose reading is not certain."""
-    out: list[int] = []
+def _uncertain(tables: Sequence[Table], check: Check) -> list[tuple[int, bool]]:
+    """(index into check.cells, digits uncertain) of terms whose reading is not certain: an
+    OCR'd, LLM-read or low-confidence cell may hold misread digits; a realigned or short row's
+    cell was read verbatim, only its column is in doubt."""
+    out: list[tuple[int, bool]] = []
     for k, ref in enumerate(check.cells):
         row = _row_of(tables, ref)
         if row is None:
@@ -49,12 +51,9 @@ def _uncertain(tables: Sequence[Table], check: Check) -> list[int]:
         cell = cells[ref.col_index] if ref.col_index < len(cells) else None
         if cell is None:
             continue
-        if cell.source in ("ocr", "llm") or cell.status in (
-            "realigned",
-            "short_row",
-            "low_confidence",
-        ):
-            out.append(k)
+        digits = cell.source in ("ocr", "llm") or cell.status == "low_confidence"
+        if digits or cell.status in ("realigned", "short_row"):
+            out.append((k, digits))
     return out
 
 
@@ -94,10 +93,10 @@ def classify(tables: Sequence[Table], check: Check) -> Classification:
         return "source_inconsistency"
     delta = Decimal(check.delta)
     tol = Decimal(check.tolerance)
-    for k in uncertain:
+    for k, digits in uncertain:
         ref = check.cells[k]
         side = 1 if k < check.lhs_terms else -1
-        if ref.value is not None:
+        if digits and ref.value is not None:
             a = parse_amount(ref.value)
             old = a.value if a is not None and a.value is not None else Decimal(0)
             # one OCR confusion of this term makes the identity hold

@@ -4,7 +4,9 @@
     side     := term (("+" | "-") term)*
     term     := COL                                   (row identities: a column of the row)
               | [TABLE "."] [SECTION] "[" SEL "]" "." COL
-    SEL      := total | role=a,b? | code=301,303? | class=CODE | level=类   ("?": optional)
+    SEL      := total | role=a,b? | code=301,303? | class=CODE | level=类 | under=ROLE
+                ("?": optional; under=ROLE: the rows printed below the row of that role, up to
+                the next numbered heading "二、…" or total)
 
 TABLE is a definition id (``final.income``); SECTION a section key of a two-sided table.
 """
@@ -22,12 +24,12 @@ from extractor.verify.intervals import Relation, compare
 _REF = re.compile(
     r"^(?:(?P<table>[a-z_]+\.[a-z_]+)\.?)?(?P<section>[a-z_]+)?\[(?P<sel>[^\]]*)\]\.(?P<col>[\w{}]+)$"
 )
-_COL = re.compile(r"^c\d+$")
+_COL = re.compile(r"^c\d+\??$")  # "c5?": a column the table may not print
 
 
 @dataclass(frozen=True)
 class Selector:
-    kind: Literal["total", "role", "code", "class", "level", "row"]
+    kind: Literal["total", "role", "code", "class", "level", "under", "row"]
     items: tuple[tuple[str, bool], ...] = ()  # (name, optional)
 
 
@@ -58,7 +60,7 @@ def _parse_selector(sel: str) -> Selector:
     if sel == "total":
         return Selector("total")
     key, _, rest = sel.partition("=")
-    if key not in ("role", "code", "class", "level"):
+    if key not in ("role", "code", "class", "level", "under"):
         raise ValueError(f"unknown row selector {sel!r}")
     items = tuple((x.strip().rstrip("?"), x.strip().endswith("?")) for x in rest.split(","))
     return Selector(key, items)  # type: ignore[arg-type]
@@ -138,9 +140,12 @@ def row_identity_holds(expr: str, row: dict[str, str | None]) -> bool:
     for side in (eq.lhs, eq.rhs):
         terms: list[tuple[int, Amount]] = []
         for t in side:
-            if t.ref.col not in row:
+            col = t.ref.col.rstrip("?")
+            if col not in row:
+                if t.ref.col.endswith("?"):
+                    continue  # an optional column this table does not print
                 return False
-            a = _amount(row[t.ref.col])
+            a = _amount(row[col])
             if a.kind is AmountKind.DASH:
                 return False
             terms.append((t.sign, a))

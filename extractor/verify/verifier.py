@@ -8,6 +8,7 @@ an identity with a missing term is ``not_evaluated``; identities whose terms are
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -83,6 +84,27 @@ def _cell_ref(scope: _Scope, ri: int, ci: int) -> CellRef:
         page=cell.page if cell and cell.page is not None else row.page,
         table_index=scope.table_index,
         row_index=ri,
+        col_index=ci,
+    )
+
+
+_HEADING = re.compile(r"^[一二三四五六七八九十]+、")
+
+
+def _empty_ref(scope: _Scope, ci: int) -> CellRef:
+    """The total cell of a table printed without any data row."""
+    t = scope.table
+    col = scope.columns[ci]
+    return CellRef(
+        table=t.table_id or t.title,
+        section=scope.section,
+        row="(no data row)",
+        column=col.name + (f"({col.col_no})" if col.col_no else ""),
+        value=None,
+        line=t.source_lines[0][0] if t.source_lines else None,
+        page=t.pages[0] if t.pages else None,
+        table_index=scope.table_index,
+        row_index=-1,
         col_index=ci,
     )
 
@@ -173,9 +195,11 @@ class Verifier:
         rows = scope.rows
         if sel.kind == "total":
             idx = [i for i, r in enumerate(rows) if r.level == "total"]
-            if not idx and scope.table.layout == "single_row" and rows:
-                idx = [0]
+            if not idx and len(rows) == 1:
+                idx = [0]  # a table of one row (one unit, one 三公 line) is its own total
             return [(idx[0], False)] if idx else None
+        if sel.kind == "under":
+            return self._under(rows, sel.items[0][0])
         if sel.kind == "level":
             return [
                 (i, False) for i, r in enumerate(rows) for name, _ in sel.items if r.level == name
@@ -199,6 +223,21 @@ class Verifier:
             out.extend((i, optional) for i in found)
         return out
 
+    @staticmethod
+    def _under(rows: Sequence[Row], role: str) -> list[tuple[int, bool]] | None:
+        """The rows below the row of ``role`` up to the next numbered heading or total."""
+        head = next((i for i, r in enumerate(rows) if r.role == role), None)
+        if head is None:
+            return None
+        out: list[tuple[int, bool]] = []
+        for i in range(head + 1, len(rows)):
+            name = rows[i].name or ""
+            if _HEADING.match(name) or "合计" in name or "总计" in name:
+                break
+            if name:
+                out.append((i, False))
+        return out
+
     def _resolve(self, ref: Ref, home: int | None) -> list[Operand | CellRef] | None:
         """Operands of a reference; a CellRef in the list marks an unreadable cell. Optional
         items printed as "——" (not applicable) are left out."""
@@ -213,6 +252,11 @@ class Verifier:
         for scope in scopes:
             ci = _col_index(scope, ref.col)
             if ci is None:
+                continue
+            if not scope.rows and scope.table.empty and ref.selector.kind == "total":
+                # a table printed with no data row ("无", 本表无数据) is a table of zeros
+                found_any = True
+                out.append(Operand(1, _amount(None), _empty_ref(scope, ci)))
                 continue
             rows = self._select_rows(scope, ref, partial=len(scopes) > 1)
             if rows is None:
@@ -352,10 +396,10 @@ class Verifier:
         for scope in _scopes(self.tables[ti], ti):
             if ident.section is not None and scope.section != ident.section:
                 continue
-            found = {t.ref.col: _col_index(scope, t.ref.col) for t in eq.lhs + eq.rhs}
+            found = {t.ref.col: _col_index(scope, t.ref.col.rstrip("?")) for t in eq.lhs + eq.rhs}
             idx = {k: v for k, v in found.items() if v is not None}
-            if len(idx) < len(found):
-                absent = sorted(k for k, v in found.items() if v is None)
+            absent = sorted(k for k, v in found.items() if v is None and not k.endswith("?"))
+            if absent:
                 self._emit(
                     check_id=f"{table_id}/{ident.family}{n}/columns",
                     ident=ident,
@@ -377,12 +421,15 @@ class Verifier:
                 if (
                     row.level not in ("类", "款", "项", "total")
                     and scope.table.layout == "function_coded"
+                    and (not row.name or row.name.startswith("其中"))
                 ):
                     continue
                 ops: list[list[Operand]] = [[], []]
                 bad: list[CellRef] = []
                 for k, side in enumerate((eq.lhs, eq.rhs)):
                     for t in side:
+                        if t.ref.col not in idx:
+                            continue  # an optional column this table does not print
                         op = self._operand(scope, ri, idx[t.ref.col], t.sign)
                         if op is None:
                             bad.append(_cell_ref(scope, ri, idx[t.ref.col]))
@@ -419,11 +466,19 @@ class Verifier:
                 ]
                 if kids:
                     parents.append((i, sorted(kids)))
-            if not economic:
-                total = next((i for i, r in enumerate(rows) if r.level == "total"), None)
-                classes = [i for i, r in enumerate(rows) if r.code and len(r.code) == 3]
-                if total is not None and classes:
-                    parents.append((total, classes))
+            total = next((i for i, r in enumerate(rows) if r.level == "total"), None)
+            # the total sums the top codes printed: the 类 rows, or the 款/项 rows of a table
+            # that prints no row above them (budget tables list 项 codes only)
+            roots = [
+                i
+                for i, r in enumerate(rows)
+                if r.code
+                and not any(
+                    r.code.startswith(c) and len(c) < len(r.code) for c in by_code if c != r.code
+                )
+            ]
+            if total is not None and roots:
+                parents.append((total, roots))
             for pi, kids in parents:
                 label = _row_label(rows[pi])
                 self._sum_check(
@@ -490,6 +545,34 @@ class Verifier:
                 f"{rows[pi].name} = Σ rows ({col.name})",
             )
 
+    def _column_total(self, table_id: str, ident: IdentityDef, ti: int, n: int) -> None:
+        """The table's total row (合计/总计) = the sum of its other rows, in each column."""
+        for scope in _scopes(self.tables[ti], ti):
+            rows = scope.rows
+            totals = [i for i, r in enumerate(rows) if r.level == "total"]
+            if len(totals) != 1:
+                continue
+            pi = totals[0]
+            items = [
+                i
+                for i in range(len(rows))
+                if i != pi and not (rows[i].name or "").startswith("其中")
+            ]
+            for ci, col in enumerate(scope.columns):
+                if col.key is None and scope.table.definition is not None and any(
+                    c.key for c in scope.columns
+                ):
+                    continue
+                self._sum_check(
+                    scope,
+                    pi,
+                    items,
+                    ci,
+                    ident,
+                    f"{table_id}/{ident.family}{n}/total/{col.key or ci}",
+                    f"{rows[pi].name} = Σ rows ({col.name})",
+                )
+
     def _foreach_codes(self, ident: IdentityDef) -> list[str]:
         """Codes an identity runs over: 类 codes (class roles, 3-digit rows) or all codes
         present in every table the identity names."""
@@ -535,6 +618,8 @@ class Verifier:
                     self._row_identity(tid, ident, ti, n)
                 elif ident.kind in ("tree", "econ_tree"):
                     self._tree(tid, ident, ti, n, economic=ident.kind == "econ_tree")
+                elif ident.kind == "column_total":
+                    self._column_total(tid, ident, ti, n)
                 else:
                     for text, suffix in _expand(ident):
                         self._equation(ident, text, ti, f"{tid}/{ident.family}{n}{suffix}")
