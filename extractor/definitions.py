@@ -18,7 +18,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from extractor.errors import DefinitionError
 
 Layout = Literal[
-    "function_coded", "two_sided", "economic_blocks", "single_row", "sectioned", "generic"
+    "function_coded",
+    "two_sided",
+    "economic_blocks",
+    "single_row",
+    "sectioned",
+    "listing",
+    "generic",
 ]
 
 

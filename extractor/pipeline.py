@@ -31,6 +31,7 @@ from extractor.model import (
 from extractor.ocr.base import OcrEngine
 from extractor.ocr.registry import create_engine
 from extractor.verify.findings import findings_for
+from extractor.verify.narrative import ProseLine, narrative_checks
 from extractor.verify.verifier import verify_tables
 
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年\s*度?")
@@ -154,6 +155,7 @@ def _from_rows(
     errors.extend(_unreadable_errors(tables))
     errors.extend(_missing_tables(tables, definitions))
     checks = verify_tables(definitions, tables)
+    checks.extend(narrative_checks(_prose(rows), tables, definitions))
     findings = findings_for(tables, checks)
     for c in checks:
         if c.classification == "extraction_error":
@@ -177,6 +179,15 @@ def _from_rows(
         findings=findings,
         summary=summarize(tables, checks),
     )
+
+
+def _prose(rows: list[SourceRow]) -> list[ProseLine]:
+    """The document's plain lines for the narrative checks; table rows and blank lines are
+    paragraph breaks."""
+    return [
+        (None if r.tabbed or r.is_blank() else " ".join(c.text for c in r.cells), r.line, r.page)
+        for r in rows
+    ]
 
 
 def _missing_tables(tables: list[Table], definitions: Definitions) -> list[ErrorInfo]:

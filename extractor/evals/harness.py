@@ -157,7 +157,8 @@ def measure(case: Case, result: DocumentResult, seconds: float) -> CaseMetrics:
     # detection of source inconsistencies against the labels (by the cell the label names)
     source_labels = [lb for lb in case.labels if lb.expected == "source_inconsistency"]
     m.source_labels = len(source_labels)
-    detected = [c for c in hard if c.classification == "source_inconsistency"]
+    # hard identities and the soft claims (narrative, annex scores) that fail
+    detected = [c for c in result.checks if c.classification == "source_inconsistency"]
     hit_labels = {
         i
         for i, lb in enumerate(source_labels)
@@ -230,6 +231,18 @@ def _labels_from_truth(truth: dict[str, Any]) -> list[Label]:
                 page=f.get("page"),
             )
         )
+        # further places of the same finding ("instances" with their own "where")
+        for inst in f.get("instances") or []:
+            w = re.match(r"^(\S+?)\s+l\.(\d+)", str(inst.get("where", "")))
+            if w and (w.group(1), int(w.group(2))) != (table, line):
+                out.append(
+                    Label(
+                        kind=str(f.get("kind") or "finding"),
+                        expected="source_inconsistency",
+                        table=w.group(1),
+                        line=int(w.group(2)),
+                    )
+                )
     return out
 
 

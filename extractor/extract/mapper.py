@@ -22,6 +22,7 @@ from extractor.extract.layouts import (
     map_single_row,
     map_two_sided,
 )
+from extractor.extract.listing import map_listing
 from extractor.layout.grid import (
     cell,
     has_amounts,
@@ -42,6 +43,7 @@ _MAPPERS = {
     "economic_blocks": map_economic_blocks,
     "single_row": map_single_row,
     "sectioned": map_sectioned,
+    "listing": map_listing,
     "generic": map_generic,
 }
 

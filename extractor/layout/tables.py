@@ -113,6 +113,10 @@ def find_regions(rows: Sequence[SourceRow]) -> list[Region]:
     for row in rows:
         if row.is_blank():
             continue
+        filled = [c for c in row.cells if c.text.strip()]
+        if row.tabbed and len(filled) == 1 and LABEL_RE.match(normalize_text(filled[0].text)):
+            # "附件19" alone in a TAB row is a label line like any other
+            row = SourceRow(tuple(filled), tabbed=False, line=row.line, page=row.page)
         title = _title_of(row)
         text = _row_text(row)
         if title is not None:

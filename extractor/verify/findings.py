@@ -110,11 +110,12 @@ def classify(tables: Sequence[Table], check: Check) -> Classification:
 
 
 def findings_for(tables: Sequence[Table], checks: list[Check]) -> list[Finding]:
-    """Classify failed hard checks in place and list what a reader must know."""
+    """Classify failed checks in place and list what a reader must know."""
     out: list[Finding] = []
     for i, c in enumerate(checks):
-        if c.status == "fail" and c.severity == "hard":
-            cls = classify(tables, c)
+        if c.status == "fail":
+            # a soft check that fails (a narrative claim) comes classified by its checker
+            cls = c.classification or classify(tables, c)
             checks[i] = c = c.model_copy(update={"classification": cls})
             out.append(
                 Finding(

@@ -1,0 +1,411 @@
+"""Family N: the claims of the 情况说明 (narrative) checked at their printed precision.
+
+A report restates its numbers in prose, and the prose is often wrong. What is read here:
+
+- growth: "(与上年相比)增加X万元，增长P%" / "减少X万元，下降P%": P = X / (current ∓ X), the
+  current amount being the last one stated before the change;
+- share: "X万元，占(比)P%" of the list's head amount ("支出A万元，其中/主要用于：…"), or
+  "占<whole>的P%" where that whole is stated with its amount earlier in the sentence;
+- completion: "年初预算A万元，(支出)决算B万元，完成年初预算的P%": P = B / A;
+- breakdown: "A万元，其中：x1万元，x2万元…" (in the sentence, or one item per line below
+  it): A = Σ x (one item: x ≤ A). Lists introduced by 主要包括/主要用于 are not exhaustive
+  and are not summed;
+- restated class amounts: an item of such a list naming a 类 ("一般公共服务 1641.88 万元")
+  must be printed for that 类 in some table.
+
+Numbers split over lines ("58.55万" / "元") are joined; 元 and 万元 are converted. Every check
+is soft (family N): a failure is a source inconsistency reported as a finding, never a fix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from extractor.definitions import Definitions
+from extractor.extract.meaning import class_code
+from extractor.model import CellRef, Check, Table
+from extractor.numbers import normalize_text
+
+_AMOUNT = re.compile(r"(?<![\d.])(\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(亿元|万元|元)")
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*[%％]")
+_GROWTH = re.compile(
+    r"(增加|减少)\s*(\d[\d,，]*(?:\.\d+)?)\s*(亿元|万元|元)[，,、]?\s*(?:增长|增加|减少|下降|降低)了?"
+    r"\s*\d+(?:\.\d+)?\s*[%％]"
+)
+_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]|第.{1,3}部分)")
+_SENTENCE_END = ("。", "：", ":", "！")
+_TO_WAN = {"元": Decimal("0.0001"), "万元": Decimal(1), "亿元": Decimal(10000)}
+
+
+@dataclass(frozen=True)
+class Amount:
+    value: Decimal  # in 万元
+    half: Decimal  # half a unit of the printed precision, in 万元
+    text: str
+    start: int
+    end: int
+    line: int | None
+    page: int | None
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    lines: list[tuple[int, int | None, int | None]]  # (offset in text, source line, page)
+
+    def line_at(self, offset: int) -> int | None:
+        return self._at(offset)[0]
+
+    def page_at(self, offset: int) -> int | None:
+        return self._at(offset)[1]
+
+    def _at(self, offset: int) -> tuple[int | None, int | None]:
+        found = self.lines[0][1:]
+        for off, ln, pg in self.lines:
+            if off <= offset:
+                found = (ln, pg)
+        return found
+
+
+ProseLine = tuple[str | None, int | None, int | None]  # text (None: a break), line, page
+
+
+def _paragraphs(lines: Sequence[ProseLine]) -> list[Paragraph]:
+    """Prose lines joined while a sentence runs on (no 。 or ： at the end of a line); a
+    blank line or a table row ends a paragraph."""
+    out: list[Paragraph] = []
+    text = ""
+    offs: list[tuple[int, int | None, int | None]] = []
+    for raw, ln, pg in lines:
+        line = normalize_text(raw).strip() if raw else ""
+        if not line:
+            if text:
+                out.append(Paragraph(text, offs))
+                text, offs = "", []
+            continue
+        if text and (text.endswith(_SENTENCE_END) or _HEADING.match(line)):
+            out.append(Paragraph(text, offs))
+            text, offs = "", []
+        offs.append((len(text), ln, pg))
+        text += line
+    if text:
+        out.append(Paragraph(text, offs))
+    return out
+
+
+def _amounts(p: Paragraph, start: int = 0, end: int | None = None) -> list[Amount]:
+    out: list[Amount] = []
+    for m in _AMOUNT.finditer(p.text, start, len(p.text) if end is None else end):
+        digits = m.group(1).replace(",", "").replace("，", "")
+        scale = _TO_WAN[m.group(2)]
+        decimals = len(digits.split(".")[1]) if "." in digits else 0
+        half = Decimal(5) / Decimal(10) ** (decimals + 1) * scale
+        out.append(
+            Amount(
+                Decimal(digits) * scale,
+                half,
+                m.group(0),
+                m.start(),
+                m.end(),
+                p.line_at(m.start()),
+                p.page_at(m.start()),
+            )
+        )
+    return out
+
+
+def _pct_interval(num: Amount, den_value: Decimal, den_half: Decimal) -> tuple[Decimal, Decimal]:
+    """The interval of 100·num/den when both are known to their printed precision."""
+    lo_d, hi_d = den_value - den_half, den_value + den_half
+    lo_n, hi_n = num.value - num.half, num.value + num.half
+    if lo_d <= 0:
+        return Decimal("-Infinity"), Decimal("Infinity")
+    cands = [100 * n / d for n in (lo_n, hi_n) for d in (lo_d, hi_d)]
+    return min(cands), max(cands)
+
+
+@dataclass
+class _Claims:
+    checks: list[Check]
+    tables: Sequence[Table]
+    definitions: Definitions
+
+    def emit(
+        self,
+        kind: str,
+        where: tuple[int | None, int | None],
+        printed: str,
+        computed: str,
+        ok: bool,
+        message: str,
+        delta: str | None = None,
+    ) -> None:
+        line, page = where
+        self.checks.append(
+            Check(
+                id=f"narrative/{kind}@{line if line is not None else f'p{page}'}/{len(self.checks)}",
+                rule="verify.narrative",
+                family="N",
+                severity="soft",
+                status="pass" if ok else "fail",
+                classification=None if ok else "source_inconsistency",
+                expression=kind,
+                expected=computed,
+                actual=printed,
+                delta=delta,
+                cells=[
+                    CellRef(
+                        table="narrative",
+                        row=f"l.{line}" if line is not None else f"p.{page}",
+                        column=kind,
+                        value=printed,
+                        line=line,
+                        page=page,
+                        table_index=-1,
+                        row_index=-1,
+                        col_index=-1,
+                    )
+                ],
+                message=message,
+            )
+        )
+
+    # ------------------------------------------------------------ claim kinds
+
+    def percent(
+        self,
+        kind: str,
+        where: tuple[int | None, int | None],
+        pct: re.Match[str],
+        lo: Decimal,
+        hi: Decimal,
+        what: str,
+    ) -> None:
+        printed = Decimal(pct.group(1))
+        decimals = len(pct.group(1).split(".")[1]) if "." in pct.group(1) else 0
+        # one unit of the last printed digit: reports round or truncate percentages
+        u = Decimal(1) / Decimal(10) ** decimals
+        ok = printed + u >= lo and printed - u <= hi
+        mid = (lo + hi) / 2
+        computed = f"{mid:.{max(decimals, 2)}f}%"
+        self.emit(
+            kind,
+            where,
+            pct.group(0),
+            computed,
+            ok,
+            f"narrative {_where(where)}: {what}: printed {pct.group(0)}, the amounts give {computed}",
+        )
+
+    def growth(self, p: Paragraph) -> None:
+        for m in _GROWTH.finditer(p.text):
+            x = next(a for a in _amounts(p, m.start(2), m.end(3)))
+            cur = _current(p, m.start())
+            if cur is None:
+                continue
+            sign = 1 if m.group(1) == "增加" else -1
+            prior = cur.value - sign * x.value
+            lo, hi = _pct_interval(x, prior, cur.half + x.half)
+            pct = re.search(r"(\d+(?:\.\d+)?)\s*[%％]", m.group(0)[m.end(3) - m.start() :])
+            assert pct is not None
+            self.percent(
+                "growth",
+                (x.line, x.page),
+                pct,
+                lo,
+                hi,
+                f"{m.group(1)}{x.text} against {cur.text} (the year before: {prior.normalize()}万元)",
+            )
+
+    def completion(self, p: Paragraph) -> None:
+        for m in re.finditer(r"完成(年初|全年)预算(数)?的\s*(\d+(?:\.\d+)?)\s*[%％]", p.text):
+            seg_start = max(p.text.rfind("。", 0, m.start()), p.text.rfind("；", 0, m.start())) + 1
+            seg = p.text[seg_start : m.start()]
+            budget = list(re.finditer(r"(年初|全年)预算(数)?(为)?\s*(?=\d)", seg))
+            actual = list(re.finditer(r"决算(数)?(为)?\s*(?=\d)", seg))
+            if not budget or not actual:
+                continue
+            a = _amounts(p, seg_start + budget[-1].end(), seg_start + budget[-1].end() + 20)
+            b = _amounts(p, seg_start + actual[-1].end(), seg_start + actual[-1].end() + 20)
+            if not a or not b or a[0].value == 0:
+                continue
+            lo, hi = _pct_interval(b[0], a[0].value, a[0].half)
+            pct = re.search(r"(\d+(?:\.\d+)?)\s*[%％]", m.group(0))
+            assert pct is not None
+            self.percent(
+                "completion",
+                (p.line_at(m.start()), p.page_at(m.start())),
+                pct,
+                lo,
+                hi,
+                f"决算 {b[0].text} / 年初预算 {a[0].text}",
+            )
+
+    def share(self, p: Paragraph, head: Amount | None) -> None:
+        for m in re.finditer(r"占(比)?(?:(\S{2,20}?)的)?\s*(\d+(?:\.\d+)?)\s*[%％]", p.text):
+            before = [a for a in _amounts(p, 0, m.start()) if a.end <= m.start()]
+            if not before or m.start() - before[-1].end > 3:
+                continue
+            x = before[-1]
+            whole: Amount | None = head
+            if m.group(2):
+                named = p.text.rfind(m.group(2), 0, x.start)
+                hits = [a for a in _amounts(p, named, x.start)] if named >= 0 else []
+                whole = hits[0] if hits and hits[0].start - named - len(m.group(2)) <= 6 else None
+            if whole is None or whole is x or whole.value == 0:
+                continue
+            lo, hi = _pct_interval(x, whole.value, whole.half)
+            pct = re.search(r"(\d+(?:\.\d+)?)\s*[%％]", m.group(0))
+            assert pct is not None
+            self.percent("share", (x.line, x.page), pct, lo, hi, f"{x.text} of {whole.text}")
+
+    def breakdown(
+        self,
+        head: Amount,
+        parts: list[tuple[Amount, str]],
+        where: tuple[int | None, int | None],
+        exhaustive: bool = True,
+    ) -> None:
+        if not parts:
+            return
+        total = sum((a.value for a, _ in parts), Decimal(0))
+        bound = head.half + sum((a.half for a, _ in parts), Decimal(0))
+        if len(parts) == 1 or not exhaustive:
+            ok = total <= head.value + bound
+            rel = "≥"
+        else:
+            ok = abs(total - head.value) <= bound
+            rel = "="
+        self.emit(
+            "breakdown",
+            where,
+            head.text,
+            f"{total.normalize()}万元",
+            ok,
+            f"narrative {_where(where)}: {head.text} {rel} Σ 其中 "
+            + " + ".join(a.text for a, _ in parts)
+            + f" = {total.normalize()}万元",
+            delta=str((head.value - total).normalize()),
+        )
+        for a, label in parts:
+            self.class_amount(a, label)
+
+    def class_amount(self, a: Amount, label: str) -> None:
+        """An item naming a 类 must be printed for that 类 in some table."""
+        name = re.sub(r"[（(]类[)）]|[:：\s]", "", label)
+        name = re.sub(r"^\S*?[，,、；;]", "", name)
+        if not name or len(name) > 16:
+            return
+        code = class_code(name, self.definitions) or class_code(name + "支出", self.definitions)
+        if code is None:
+            return
+        printed: list[Decimal] = []
+        for t in self.tables:
+            unit = _TO_WAN.get(t.unit or "万元", Decimal(1))
+            rows = [*t.rows, *(r for s in t.sections for r in s.rows)]
+            for r in rows:
+                if r.code == code or (r.role or "").endswith(":" + code):
+                    printed.extend(Decimal(v) * unit if v else Decimal(0) for v in r.values if v != "——")
+        if not printed and a.value == 0:
+            return
+        ok = any(abs(v - a.value) <= a.half + Decimal("0.005") for v in printed)
+        seen = ", ".join(sorted({f"{v.normalize()}" for v in printed})[:6]) or "none"
+        self.emit(
+            "class_amount",
+            (a.line, a.page),
+            a.text,
+            seen,
+            ok,
+            f"narrative {_where((a.line, a.page))}: {name} {a.text}; "
+            f"the tables print for 类 {code}: {seen}",
+        )
+
+
+_COMPARED = re.compile(r"^(与上年相比|与上年|较上年|比上年|比\d{4}年|同比)")
+
+
+def _current(p: Paragraph, at: int) -> Amount | None:
+    """The amount a change at ``at`` is measured against: the latest amount printed after the
+    change's subject ("支出总计减少…" -> 支出总计), else the latest amount that is not itself a
+    change."""
+    start = max(p.text.rfind(ch, 0, at) for ch in "，,。；;：") + 1
+    subject = _COMPARED.sub("", p.text[start:at]).strip("，, ")
+    before = [a for a in _amounts(p, 0, at) if a.end <= at]
+    if len(subject) >= 2:
+        named = [a for a in before if p.text[max(0, a.start - len(subject) - 2) : a.start].find(subject) >= 0]
+        if named:
+            return named[-1]
+    plain = [a for a in before if not re.search(r"(增加|减少)\s*$", p.text[: a.start])]
+    return plain[-1] if plain else None
+
+
+def _where(where: tuple[int | None, int | None]) -> str:
+    return f"l.{where[0]}" if where[0] is not None else f"p.{where[1]}"
+
+
+def _list_parts(p: Paragraph, start: int) -> list[tuple[Amount, str]]:
+    """The items of a 其中 list within its sentence: the first amount of each clause."""
+    end = p.text.find("。", start)
+    end = len(p.text) if end < 0 else end
+    parts: list[tuple[Amount, str]] = []
+    pos = start
+    for clause in re.split(r"[；;、]|(?<!\d)[，,]|[，,](?!\d)", p.text[start:end]):
+        c_start = p.text.find(clause, pos)
+        pos = c_start + len(clause)
+        if "主要包括" in clause or "主要用于" in clause:
+            break
+        amts = _amounts(p, c_start, c_start + len(clause))
+        if amts and re.search(r"增加|减少|持平|^比|^较|与上年", p.text[c_start : amts[0].start]):
+            continue  # "比2024年预算增加3,355.65万元": a change, not a part
+        if amts and "%" not in p.text[amts[0].end : amts[0].end + 1]:
+            parts.append((amts[0], p.text[c_start : amts[0].start]))
+    return parts
+
+
+def narrative_checks(
+    lines: Sequence[ProseLine], tables: Sequence[Table], definitions: Definitions
+) -> list[Check]:
+    """Every claim of the prose in ``lines`` (table rows given as breaks), checked."""
+    claims = _Claims([], tables, definitions)
+    head: Amount | None = None  # the amount a list refers to (its 占 shares)
+    pending: tuple[Amount, tuple[int | None, int | None], list[tuple[Amount, str]]] | None = None
+    for p in _paragraphs(lines):
+        if pending is not None:
+            if _HEADING.match(p.text) or p.text.startswith("其中"):
+                claims.breakdown(pending[0], pending[2], pending[1])
+                pending = None
+            else:
+                first = _amounts(p)
+                if first:
+                    pending[2].append((first[0], p.text[: first[0].start]))
+        if _HEADING.match(p.text):
+            head = None
+        claims.growth(p)
+        claims.completion(p)
+        for m in re.finditer(r"其中[:：，,]?|主要用于(?:以下方面)?[:：]", p.text):
+            seg = p.text.rfind("。", 0, m.start())
+            before = [a for a in _amounts(p, seg + 1, m.start()) if a.end <= m.start()]
+            if not before:
+                continue
+            where = (p.line_at(m.start()), p.page_at(m.start()))
+            if m.group(0).startswith("主要用于"):
+                head = before[0]
+                for a, label in _list_parts(p, m.end()):
+                    claims.class_amount(a, label)
+                continue
+            head = before[-1]
+            if m.group(0) == "其中" and before[-1].end < m.start() - 2:
+                continue  # "…0人次，其中外事接待费0万元": not a list of the amount before
+            parts = _list_parts(p, m.end())
+            if parts:
+                # "其中：a，b" lists the whole; "其中a…" (no colon) may name only some parts
+                claims.breakdown(head, parts, where, exhaustive=m.group(0) != "其中")
+            elif m.end() >= len(p.text) - 1:
+                pending = (before[0], where, [])
+        claims.share(p, head)
+    if pending is not None:
+        claims.breakdown(pending[0], pending[2], pending[1])
+    return claims.checks
