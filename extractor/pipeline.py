@@ -30,6 +30,7 @@ from extractor.model import (
 )
 from extractor.ocr.base import OcrEngine
 from extractor.ocr.registry import create_engine
+from extractor.verify.annex import annex_checks
 from extractor.verify.findings import findings_for
 from extractor.verify.narrative import ProseLine, narrative_checks
 from extractor.verify.verifier import verify_tables
@@ -156,9 +157,11 @@ def _from_rows(
     errors.extend(_missing_tables(tables, definitions))
     checks = verify_tables(definitions, tables)
     checks.extend(narrative_checks(_prose(rows), tables, definitions))
+    checks.extend(annex_checks(regions))
     findings = findings_for(tables, checks)
     for c in checks:
-        if c.classification == "extraction_error":
+        # a soft check (an annex whose row was cut upstream) is a finding, not a reading error
+        if c.classification == "extraction_error" and c.severity == "hard":
             errors.append(
                 ErrorInfo(
                     code="verify.extraction_error",

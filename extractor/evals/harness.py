@@ -219,9 +219,21 @@ def _labels_from_truth(truth: dict[str, Any]) -> list[Label]:
         if not isinstance(f, dict):
             continue
         table, line = f.get("table_id") or f.get("table"), f.get("line")
-        where = re.match(r"^(\S+?)\s+l\.(\d+)", str(f.get("where", "")))
+        places = str(f.get("where", "")).split(" vs ")[0].split(" / ")
+        where = re.match(r"^(\S+?)\s+l\.(\d+)", places[0])
         if where:  # "附件5 l.271"
             table, line = table or where.group(1), line or int(where.group(2))
+        for more in places[1:]:  # "附件1 l.194 / 附件8 l.309": the same finding in two places
+            m = re.match(r"^(\S+?)\s+l\.(\d+)", more)
+            if m:
+                out.append(
+                    Label(
+                        kind=str(f.get("kind") or "finding"),
+                        expected="source_inconsistency",
+                        table=m.group(1),
+                        line=int(m.group(2)),
+                    )
+                )
         out.append(
             Label(
                 kind=str(f.get("kind") or f.get("rule") or "finding"),

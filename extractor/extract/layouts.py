@@ -235,7 +235,8 @@ def map_single_row(region: Region, tdef: TableDef | None, ctx: MapContext) -> Ta
         if not has_amounts(r) and not any(t.strip() for t in r.texts):
             continue
         vals, cells_out = cell_values(r, [h.position for h in header])
-        out_rows.append(Row(values=vals, line=r.line, page=r.page, cells=cells_out))
+        name = norm("".join(cell(r, j) for j in range(first))) or None
+        out_rows.append(Row(name=name, values=vals, line=r.line, page=r.page, cells=cells_out))
     return make_table(region, tdef, "single_row", columns=to_columns(header, keys), rows=out_rows)
 
 

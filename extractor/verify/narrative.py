@@ -35,8 +35,15 @@ _GROWTH = re.compile(
     r"(增加|减少)\s*(\d[\d,，]*(?:\.\d+)?)\s*(亿元|万元|元)[，,、]?\s*(?:增长|增加|减少|下降|降低)了?"
     r"\s*\d+(?:\.\d+)?\s*[%％]"
 )
-_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]|第.{1,3}部分)")
-_SENTENCE_END = ("。", "：", ":", "！")
+_TOTAL_ROLES = {"grand_total", "income_total", "expense_total"}
+_TOTAL_CLAIM = re.compile(
+    r"(收、?支总计|收入总计|支出总计|本年收入合计|本年支出合计|收入合计|支出合计)\s*(?:为|是)?\s*"
+    r"\d[\d,，]*(?:\.\d+)?\s*(?:亿元|万元|元)"
+)
+_HEADING = re.compile(
+    r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]|第.{1,3}部分)"
+)
+_SENTENCE_END = ("。", "：", ":", "！", "；", ";")
 _TO_WAN = {"元": Decimal("0.0001"), "万元": Decimal(1), "亿元": Decimal(10000)}
 
 
@@ -146,7 +153,7 @@ class _Claims:
         line, page = where
         self.checks.append(
             Check(
-                id=f"narrative/{kind}@{line if line is not None else f'p{page}'}/{len(self.checks)}",
+                id=f"narrative/{kind}@{_where(where)}/{len(self.checks)}",
                 rule="verify.narrative",
                 family="N",
                 severity="soft",
@@ -197,7 +204,8 @@ class _Claims:
             pct.group(0),
             computed,
             ok,
-            f"narrative {_where(where)}: {what}: printed {pct.group(0)}, the amounts give {computed}",
+            f"narrative {_where(where)}: {what}: printed {pct.group(0)}, "
+            f"the amounts give {computed}",
         )
 
     def growth(self, p: Paragraph) -> None:
@@ -217,7 +225,8 @@ class _Claims:
                 pct,
                 lo,
                 hi,
-                f"{m.group(1)}{x.text} against {cur.text} (the year before: {prior.normalize()}万元)",
+                f"{m.group(1)}{x.text} against {cur.text} "
+                f"(the year before: {prior.normalize()}万元)",
             )
 
     def completion(self, p: Paragraph) -> None:
@@ -293,6 +302,29 @@ class _Claims:
         for a, label in parts:
             self.class_amount(a, label)
 
+    def totals(self, p: Paragraph) -> None:
+        """"收、支总计3682.51万元", "收入合计…": a total the summary tables print."""
+        printed: list[Decimal] = []
+        for t in self.tables:
+            unit = _TO_WAN.get(t.unit or "万元", Decimal(1))
+            for r in [*t.rows, *(r for s in t.sections for r in s.rows)]:
+                if r.role in _TOTAL_ROLES:
+                    printed.extend(Decimal(v) * unit for v in r.values if v and v != "——")
+        if not printed:
+            return
+        for m in _TOTAL_CLAIM.finditer(p.text):
+            a = _amounts(p, m.end(1), m.end())[0]
+            ok = any(abs(v - a.value) <= a.half + Decimal("0.005") for v in printed)
+            self.emit(
+                "total",
+                (a.line, a.page),
+                a.text,
+                ", ".join(sorted({str(v.normalize()) for v in printed})[:6]),
+                ok,
+                f"narrative {_where((a.line, a.page))}: {m.group(1)} {a.text}"
+                + ("" if ok else "; no summary table prints that total"),
+            )
+
     def class_amount(self, a: Amount, label: str) -> None:
         """An item naming a 类 must be printed for that 类 in some table."""
         name = re.sub(r"[（(]类[)）]|[:：\s]", "", label)
@@ -308,7 +340,9 @@ class _Claims:
             rows = [*t.rows, *(r for s in t.sections for r in s.rows)]
             for r in rows:
                 if r.code == code or (r.role or "").endswith(":" + code):
-                    printed.extend(Decimal(v) * unit if v else Decimal(0) for v in r.values if v != "——")
+                    printed.extend(
+                        Decimal(v) * unit if v else Decimal(0) for v in r.values if v != "——"
+                    )
         if not printed and a.value == 0:
             return
         ok = any(abs(v - a.value) <= a.half + Decimal("0.005") for v in printed)
@@ -335,7 +369,11 @@ def _current(p: Paragraph, at: int) -> Amount | None:
     subject = _COMPARED.sub("", p.text[start:at]).strip("，, ")
     before = [a for a in _amounts(p, 0, at) if a.end <= at]
     if len(subject) >= 2:
-        named = [a for a in before if p.text[max(0, a.start - len(subject) - 2) : a.start].find(subject) >= 0]
+        named = [
+            a
+            for a in before
+            if p.text[max(0, a.start - len(subject) - 2) : a.start].find(subject) >= 0
+        ]
         if named:
             return named[-1]
     plain = [a for a in before if not re.search(r"(增加|减少)\s*$", p.text[: a.start])]
@@ -385,6 +423,7 @@ def narrative_checks(
             head = None
         claims.growth(p)
         claims.completion(p)
+        claims.totals(p)
         for m in re.finditer(r"其中[:：，,]?|主要用于(?:以下方面)?[:：]", p.text):
             seg = p.text.rfind("。", 0, m.start())
             before = [a for a in _amounts(p, seg + 1, m.start()) if a.end <= m.start()]

@@ -5,6 +5,7 @@
     term     := COL                                   (row identities: a column of the row)
               | [TABLE "."] [SECTION] "[" SEL "]" "." COL
     SEL      := total | role=a,b? | code=301,303? | class=CODE | level=类 | under=ROLE
+              | prefix=CODE   (the row of that code, or the top rows printed under it)
                 ("?": optional; under=ROLE: the rows printed below the row of that role, up to
                 the next numbered heading "二、…" or total)
 
@@ -29,7 +30,7 @@ _COL = re.compile(r"^c\d+\??$")  # "c5?": a column the table may not print
 
 @dataclass(frozen=True)
 class Selector:
-    kind: Literal["total", "role", "code", "class", "level", "under", "row"]
+    kind: Literal["total", "role", "code", "class", "level", "under", "prefix", "row"]
     items: tuple[tuple[str, bool], ...] = ()  # (name, optional)
 
 
@@ -60,7 +61,7 @@ def _parse_selector(sel: str) -> Selector:
     if sel == "total":
         return Selector("total")
     key, _, rest = sel.partition("=")
-    if key not in ("role", "code", "class", "level", "under"):
+    if key not in ("role", "code", "class", "level", "under", "prefix"):
         raise ValueError(f"unknown row selector {sel!r}")
     items = tuple((x.strip().rstrip("?"), x.strip().endswith("?")) for x in rest.split(","))
     return Selector(key, items)  # type: ignore[arg-type]
