@@ -23,6 +23,7 @@ from extractor.extract.layouts import (
     map_two_sided,
 )
 from extractor.extract.listing import map_listing
+from extractor.extract.meaning import assign_roles
 from extractor.layout.grid import (
     cell,
     has_amounts,
@@ -102,6 +103,17 @@ def map_region(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
             for mine, theirs in zip(table.sections, more.sections, strict=False):
                 mine.rows.extend(theirs.rows)
         table.source_lines.extend(more.source_lines)
+    if region.continuations and tdef is not None:
+        # a part mapped alone gave its rows the roles as if it were the whole table: the
+        # roles are given again over the joined rows ("一般公共预算财政拨款" is inc1 on the
+        # first page and the carry-over's first sub-row on the next)
+        for sec in table.sections:
+            sdef = next((d for d in tdef.sections if d.key == sec.key), None)
+            role_defs = sdef.rows if sdef is not None else tdef.rows
+            if role_defs:
+                for row in sec.rows:
+                    row.role = None
+                assign_roles(sec.rows, role_defs, ctx.definitions)
     if region.continuations:
         has_data = any(v is not None for r in table.rows for v in r.values) or any(
             v is not None for s in table.sections for r in s.rows for v in r.values

@@ -221,6 +221,7 @@ def _is_number(text: str) -> bool:
 
 
 _CODE_WORD = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
+_CODE_IN = re.compile(r"(?<!\d)\d{3}(?:\d{2}){0,2}(?!\d)")
 
 
 def _word_kind(w: Word, first: bool) -> str:
@@ -278,6 +279,41 @@ def _columns(rows: list[list[Word]], height: float) -> list[tuple[float, float]]
     return merged
 
 
+def _merge_intervals(
+    intervals: Sequence[tuple[float, float]], height: float
+) -> list[tuple[float, float]]:
+    """Overlapping or nearly touching x-ranges joined: the columns they make."""
+    cols: list[tuple[float, float]] = []
+    for a, b in intervals:
+        if cols and a < cols[-1][1] + 0.4 * height:
+            cols[-1] = (cols[-1][0], max(cols[-1][1], b))
+        else:
+            cols.append((a, b))
+    return cols
+
+
+def _split_levels(
+    row: list[Word], cols: Sequence[tuple[float, float]], height: float
+) -> list[list[Word]]:
+    """A header visual row holding two levels (a cell spanning columns, and below it the
+    wrapped cells of the level under it): split at the spanning cell's bottom edge."""
+    if any(_CODE_IN.search(w.text) or _is_number(w.text) for w in row):
+        return [row]  # codes or amounts: a data row whose cells wrap, not two header levels
+    spanning = [w for w in row if sum(1 for a, b in cols if w.x0 < b and w.x1 > a) >= 2]
+    for w in spanning:
+        below = [
+            v
+            for v in row
+            if v is not w and v.y0 >= w.y1 - 0.2 * height and v.x0 < w.x1 and v.x1 > w.x0
+        ]
+        if below:
+            cut = w.y1 - 0.2 * height
+            upper = [v for v in row if v.y0 < cut]
+            lower = [v for v in row if v.y0 >= cut]
+            return [*_split_levels(upper, cols, height), *_split_levels(lower, cols, height)]
+    return [row]
+
+
 def _unruled_rows(
     lines: list[list[Word]], page: int, origin: Literal["pdf", "ocr"]
 ) -> list[tuple[float, SourceRow]]:
@@ -297,19 +333,33 @@ def _unruled_rows(
     lanci = [r for r in head if sum(bool(re.fullmatch(r"\d{1,2}", w.text)) for w in r) >= 2]
     # columns are the x-ranges that the words of the data rows, the lowest header row and the
     # 栏次 row cover; they are separated by the white gaps every one of those rows leaves
-    intervals = sorted((w.x0, w.x1) for r in [*data, leaf, *lanci] for w in r)
-    cols: list[tuple[float, float]] = []
-    for a, b in intervals:
-        if cols and a < cols[-1][1] + 0.4 * height:
-            cols[-1] = (cols[-1][0], max(cols[-1][1], b))
-        else:
-            cols.append((a, b))
+    base = _merge_intervals(sorted((w.x0, w.x1) for r in data for w in r), height)
+    # a word of the lowest header row over two columns of the data is a spanning header cell
+    # (a wrapped level printed on the same visual row), not one wide column
+    leaf_words = [
+        w
+        for w in leaf
+        if sum(1 for a, b in base if w.x0 < b and w.x1 > a) <= 1
+        or not any(
+            v.y0 >= w.y1 - 0.2 * height and v.x0 < w.x1 and v.x1 > w.x0 for v in leaf if v is not w
+        )
+    ]
+    cols = _merge_intervals(
+        sorted(
+            [
+                *((w.x0, w.x1) for r in [*data, *lanci] for w in r),
+                *((w.x0, w.x1) for w in leaf_words),
+            ]
+        ),
+        height,
+    )
     # a column blank in every row and named only by an upper header level
     for row in head:
         for w in row:
             if not any(w.x0 < b and w.x1 > a for a, b in cols):
                 cols.append((w.x0, w.x1))
     cols.sort()
+    rows = [*(part for r in head for part in _split_levels(r, cols, height)), *data]
     out: list[tuple[float, SourceRow]] = []
     for row in rows:
         buckets: list[list[Word]] = [[] for _ in cols]
