@@ -333,14 +333,12 @@ def _unruled_rows(
     lanci = [r for r in head if sum(bool(re.fullmatch(r"\d{1,2}", w.text)) for w in r) >= 2]
     # columns are the x-ranges that the words of the data rows, the lowest header row and the
     # 栏次 row cover; they are separated by the white gaps every one of those rows leaves
-    base = _merge_intervals(sorted((w.x0, w.x1) for r in data for w in r), height)
-    # a word of the lowest header row over two columns of the data is a spanning header cell
-    # (a wrapped level printed on the same visual row), not one wide column
+    # the upper line of a wrapped header cell, or a cell spanning the columns of the level
+    # printed below it on the same visual row, does not make a column: the words below do
     leaf_words = [
         w
         for w in leaf
-        if sum(1 for a, b in base if w.x0 < b and w.x1 > a) <= 1
-        or not any(
+        if not any(
             v.y0 >= w.y1 - 0.2 * height and v.x0 < w.x1 and v.x1 > w.x0 for v in leaf if v is not w
         )
     ]
