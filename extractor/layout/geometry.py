@@ -292,6 +292,42 @@ def _merge_intervals(
     return cols
 
 
+def _join_to_lanci(
+    cols: list[tuple[float, float]],
+    lanci: Sequence[Word],
+    head: Sequence[Word],
+    data: Sequence[Word],
+) -> list[tuple[float, float]]:
+    """A column holding only amounts (no header word, no 栏次 number over it) is the right
+    part of the numbered column beside it: amounts sit right, 栏次 numbers centred, and an
+    all-zero row ("0.00" under every column) leaves a gap between them."""
+
+    def has(ws: Sequence[Word], c: tuple[float, float]) -> bool:
+        return any(w.x0 < c[1] and w.x1 > c[0] for w in ws)
+
+    numbered = [i for i, c in enumerate(cols) if has(lanci, c)]
+    if not numbered:
+        return cols
+    out = list(cols)
+    for i in reversed(range(len(cols))):
+        c = cols[i]
+        inside = [w for w in data if w.x0 < c[1] and w.x1 > c[0]]
+        if has(lanci, c) or has(head, c) or not all(_is_number(w.text) for w in inside):
+            continue
+        mid = (c[0] + c[1]) / 2
+        near = min(numbered, key=lambda k: abs((cols[k][0] + cols[k][1]) / 2 - mid))
+        if near != i - 1:
+            continue
+        a, b = min(out[near][0], c[0]), max(out[near][1], c[1])
+        out[near] = (a, b)
+        out[i] = (a, b)
+    merged: list[tuple[float, float]] = []
+    for c in out:
+        if not merged or merged[-1] != c:
+            merged.append(c)
+    return merged
+
+
 def _split_levels(
     row: list[Word], cols: Sequence[tuple[float, float]], height: float
 ) -> list[list[Word]]:
@@ -357,6 +393,13 @@ def _unruled_rows(
             if not any(w.x0 < b and w.x1 > a for a, b in cols):
                 cols.append((w.x0, w.x1))
     cols.sort()
+    if lanci:
+        cols = _join_to_lanci(
+            cols,
+            [w for r in lanci for w in r],
+            [w for r in head for w in r],
+            [w for r in data for w in r],
+        )
     rows = [*(part for r in head for part in _split_levels(r, cols, height)), *data]
     out: list[tuple[float, SourceRow]] = []
     for row in rows:
