@@ -16,6 +16,7 @@ from extractor.layout.grid import (
     cell,
     has_amounts,
     header_paths,
+    is_amount_cell,
     is_code,
     is_label_word,
     is_lanci_row,
@@ -60,6 +61,7 @@ def map_two_sided(region: Region, tdef: TableDef | None, ctx: MapContext) -> Tab
     data = rows[(lanci_i if lanci_i is not None else hdr_i) + 1 :]
     sdefs = tdef.sections if tdef else []
     sections: list[Section] = []
+    label_from = 0  # a row's label may sit left of the header's 项目 (unruled jitter)
     for s, start in enumerate(starts):
         end = starts[s + 1] if s + 1 < len(starts) else width
         rowno_pos = next((j for j in range(start + 1, end) if norm(cell(hdr, j)) == "行次"), None)
@@ -75,8 +77,13 @@ def map_two_sided(region: Region, tdef: TableDef | None, ctx: MapContext) -> Tab
             sdef = sdefs[s]
         keys = assign_columns(header, sdef.columns) if sdef else {}
         out_rows: list[Row] = []
+        first_value = min(value_pos, default=end)
+        label_pos = [j for j in range(min(label_from, start), first_value) if j != rowno_pos]
         for r in data:
-            name = norm(cell(r, start)) or None
+            name = norm(cell(r, start)) or (
+                norm("".join(cell(r, j) for j in label_pos if not is_amount_cell(cell(r, j))))
+                or None
+            )
             rn = norm(cell(r, rowno_pos)) if rowno_pos is not None else ""
             row_no = int(rn) if rn.isdigit() else None
             vals, cells_out = cell_values(r, value_pos)
@@ -87,6 +94,7 @@ def map_two_sided(region: Region, tdef: TableDef | None, ctx: MapContext) -> Tab
                     row_no=row_no, name=name, values=vals, line=r.line, page=r.page, cells=cells_out
                 )
             )
+        label_from = max(value_pos, default=start) + 1
         if sdef is not None:
             assign_roles(out_rows, sdef.rows, ctx.definitions)
         sections.append(

@@ -397,7 +397,7 @@ def _unruled_rows(
         cols = _join_to_lanci(
             cols,
             [w for r in lanci for w in r],
-            [w for r in head for w in r],
+            leaf_words,
             [w for r in data for w in r],
         )
     rows = [*(part for r in head for part in _split_levels(r, cols, height)), *data]
