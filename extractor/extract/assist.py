@@ -1,0 +1,393 @@
+"""After mapping: verify, repair deterministically, and (mode auto/always) read tables with
+the LLM, re-asking with the failed checks; then verify and repair again.
+
+``auto`` sends a table only when the mapper could not finish it: mapping failed, the table
+matched no definition, a definition column was not found, or a hard identity still fails as
+an extraction error after deterministic repair. ``always`` sends every table of a layout the
+LLM path reads (one printed row per row: function-coded, single-row, generic). An LLM reading
+replaces the mapper's only when it is at least as good: no unresolved grounding problem, and
+no more failing hard identities than the mapper's reading.
+
+Accounting (``Usage``): every answer the result relies on counts, whether it came over the
+network or from the cache, so the result of a re-run is byte-for-byte the same; the requests
+actually sent are in the client's ``stats`` (the CLI writes them to the run sidecar).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from extractor.config import ExtractConfig
+from extractor.definitions import Definitions, TableDef
+from extractor.extract.chunking import Chunk, page_chunks, table_chunks
+from extractor.extract.llm_table import (
+    FLAT_LAYOUTS,
+    Grounded,
+    build_table,
+    describe,
+    flat_definitions,
+    ground,
+    response_model,
+)
+from extractor.extract.repair import repair_tables
+from extractor.model import Check, ErrorInfo, Finding, Region, SourceRow, Table, Usage
+from extractor.verify.findings import findings_for
+from extractor.verify.verifier import verify_tables
+
+if TYPE_CHECKING:
+    from extractor.extract.llm import LlmClient
+
+PROMPT_VERSION = "table_v1+reask_v1"
+
+
+@cache
+def _template(name: str) -> str:
+    here = Path(__file__).resolve().parent
+    for folder in (here.parent / "prompts", here.parent.parent / "prompts"):
+        path = folder / f"{name}.md"
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    raise FileNotFoundError(f"prompt template {name}.md not found")
+
+
+@dataclass
+class Refined:
+    """Tables after repair and the LLM path, with their checks, findings and accounting."""
+
+    tables: list[Table]
+    checks: list[Check]
+    findings: list[Finding]
+    usage: Usage = field(default_factory=Usage)
+    errors: list[ErrorInfo] = field(default_factory=list)
+    sent: list[int] = field(default_factory=list)  # indexes of tables sent to the LLM
+    ungrounded: int = 0  # values rejected over all answers (also those fixed by a re-ask)
+    misplaced: int = 0
+
+
+@dataclass
+class _Conversation:
+    chunk: Chunk
+    messages: list[dict[str, str]]
+    deadline: float | None = None
+    reasks: int = 0
+    grounded: Grounded | None = None
+    last_problem: str | None = None
+    done: bool = False  # no more asking: out of re-asks, time or budget
+
+
+class _Session:
+    """One document's LLM work: the client, the token budget and the accounting."""
+
+    def __init__(self, client: LlmClient, config: ExtractConfig, defs: Definitions) -> None:
+        self.client = client
+        self.opts = config.llm
+        self.defs = defs
+        self.usage = Usage()
+        self.errors: list[ErrorInfo] = []
+        self.ungrounded = 0
+        self.misplaced = 0
+        self.budget_reported = False
+
+    def over_budget(self) -> bool:
+        used = self.usage.prompt_tokens + self.usage.completion_tokens
+        if used < self.opts.token_budget:
+            return False
+        if not self.budget_reported:
+            self.budget_reported = True
+            self.errors.append(
+                ErrorInfo(
+                    code="llm.budget",
+                    message=f"token budget of {self.opts.token_budget} per document spent; "
+                    "remaining tables were not sent",
+                )
+            )
+        return True
+
+    def messages(self, chunk: Chunk, tdef: TableDef | None) -> list[dict[str, str]]:
+        cands = [tdef] if tdef is not None else flat_definitions(self.defs)
+        listing = "Table definitions:\n" + "\n".join(describe(t) for t in cands)
+        system = _template("table_v1").replace("{definitions}", listing)
+        user = "<<<DATA\n" + chunk.render() + "\nDATA>>>"
+        return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+    def ask(self, conv: _Conversation, tdef: TableDef | None, where: str) -> None:
+        """One answer for a conversation; grounding problems are kept for the next re-ask."""
+        if conv.done:
+            return
+        if self.over_budget():
+            conv.done = True
+            return
+        clock = self.client._clock
+        if conv.deadline is None:
+            conv.deadline = clock() + self.opts.chunk_deadline_s
+        model = response_model(tdef, self.defs)
+        answer = self.client.ask(
+            conv.messages, model, prompt_version=PROMPT_VERSION, deadline=conv.deadline
+        )
+        if answer.error is not None:
+            conv.done = True
+            self.errors.append(
+                ErrorInfo(
+                    code=answer.error,
+                    message=f"{where}: no LLM answer ({answer.error}); the mapper's reading stands",
+                )
+            )
+            return
+        self.usage = Usage(
+            llm_calls=self.usage.llm_calls + 1,
+            prompt_tokens=self.usage.prompt_tokens + answer.prompt_tokens,
+            completion_tokens=self.usage.completion_tokens + answer.completion_tokens,
+        )
+        conv.messages = [*conv.messages, {"role": "assistant", "content": answer.content or ""}]
+        if answer.parsed is None:
+            conv.last_problem = answer.problem or "the answer is not valid JSON for the schema"
+            return
+        g = ground(answer.parsed, conv.chunk, tdef, self.defs)
+        self.ungrounded += g.ungrounded
+        self.misplaced += g.misplaced
+        conv.grounded = g
+        conv.last_problem = None
+
+    def problems(self, conv: _Conversation) -> list[str]:
+        if conv.last_problem is not None:
+            return [conv.last_problem]
+        return list(conv.grounded.problems) if conv.grounded is not None else []
+
+    def reask(
+        self, conv: _Conversation, checks: list[str], tdef: TableDef | None, where: str
+    ) -> bool:
+        """Send the problems and failed checks back; False when no re-ask is left."""
+        if conv.done or conv.reasks >= self.opts.max_reasks:
+            return False
+        conv.reasks += 1
+        problems = self.problems(conv)
+        text = (
+            _template("reask_v1")
+            .replace("{problems}", "\n".join(f"- {p}" for p in problems) or "- none")
+            .replace("{checks}", "\n".join(f"- {c}" for c in checks) or "- none")
+        )
+        conv.messages = [*conv.messages, {"role": "user", "content": text}]
+        self.ask(conv, tdef, where)
+        return True
+
+
+def _needs_llm(
+    table: Table | None, tdef: TableDef | None, checks: Sequence[Check], ti: int
+) -> bool:
+    if table is None or table.definition is None:
+        return True
+    if tdef is not None and not table.empty:
+        found = {c.key for c in table.columns}
+        if any(c.key not in found for c in tdef.columns):
+            return True
+    return any(
+        c.severity == "hard"
+        and c.status == "fail"
+        and c.classification == "extraction_error"
+        and any(ref.table_index == ti for ref in c.cells)
+        for c in checks
+    )
+
+
+def _hard_fails(checks: Sequence[Check], ti: int) -> list[Check]:
+    return [
+        c
+        for c in checks
+        if c.severity == "hard"
+        and c.status == "fail"
+        and any(ref.table_index == ti for ref in c.cells)
+    ]
+
+
+def _describe_check(check: Check, ti: int, row_ids: list[str], table: Table) -> str:
+    cells = []
+    for ref in check.cells:
+        if (
+            ref.table_index == ti
+            and ref.row_index < len(row_ids)
+            and ref.col_index < len(table.columns)
+        ):
+            key = table.columns[ref.col_index].key or f"#{ref.col_index}"
+            cells.append(f"{row_ids[ref.row_index]}/{key}={ref.value}")
+    return f"{check.expression}: {check.message} [cells {', '.join(cells)}]"
+
+
+def _classified(defs: Definitions, tables: Sequence[Table]) -> list[Check]:
+    checks = verify_tables(defs, tables)
+    findings_for(tables, checks)
+    return checks
+
+
+class _TableReader:
+    """Reads one region with the LLM: chunks, answers, re-asks with the failed checks."""
+
+    def __init__(self, session: _Session, region: Region, tdef: TableDef | None) -> None:
+        self.s = session
+        self.region = region
+        self.tdef = tdef
+        self.where = region.table_id or region.title or "a page"
+
+    def read(
+        self, chunks: list[Chunk], tables: list[Table], ti: int
+    ) -> tuple[Table, list[str], list[str]] | None:
+        """(table, unresolved problems, row ids), or None when no usable answer came."""
+        convs = [_Conversation(c, self.s.messages(c, self.tdef)) for c in chunks]
+        for conv in convs:
+            self.s.ask(conv, self.tdef, self.where)
+            while self.s.problems(conv) and self.s.reask(conv, [], self.tdef, self.where):
+                pass
+        while True:
+            if any(c.grounded is None for c in convs):
+                return None
+            parts = [c.grounded for c in convs if c.grounded is not None]
+            table, row_ids = build_table(self.region, parts, self.s.defs)
+            trial = [*tables[:ti], table, *tables[ti + 1 :]]
+            fails = _hard_fails(_classified(self.s.defs, trial), ti)
+            problems = [p for c in convs for p in self.s.problems(c)]
+            if not fails:
+                return table, problems, row_ids
+            # re-ask the chunks holding the cells of failing checks, with those checks only
+            asked = False
+            for conv in convs:
+                ids = {rid for rid, _ in conv.chunk.rows}
+                mine = [
+                    _describe_check(c, ti, row_ids, table)
+                    for c in fails
+                    if any(
+                        ref.table_index == ti
+                        and ref.row_index < len(row_ids)
+                        and row_ids[ref.row_index] in ids
+                        for ref in c.cells
+                    )
+                ]
+                if mine and self.s.reask(conv, mine, self.tdef, self.where):
+                    asked = True
+                    while self.s.problems(conv) and self.s.reask(conv, [], self.tdef, self.where):
+                        pass
+            if not asked:
+                return table, problems, row_ids
+
+
+def refine(
+    rows: Sequence[SourceRow],
+    mapped: Sequence[tuple[Region, Table | None]],
+    config: ExtractConfig,
+    defs: Definitions,
+    llm: LlmClient | None = None,
+) -> Refined:
+    """Verify, repair, and read with the LLM what the mode says; the tables in region order.
+
+    ``mapped`` pairs each region with the mapper's table (None where mapping failed)."""
+    tables = [t for _, t in mapped if t is not None]
+    checks = _classified(defs, tables)
+    repair_findings: list[Finding] = []
+    if config.repair:
+        out = repair_tables(defs, tables, checks)
+        tables, checks, repair_findings = out.tables, out.checks, out.findings
+    mode = config.llm.effective_mode
+    usage = Usage()
+    errors: list[ErrorInfo] = []
+    sent: list[int] = []
+    ungrounded = misplaced = 0
+    if mode != "off":
+        client = llm if llm is not None else _client(config)
+        session = _Session(client, config, defs)
+        tables, sent = _read_with_llm(session, rows, mapped, tables, checks, mode, defs, config)
+        usage, errors = session.usage, session.errors
+        ungrounded, misplaced = session.ungrounded, session.misplaced
+        checks = _classified(defs, tables)
+        if config.repair and sent:
+            out = repair_tables(defs, tables, checks)
+            tables, checks = out.tables, out.checks
+            repair_findings += out.findings
+    findings = findings_for(tables, checks) + repair_findings
+    return Refined(tables, checks, findings, usage, errors, sent, ungrounded, misplaced)
+
+
+def _client(config: ExtractConfig) -> LlmClient:
+    from extractor.extract.llm import LlmClient
+
+    return LlmClient(config.llm)
+
+
+def _read_with_llm(
+    session: _Session,
+    rows: Sequence[SourceRow],
+    mapped: Sequence[tuple[Region, Table | None]],
+    tables: list[Table],
+    checks: list[Check],
+    mode: str,
+    defs: Definitions,
+    config: ExtractConfig,
+) -> tuple[list[Table], list[int]]:
+    out = list(tables)
+    sent: list[int] = []
+    max_rows = config.llm.max_rows_per_chunk
+    if not mapped:
+        # no table region at all: whole pages, each read as an unknown table
+        for chunk in page_chunks(rows, max_rows):
+            region = Region(title="", start_line=None, end_line=None, pages=[])
+            got = _TableReader(session, region, None).read([chunk], out, len(out))
+            if got is not None and got[0].definition is not None:
+                out.append(got[0])
+                sent.append(len(out) - 1)
+        return out, sent
+    ti = -1
+    for region, table in mapped:
+        if table is not None:
+            ti += 1
+        tdef = defs.table(table.definition) if table is not None and table.definition else None
+        if tdef is not None and tdef.layout not in FLAT_LAYOUTS:
+            continue  # two-sided, sectioned, economic blocks: the mapper's reading stands
+        if mode == "auto" and not _needs_llm(table, tdef, checks, ti):
+            continue
+        index = ti if table is not None else len(out)
+        chunks = table_chunks(region, max_rows)
+        got = _TableReader(session, region, tdef).read(chunks, out, index)
+        sent.append(index)
+        if got is None:
+            continue
+        new, problems, _ = got
+        if table is None:
+            out.append(new)
+            ti += 1
+            _report(session, region, problems)
+            continue
+        if _better(defs, out, index, new, problems, table):
+            out[index] = new
+            _report(session, region, problems)
+    return out, sent
+
+
+def _better(
+    defs: Definitions, tables: list[Table], ti: int, new: Table, problems: list[str], old: Table
+) -> bool:
+    """The LLM reading replaces the mapper's when it is at least as good."""
+    if old.definition is None and new.definition is not None:
+        return True
+    if problems:
+        return False
+    trial = [*tables[:ti], new, *tables[ti + 1 :]]
+    new_fails = len(_hard_fails(_classified(defs, trial), ti))
+    old_fails = len(_hard_fails(_classified(defs, tables), ti))
+    new_eval = sum(1 for c in _classified(defs, trial) if c.status != "not_evaluated")
+    old_eval = sum(1 for c in _classified(defs, tables) if c.status != "not_evaluated")
+    return new_fails < old_fails or (new_fails == old_fails and new_eval >= old_eval)
+
+
+def _report(session: _Session, region: Region, problems: list[str]) -> None:
+    """Problems an accepted LLM reading still has after its re-asks: unresolved errors."""
+    where = region.table_id or region.title
+    for p in problems:
+        session.errors.append(
+            ErrorInfo(
+                code="llm.unresolved",
+                message=f"{where}: {p}",
+                line=region.start_line,
+                page=region.pages[0] if region.pages else None,
+            )
+        )
