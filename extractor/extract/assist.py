@@ -180,10 +180,8 @@ def _needs_llm(
 ) -> bool:
     if table is None or table.definition is None:
         return True
-    if tdef is not None and not table.empty:
-        found = {c.key for c in table.columns}
-        if any(c.key not in found for c in tdef.columns):
-            return True
+    if tdef is not None and not table.empty and any(c.key is None for c in table.columns):
+        return True  # a printed column the mapper could not place (a renamed header)
     return any(
         c.severity == "hard"
         and c.status == "fail"
@@ -269,7 +267,10 @@ class _TableReader:
                     while self.s.problems(conv) and self.s.reask(conv, [], self.tdef, self.where):
                         pass
             if not asked:
-                return table, problems, row_ids
+                still = [
+                    f"identity {c.id} still fails after the re-asks: {c.message}" for c in fails
+                ]
+                return table, problems + still, row_ids
 
 
 def refine(

@@ -79,7 +79,7 @@ def merged_rows(region: Region) -> tuple[list[SourceRow], list[SourceRow]]:
     """(header rows, body rows) of a table with its continuation parts merged: a part's
     repeated header rows are dropped."""
     rows = list(region.rows)
-    first, _lanci = split_header(rows, _is_data, total_is_data=True)
+    first, _lanci = split_header(rows, _is_data)
     header, body = rows[:first], rows[first:]
     seen = {content(r) for r in header}
     for part in region.continuations:

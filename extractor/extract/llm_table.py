@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from extractor.definitions import Definitions, TableDef
 from extractor.extract.chunking import Chunk, column_index
 from extractor.extract.meaning import assign_roles
-from extractor.layout.grid import norm
+from extractor.layout.grid import is_lanci_row, norm
 from extractor.model import Cell, CellSource, Column, Region, Row, SourceRow, Table
 from extractor.numbers import parse_amount
 
@@ -133,6 +133,8 @@ def _tokens(text: str) -> list[str]:
 def _header_name(chunk: Chunk, j: int) -> str:
     parts: list[str] = []
     for r in chunk.header:
+        if is_lanci_row(r):
+            continue
         t = norm(r.texts[j]) if j < len(r.cells) else ""
         if t and (not parts or parts[-1] != t):
             parts.append(t)
@@ -169,10 +171,13 @@ def ground(answer: BaseModel, chunk: Chunk, tdef: TableDef | None, defs: Definit
             g.problems.append(f"column key {key} given twice")
         else:
             g.columns[key] = (j, _header_name(chunk, j) or norm(col.get("name") or key))
-    if allowed is not None:
-        missing = sorted(allowed - set(g.columns))
-        if missing and chunk.rows:
-            g.problems.append(f"definition columns not mapped: {', '.join(missing)}")
+    mapped = {j for j, _ in g.columns.values()}
+    for j in range(chunk.width):
+        # a column printing amounts that the answer left out (tables may omit definition
+        # columns, but a printed amount column must go somewhere)
+        header = _header_name(chunk, j)
+        if j not in mapped and header and allowed is not None and _amount_column(chunk, j):
+            g.problems.append(f"grid column g{j} ({header}) prints amounts but is not mapped")
     everywhere = {t for _, r in chunk.rows for t in _row_tokens(r)}
     seen: set[str] = set()
     for row in data.get("rows", []):
@@ -207,6 +212,13 @@ def ground(answer: BaseModel, chunk: Chunk, tdef: TableDef | None, defs: Definit
             g.missing_rows.append(rid)
             g.problems.append(f"row {rid} prints amounts but is missing from the answer")
     return g
+
+
+def _amount_column(chunk: Chunk, j: int) -> bool:
+    """Most body rows print an amount (not a code) in grid column ``j``."""
+    texts = [r.texts[j] for _, r in chunk.rows if j < len(r.cells) and r.texts[j].strip()]
+    amounts = [t for t in texts if _tokens(t) and not re.fullmatch(r"\d{3}(\d{2}){0,2}", t.strip())]
+    return bool(texts) and len(amounts) * 2 > len(texts)
 
 
 def _row_tokens(row: SourceRow) -> list[str]:
