@@ -20,6 +20,7 @@ Every request is recorded, so tests count requests at the server.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import threading
@@ -175,7 +176,7 @@ def make_mistake(answer: dict[str, Any], kind: str, grid: Grid) -> None:
             keys = list(row["values"])
             pairs = [
                 (a, b)
-                for a, b in zip(keys, keys[1:], strict=False)
+                for a, b in itertools.pairwise(keys)
                 if row["values"][a] != row["values"][b]
                 and (row["values"][a] or "").strip("0.,")
             ]
@@ -214,11 +215,10 @@ def make_mistake(answer: dict[str, Any], kind: str, grid: Grid) -> None:
             for row in answer["rows"]:
                 old = dict(row["values"])
                 row["values"] = {k: old.get(keys[(i + 1) % n]) for i, k in enumerate(keys)}
-    elif kind == "gullible":
-        if "ignore previous instructions" in grid.raw.lower():
-            for row in answer["rows"]:
-                for k in row["values"]:
-                    row["values"][k] = "999999.99"
+    elif kind == "gullible" and "ignore previous instructions" in grid.raw.lower():
+        for row in answer["rows"]:
+            for k in row["values"]:
+                row["values"][k] = "999999.99"
 
 
 class FakeOpenAI:

@@ -31,6 +31,7 @@ from typing import Any, Generic, TypeVar
 
 import instructor
 import openai
+from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 from pydantic import BaseModel, ValidationError
 
 from extractor.config import LlmOptions
@@ -237,17 +238,18 @@ class LlmClient:
             )
         except (openai.APIStatusError, openai.APIConnectionError):
             raise
-        except instructor.exceptions.InstructorRetryException as exc:
-            content = _content(exc.last_completion)
+        except InstructorRetryException as exc:
+            # instructor wraps every failure; a transport one goes to the transport layer
+            if isinstance(exc.__cause__, openai.APIStatusError | openai.APIConnectionError):
+                raise exc.__cause__ from None
             p, c = _usage(getattr(exc, "total_usage", None))
             return Answer(
-                content=content, problem=_short(exc), prompt_tokens=p, completion_tokens=c
+                content=_content(exc.last_completion),
+                problem=_short(exc),
+                prompt_tokens=p,
+                completion_tokens=c,
             )
-        except (
-            instructor.exceptions.IncompleteOutputException,
-            ValidationError,
-            ValueError,
-        ) as exc:
+        except (IncompleteOutputException, ValidationError, ValueError) as exc:
             completion = getattr(exc, "last_completion", None)
             p, c = _usage(getattr(completion, "usage", None))
             return Answer(
