@@ -141,9 +141,7 @@ def answer_for(grid: Grid, defs: dict[str, dict[str, Any]], oracle: Oracle) -> d
         name = next((t for t in texts if t and not _is_amount(t) and not _CODE.match(t)), None)
         if code is None and name is None and not any(_is_amount(t) for t in texts):
             continue
-        values = {
-            k: (cell(r, j) if _is_amount(cell(r, j)) else None) for k, j in mapping.items()
-        }
+        values = {k: (cell(r, j) if _is_amount(cell(r, j)) else None) for k, j in mapping.items()}
         rows.append(
             {
                 "source": rid,
@@ -177,8 +175,7 @@ def make_mistake(answer: dict[str, Any], kind: str, grid: Grid) -> None:
             pairs = [
                 (a, b)
                 for a, b in itertools.pairwise(keys)
-                if row["values"][a] != row["values"][b]
-                and (row["values"][a] or "").strip("0.,")
+                if row["values"][a] != row["values"][b] and (row["values"][a] or "").strip("0.,")
             ]
             if pairs:
                 a, b = pairs[0]
