@@ -15,6 +15,7 @@ actually sent are in the client's ``stats`` (the CLI writes them to the run side
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -175,11 +176,27 @@ class _Session:
         return True
 
 
+def _could_be_defined(table: Table, defs: Definitions) -> bool:
+    """An unknown table worth an LLM call: its printed headers name at least two columns of
+    some flat definition, and at least half of its columns are such names. Tables no
+    definition describes (绩效 forms, annexes) are not sent in auto mode."""
+    names = [c.name.split("/")[-1] for c in table.columns if c.name]
+    if not names:
+        return False
+    for tdef in flat_definitions(defs):
+        hits = sum(1 for n in names if any(re.search(p, n) for c in tdef.columns for p in c.names))
+        if hits >= 2 and hits * 2 >= len(names):
+            return True
+    return False
+
+
 def _needs_llm(
-    table: Table | None, tdef: TableDef | None, checks: Sequence[Check], ti: int
+    table: Table | None, tdef: TableDef | None, checks: Sequence[Check], ti: int, defs: Definitions
 ) -> bool:
-    if table is None or table.definition is None:
-        return True
+    if table is None:
+        return True  # the mapper failed on it
+    if table.definition is None:
+        return _could_be_defined(table, defs)
     if tdef is not None and not table.empty and any(c.key is None for c in table.columns):
         return True  # a printed column the mapper could not place (a renamed header)
     return any(
@@ -214,6 +231,14 @@ def _describe_check(check: Check, ti: int, row_ids: list[str], table: Table) -> 
     return f"{check.expression}: {check.message} [cells {', '.join(cells)}]"
 
 
+def _same_reading(a: Table, b: Table) -> bool:
+    return (
+        a.definition == b.definition
+        and [c.key for c in a.columns] == [c.key for c in b.columns]
+        and [(r.code, r.values) for r in a.rows] == [(r.code, r.values) for r in b.rows]
+    )
+
+
 def _classified(defs: Definitions, tables: Sequence[Table]) -> list[Check]:
     checks = verify_tables(defs, tables)
     findings_for(tables, checks)
@@ -230,9 +255,11 @@ class _TableReader:
         self.where = region.table_id or region.title or "a page"
 
     def read(
-        self, chunks: list[Chunk], tables: list[Table], ti: int
+        self, chunks: list[Chunk], tables: list[Table], ti: int, mapper: Table | None = None
     ) -> tuple[Table, list[str], list[str]] | None:
-        """(table, unresolved problems, row ids), or None when no usable answer came."""
+        """(table, unresolved problems, row ids), or None when no usable answer came.
+        ``mapper`` is the mapper's reading: when the LLM's is the same, failing identities
+        are in the grid as read (an OCR loss), and no re-ask can change that."""
         convs = [_Conversation(c, self.s.messages(c, self.tdef)) for c in chunks]
         for conv in convs:
             self.s.ask(conv, self.tdef, self.where)
@@ -248,6 +275,9 @@ class _TableReader:
             problems = [p for c in convs for p in self.s.problems(c)]
             if not fails:
                 return table, problems, row_ids
+            if mapper is not None and _same_reading(table, mapper):
+                still = [f"identity {c.id} fails in the grid as read: {c.message}" for c in fails]
+                return table, problems + still, row_ids
             # re-ask the chunks holding the cells of failing checks, with those checks only
             asked = False
             for conv in convs:
@@ -344,11 +374,11 @@ def _read_with_llm(
         tdef = defs.table(table.definition) if table is not None and table.definition else None
         if tdef is not None and tdef.layout not in FLAT_LAYOUTS:
             continue  # two-sided, sectioned, economic blocks: the mapper's reading stands
-        if mode == "auto" and not _needs_llm(table, tdef, checks, ti):
+        if mode == "auto" and not _needs_llm(table, tdef, checks, ti, defs):
             continue
         index = ti if table is not None else len(out)
         chunks = table_chunks(region, max_rows)
-        got = _TableReader(session, region, tdef).read(chunks, out, index)
+        got = _TableReader(session, region, tdef).read(chunks, out, index, table)
         sent.append(index)
         if got is None:
             continue
