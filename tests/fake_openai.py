@@ -108,6 +108,14 @@ def answer_for(grid: Grid, defs: dict[str, dict[str, Any]], oracle: Oracle) -> d
             (d for d, v in defs.items() if v["title"] == grid.title), None
         )
     cols = defs[definition]["columns"] if definition else []
+    if not grid.header:  # a whole page: the lines before the first amounts are the header
+        first = next(
+            (i for i, (_, r) in enumerate(grid.rows) if any(_is_amount(t.strip()) for t in r)),
+            len(grid.rows),
+        )
+        grid = Grid(
+            grid.title, grid.width, [r for _, r in grid.rows[:first]], grid.rows[first:], grid.raw
+        )
     width = grid.width
     cell = lambda r, j: r[j].strip() if j < len(r) else ""  # noqa: E731
     lanci = next((h for h in grid.header if cell(h, 0) == "栏次"), None)
@@ -277,19 +285,31 @@ class FakeOpenAI:
             content = json.dumps(answer, ensure_ascii=False)
         if fault == "truncate":
             content = content[: len(content) // 2]
+        message: dict[str, Any] = {"role": "assistant", "content": content}
+        finish = "stop"
+        if body.get("tools"):  # instructor's tools mode: the answer as the schema's call
+            name = body["tools"][0]["function"]["name"]
+            message = {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "call_1",
+                        "type": "function",
+                        "function": {"name": name, "arguments": content},
+                    }
+                ],
+            }
+            finish = "tool_calls"
+        elif "response_format" not in body:  # md_json: a fenced block in prose
+            message["content"] = f"Here is the table:\n```json\n{content}\n```"
         prompt_chars = sum(len(m.get("content") or "") for m in messages)
         reply = {
             "id": f"chatcmpl-{len(self.requests)}",
             "object": "chat.completion",
             "created": 0,
             "model": body.get("model", "fake"),
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": content},
-                    "finish_reason": "stop",
-                }
-            ],
+            "choices": [{"index": 0, "message": message, "finish_reason": finish}],
             "usage": {
                 "prompt_tokens": prompt_chars // 2,
                 "completion_tokens": len(content) // 2,

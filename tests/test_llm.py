@@ -359,3 +359,40 @@ def test_request_body_is_json_mode(definitions: Definitions) -> None:
     user = body["messages"][1]["content"]
     assert user.startswith("<<<DATA\n") and user.endswith("\nDATA>>>")
     assert user.count("DATA>>>") == 1
+
+
+@pytest.mark.parametrize("mode", ["json", "tools", "md_json"])
+def test_each_instructor_mode(definitions: Definitions, mode: str) -> None:
+    text, doc = hard_case()
+    oracle = Oracle(**TEACH, mistakes=["transposed"])  # type: ignore[arg-type]
+    with fake_openai(oracle) as server:
+        result = run(text, definitions, options(server, instructor_mode=mode))
+        assert len(server.requests) == 4
+        body = server.requests[0]
+    assert ("tools" in body) == (mode == "tools")
+    assert [r.values for r in by_id(result, "公开03表").rows] == truth_rows(doc, "公开03表")
+    assert not [e for e in result.errors if e.code.startswith("llm.")]
+
+
+def test_whole_page_when_no_table_region_is_known(definitions: Definitions) -> None:
+    """Rows with no title or label above them: no region; the page goes as one chunk and
+    the model says which table it is."""
+    doc = generate_final_report(3, col_nos=False)
+    text = render_report(doc, TextStyle())
+    lines = text.split("\n")
+    start = lines.index("收入决算表")
+    head = next(i for i in range(start, len(lines)) if lines[i].startswith("项目\t"))
+    end = next(i for i in range(head, len(lines)) if not lines[i].strip())
+    grid = "\n".join(lines[head:end]) + "\n"
+    plain = extract_text_bytes(
+        grid.encode(), source_name="g.txt", config=ExtractConfig(), definitions=definitions
+    )
+    assert plain.status == "failed"
+    oracle = Oracle(titles={"": "final.income"})
+    with fake_openai(oracle) as server:
+        result = run(grid, definitions, options(server))
+        assert len(server.requests) == 1
+        assert "no table region was found" in server.requests[0]["messages"][1]["content"]
+    (table,) = result.tables
+    assert table.definition == "final.income"
+    assert [r.values for r in table.rows] == truth_rows(doc, "公开02表")
