@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import platform
 import sys
 import time
@@ -89,6 +90,7 @@ def _cmd_extract(args: argparse.Namespace) -> int:
         }
         if llm is not None:  # requests actually sent (cache hits send none): run-dependent
             run["llm_requests"] = llm.stats.requests - requests_before
+            run["llm_stats"] = dataclasses.asdict(llm.stats)  # cumulative over the inputs
         write_result(result, Path(args.out), path.stem, run)
         print(summary_line(result))
         for f in result.findings:

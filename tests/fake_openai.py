@@ -14,7 +14,8 @@ conversation (or on every answer, for persistent ones):
   gullible       follows an "ignore previous instructions" line in the data (invents numbers)
 
 and the transport faults queued for the next requests: "429" (with Retry-After), "500",
-"hang" (answers after ``hang_s``), "truncate" (the JSON answer cut in half).
+"hang" (answers after ``hang_s``), "truncate" (the JSON answer cut in half), "cut" (the
+connection dropped in the middle of the HTTP body).
 Every request is recorded, so tests count requests at the server.
 """
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -269,6 +271,8 @@ class FakeOpenAI:
             return 500, {}, b'{"error":{"message":"boom"}}'
         if fault == "hang":
             self.release.wait(self.oracle.hang_s)
+        if fault == "cut":  # the connection drops in the middle of the body
+            return 200, {"X-Cut": "1"}, b'{"id": "chatcmpl-cut", "choices": [{"ind'
         messages = body.get("messages", [])
         system = next((m["content"] for m in messages if m["role"] == "system"), "")
         users = [m["content"] for m in messages if m["role"] == "user"]
@@ -332,11 +336,17 @@ class FakeOpenAI:
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(payload)))
+                    length = len(payload) * (4 if "X-Cut" in headers else 1)
+                    self.send_header("Content-Length", str(length))
+                    cut = headers.pop("X-Cut", None)
                     for k, v in headers.items():
                         self.send_header(k, v)
                     self.end_headers()
                     self.wfile.write(payload)
+                    if cut:  # promised more than it sent: close the socket now
+                        self.wfile.flush()
+                        self.close_connection = True
+                        self.connection.shutdown(socket.SHUT_RDWR)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a hang past its deadline)
 

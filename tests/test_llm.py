@@ -116,8 +116,14 @@ def test_auto_reads_what_the_mapper_cannot_and_fixes_seeded_mistakes(
     text, doc = hard_case()
     oracle = Oracle(**TEACH, mistakes=[mistake] if mistake else [])  # type: ignore[arg-type]
     with fake_openai(oracle) as server:
-        result = run(text, definitions, options(server))
+        client = LlmClient(options(server))
+        result = run(text, definitions, options(server), client)
         requests = len(server.requests)
+    # rejected values are counted: invented and transposed digits are printed nowhere,
+    # a value in the wrong column or row is printed elsewhere
+    rejected = {"invented": "ungrounded", "transposed": "ungrounded", "wrong_column": "misplaced"}
+    if mistake in rejected:
+        assert getattr(client.stats, rejected[mistake]) >= 2  # one per table
     # auto sends only the two unfinished tables; each seeded mistake costs one re-ask
     assert requests == (2 if mistake is None else 4)
     assert result.usage.llm_calls == requests
@@ -212,6 +218,18 @@ def test_transport_and_validation_retries_do_not_multiply(definitions: Definitio
     assert client.stats.requests == 5
     assert result.usage.llm_calls == 3  # answers: truncated, re-asked, 03
     assert by_id(result, "公开03表").definition == "final.expense"
+    assert not [e for e in result.errors if e.code.startswith("llm.")]
+
+
+def test_a_dropped_connection_is_a_transport_retry(definitions: Definitions) -> None:
+    text, _ = hard_case()
+    oracle = Oracle(**TEACH, faults=["cut"])  # type: ignore[arg-type]
+    with fake_openai(oracle) as server:
+        client = LlmClient(options(server))
+        result = run(text, definitions, options(server), client)
+        assert len(server.requests) == 3  # 02: cut, retried; 03
+    assert client.stats.transport_retries == 1
+    assert result.usage.llm_calls == 2
     assert not [e for e in result.errors if e.code.startswith("llm.")]
 
 

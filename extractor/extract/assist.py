@@ -122,7 +122,7 @@ class _Session:
         if self.over_budget():
             conv.done = True
             return
-        clock = self.client._clock
+        clock = self.client.clock
         if conv.deadline is None:
             conv.deadline = clock() + self.opts.chunk_deadline_s
         model = response_model(tdef, self.defs)
@@ -150,6 +150,8 @@ class _Session:
         g = ground(answer.parsed, conv.chunk, tdef, self.defs)
         self.ungrounded += g.ungrounded
         self.misplaced += g.misplaced
+        self.client.stats.ungrounded += g.ungrounded
+        self.client.stats.misplaced += g.misplaced
         conv.grounded = g
         conv.last_problem = None
 
@@ -402,11 +404,12 @@ def _better(
         return True
     if problems:
         return False
-    trial = [*tables[:ti], new, *tables[ti + 1 :]]
-    new_fails = len(_hard_fails(_classified(defs, trial), ti))
-    old_fails = len(_hard_fails(_classified(defs, tables), ti))
-    new_eval = sum(1 for c in _classified(defs, trial) if c.status != "not_evaluated")
-    old_eval = sum(1 for c in _classified(defs, tables) if c.status != "not_evaluated")
+    new_checks = _classified(defs, [*tables[:ti], new, *tables[ti + 1 :]])
+    old_checks = _classified(defs, tables)
+    new_fails, old_fails = len(_hard_fails(new_checks, ti)), len(_hard_fails(old_checks, ti))
+    # equal failures: the reading under which more identities could be evaluated
+    new_eval = sum(1 for c in new_checks if c.status != "not_evaluated")
+    old_eval = sum(1 for c in old_checks if c.status != "not_evaluated")
     return new_fails < old_fails or (new_fails == old_fails and new_eval >= old_eval)
 
 

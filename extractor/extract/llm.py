@@ -70,6 +70,8 @@ class ClientStats:
     requests: int = 0  # HTTP requests attempted
     transport_retries: int = 0
     cache_hits: int = 0
+    ungrounded: int = 0  # values rejected: printed nowhere in their chunk
+    misplaced: int = 0  # values rejected: printed, but not in the cell the answer named
     errors: dict[str, int] = field(default_factory=dict)
 
 
@@ -96,7 +98,7 @@ class LlmClient:
         self.stats = ClientStats()
         self._gate = gate or _no_gate
         self._sleep = sleep
-        self._clock = clock
+        self.clock = clock
         raw = openai.OpenAI(
             base_url=options.base_url,
             # local servers take any key; the openai client insists on one
@@ -201,7 +203,7 @@ class LlmClient:
     ) -> Answer[M]:
         attempt = 0
         while True:
-            remaining = deadline - self._clock()
+            remaining = deadline - self.clock()
             if remaining <= 0:
                 return Answer(error="llm.deadline")
             wait: float | None = None
@@ -219,7 +221,7 @@ class LlmClient:
                 return Answer(error="llm.transport")
             delay = wait if wait is not None else self.options.backoff_s * (2**attempt)
             delay = min(delay, MAX_BACKOFF_S)
-            if self._clock() + delay >= deadline:
+            if self.clock() + delay >= deadline:
                 return Answer(error="llm.deadline")
             attempt += 1
             self.stats.transport_retries += 1

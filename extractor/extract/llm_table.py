@@ -141,7 +141,8 @@ def _header_name(chunk: Chunk, j: int) -> str:
     return "/".join(parts)
 
 
-def _cell(sc_row: SourceRow, j: int, value: str | None, status: str = "ok") -> Cell:
+def _cell(sc_row: SourceRow, j: int, status: Literal["ok", "unparsed"] = "ok") -> Cell:
+    """Provenance of a value the LLM placed: the printed cell it came from (or the row)."""
     sc = sc_row.cells[j] if 0 <= j < len(sc_row.cells) else None
     return Cell(
         raw=sc.text if sc is not None else None,
@@ -150,7 +151,7 @@ def _cell(sc_row: SourceRow, j: int, value: str | None, status: str = "ok") -> C
         bbox=sc.bbox if sc is not None else None,
         source=CellSource.LLM,
         confidence=sc.confidence if sc is not None else None,
-        status=status,  # type: ignore[arg-type]
+        status=status,
     )
 
 
@@ -239,24 +240,24 @@ def _place(
     if given is None or not str(given).strip():
         if here:
             g.problems.append(f"row {rid} column {key}: the cell prints {here[0]}, not blank")
-            return None, _cell(src, j, None, "unparsed")
-        return None, _cell(src, j, None)
+            return None, _cell(src, j, "unparsed")
+        return None, _cell(src, j)
     a = parse_amount(str(given))
     text = a.text if a is not None and a.value is not None else None
     if text is None:
         if a is not None and a.kind.value == "dash" and "——" in "".join(src.texts[j : j + 1]):
-            return "——", _cell(src, j, "——")
+            return "——", _cell(src, j)
         g.problems.append(f"row {rid} column {key}: {given!r} is not an amount")
-        return None, _cell(src, j, None, "unparsed")
+        return None, _cell(src, j, "unparsed")
     if text in here and len(here) == 1:
-        return text, _cell(src, j, text)
+        return text, _cell(src, j)
     if not here and any(
         text in _tokens(t) and len(_tokens(t)) > 1 for t in src.texts
     ):  # a merged cell split: its parts go to blank cells beside it
         k = next(i for i, t in enumerate(src.texts) if text in _tokens(t))
-        return text, _cell(src, k, text)
+        return text, _cell(src, k)
     if text in here:  # one of several amounts printed in this cell
-        return text, _cell(src, j, text)
+        return text, _cell(src, j)
     if any(text in _tokens(t) for t in src.texts):
         g.misplaced += 1
         g.problems.append(
@@ -270,7 +271,7 @@ def _place(
         g.problems.append(
             f"row {rid} column {key}: {given!r} does not occur in the table (rejected)"
         )
-    return None, _cell(src, j, None, "unparsed")
+    return None, _cell(src, j, "unparsed")
 
 
 # ---------------------------------------------------------------- the table
@@ -302,7 +303,7 @@ def build_table(
             vals: list[str | None] = []
             cells: list[Cell] = []
             for k in keys:
-                v, c = gr.values.get(k, (None, _cell(gr.source, -1, None)))
+                v, c = gr.values.get(k, (None, _cell(gr.source, -1)))
                 vals.append(v)
                 cells.append(c)
             level = "total" if gr.total else _LEVELS.get(len(gr.code or ""))
