@@ -414,3 +414,28 @@ def test_whole_page_when_no_table_region_is_known(definitions: Definitions) -> N
     (table,) = result.tables
     assert table.definition == "final.income"
     assert [r.values for r in table.rows] == truth_rows(doc, "公开02表")
+
+
+def test_a_table_the_mapper_failed_on_is_read_in_its_place(
+    definitions: Definitions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mapper crash costs the table (extract.table_failed); auto reads it with the LLM and
+    the document's tables stay in printed order."""
+    import extractor.pipeline as pipeline
+
+    real = pipeline.map_region
+
+    def flaky(region: Any, tdef: Any, ctx: Any) -> Table:
+        if region.table_id == "公开02表":
+            raise RuntimeError("mapper bug")
+        return real(region, tdef, ctx)
+
+    monkeypatch.setattr(pipeline, "map_region", flaky)
+    text, doc = hard_case()
+    with fake_openai(Oracle(**TEACH)) as server:  # type: ignore[arg-type]
+        result = run(text, definitions, options(server))
+        assert len(server.requests) == 2  # 02 (failed) and 03 (unknown)
+    ids = [t.table_id for t in result.tables]
+    assert ids[:4] == ["公开01表", "公开02表", "公开03表", "公开04表"]
+    assert [r.values for r in by_id(result, "公开02表").rows] == truth_rows(doc, "公开02表")
+    assert "extract.table_failed" in [e.code for e in result.errors]

@@ -16,7 +16,7 @@ actually sent are in the client's ``stats`` (the CLI writes them to the run side
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -35,6 +35,7 @@ from extractor.extract.llm_table import (
     response_model,
 )
 from extractor.extract.repair import repair_tables
+from extractor.layout.identify import identify
 from extractor.model import Check, ErrorInfo, Finding, Region, SourceRow, Table, Usage
 from extractor.verify.findings import findings_for
 from extractor.verify.verifier import verify_tables
@@ -257,7 +258,11 @@ class _TableReader:
         self.where = region.table_id or region.title or "a page"
 
     def read(
-        self, chunks: list[Chunk], tables: list[Table], ti: int, mapper: Table | None = None
+        self,
+        chunks: list[Chunk],
+        place: Callable[[Table], list[Table]],
+        ti: int,
+        mapper: Table | None = None,
     ) -> tuple[Table, list[str], list[str]] | None:
         """(table, unresolved problems, row ids), or None when no usable answer came.
         ``mapper`` is the mapper's reading: when the LLM's is the same, failing identities
@@ -272,7 +277,7 @@ class _TableReader:
                 return None
             parts = [c.grounded for c in convs if c.grounded is not None]
             table, row_ids = build_table(self.region, parts, self.s.defs)
-            trial = [*tables[:ti], table, *tables[ti + 1 :]]
+            trial = place(table)  # the document's tables with this reading at index ti
             fails = _hard_fails(_classified(self.s.defs, trial), ti)
             problems = [p for c in convs for p in self.s.problems(c)]
             if not fails:
@@ -357,54 +362,67 @@ def _read_with_llm(
     defs: Definitions,
     config: ExtractConfig,
 ) -> tuple[list[Table], list[int]]:
-    out = list(tables)
-    sent: list[int] = []
+    """The tables in region order after the LLM path, and the indexes of those it read."""
     max_rows = config.llm.max_rows_per_chunk
     if not mapped:
         # no table region at all: whole pages, each read as an unknown table
+        out = list(tables)
         for chunk in page_chunks(rows, max_rows):
             region = Region(title="", start_line=None, end_line=None, pages=[])
-            got = _TableReader(session, region, None).read([chunk], out, len(out))
+            n = len(out)
+            got = _TableReader(session, region, None).read([chunk], lambda t: [*out, t], n)
             if got is not None and got[0].definition is not None:
                 out.append(got[0])
-                sent.append(len(out) - 1)
-        return out, sent
-    ti = -1
-    for region, table in mapped:
-        if table is not None:
-            ti += 1
-        tdef = defs.table(table.definition) if table is not None and table.definition else None
+        return out, list(range(len(tables), len(out)))
+    # one slot per region: the (repaired) mapper table, or None where mapping failed
+    pending = iter(tables)
+    slots: list[Table | None] = [next(pending) if t is not None else None for _, t in mapped]
+    sent: list[int] = []
+    for k, (region, _) in enumerate(mapped):
+        table = slots[k]
+        before = sum(1 for t in slots[:k] if t is not None)  # its index among the tables
+        if table is None:  # mapping failed: the definition it was identified as, if any
+            tdef = identify(region, defs, config.family)
+        else:
+            tdef = defs.table(table.definition) if table.definition else None
         if tdef is not None and tdef.layout not in FLAT_LAYOUTS:
             continue  # two-sided, sectioned, economic blocks: the mapper's reading stands
-        if mode == "auto" and not _needs_llm(table, tdef, checks, ti, defs):
+        # in auto mode the checks (of the mapper's tables) decide; a failed region has none
+        if mode == "auto" and not _needs_llm(table, tdef, checks, before, defs):
             continue
-        index = ti if table is not None else len(out)
-        chunks = table_chunks(region, max_rows)
-        got = _TableReader(session, region, tdef).read(chunks, out, index, table)
-        sent.append(index)
+
+        def place(new: Table, k: int = k) -> list[Table]:
+            return [t for t in [*slots[:k], new, *slots[k + 1 :]] if t is not None]
+
+        got = _TableReader(session, region, tdef).read(
+            table_chunks(region, max_rows), place, before, table
+        )
+        sent.append(before)
         if got is None:
             continue
         new, problems, _ = got
-        if table is None:
-            out.append(new)
-            ti += 1
+        current = [t for t in slots if t is not None]
+        if table is None or _better(defs, current, place(new), before, problems, table, new):
+            slots[k] = new
             _report(session, region, problems)
-            continue
-        if _better(defs, out, index, new, problems, table):
-            out[index] = new
-            _report(session, region, problems)
-    return out, sent
+    return [t for t in slots if t is not None], sent
 
 
 def _better(
-    defs: Definitions, tables: list[Table], ti: int, new: Table, problems: list[str], old: Table
+    defs: Definitions,
+    tables: list[Table],
+    trial: list[Table],
+    ti: int,
+    problems: list[str],
+    old: Table,
+    new: Table,
 ) -> bool:
     """The LLM reading replaces the mapper's when it is at least as good."""
     if old.definition is None and new.definition is not None:
         return True
     if problems:
         return False
-    new_checks = _classified(defs, [*tables[:ti], new, *tables[ti + 1 :]])
+    new_checks = _classified(defs, trial)
     old_checks = _classified(defs, tables)
     new_fails, old_fails = len(_hard_fails(new_checks, ti)), len(_hard_fails(old_checks, ti))
     # equal failures: the reading under which more identities could be evaluated
