@@ -439,3 +439,28 @@ def test_a_table_the_mapper_failed_on_is_read_in_its_place(
     assert ids[:4] == ["公开01表", "公开02表", "公开03表", "公开04表"]
     assert [r.values for r in by_id(result, "公开02表").rows] == truth_rows(doc, "公开02表")
     assert "extract.table_failed" in [e.code for e in result.errors]
+
+
+def test_renamed_and_reordered_headers(definitions: Definitions) -> None:
+    """02 printed with two value columns swapped (header and body) and one renamed: the
+    model maps by meaning, the columns come out in definition order, values as printed."""
+    doc = generate_final_report(3, col_nos=False)
+    text = render_report(doc, TextStyle())
+    lines = text.split("\n")
+    start = lines.index("收入决算表")
+    end = next(i for i in range(start + 8, len(lines)) if not lines[i].strip())
+    for i in range(start, end):
+        cells = lines[i].split("\t")
+        if len(cells) == 9:  # code, name, c1..c7: swap c3 (上级补助收入) and c4 (事业收入)
+            cells[4], cells[5] = cells[5], cells[4]
+            lines[i] = "\t".join(cells)
+    text = "\n".join(lines).replace("\t财政拨款收入\t", f"\t{RENAMED}\t", 1)
+    assert "\t事业收入\t上级补助收入\t" in text  # the printed order is not the definition's
+    with fake_openai(Oracle(**TEACH)) as server:  # type: ignore[arg-type]
+        result = run(text, definitions, options(server))
+        assert len(server.requests) == 1
+    t02 = by_id(result, "公开02表")
+    assert [c.key for c in t02.columns] == ["c1", "c2", "c3", "c4", "c5", "c6", "c7"]
+    assert [c.name for c in t02.columns][2:4] == ["上级补助收入", "事业收入"]
+    assert [r.values for r in t02.rows] == truth_rows(doc, "公开02表")
+    assert all(c.source is CellSource.LLM for r in t02.rows for c in r.cells)

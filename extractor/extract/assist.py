@@ -418,7 +418,9 @@ def _better(
     new: Table,
 ) -> bool:
     """The LLM reading replaces the mapper's when it is at least as good."""
-    if old.definition is None and new.definition is not None:
+    if new.definition is None:
+        return False  # the model knows no definition for it either: the mapper's generic reading
+    if old.definition is None:
         return True
     if problems:
         return False
