@@ -464,3 +464,23 @@ def test_renamed_and_reordered_headers(definitions: Definitions) -> None:
     assert [c.name for c in t02.columns][2:4] == ["上级补助收入", "事业收入"]
     assert [r.values for r in t02.rows] == truth_rows(doc, "公开02表")
     assert all(c.source is CellSource.LLM for r in t02.rows for c in r.cells)
+
+
+def test_a_long_table_goes_in_parts(definitions: Definitions) -> None:
+    """With 5 rows per request, 02 goes in parts (header repeated); the parts' answers make
+    one table, and a seeded mistake in one part is re-asked in that part only."""
+    text, doc = hard_case()
+    n02 = len(truth_rows(doc, "公开02表"))
+    parts = -(-n02 // 5)
+    assert parts >= 3
+    oracle = Oracle(**TEACH, mistakes=["invented"])  # type: ignore[arg-type]
+    with fake_openai(oracle) as server:
+        result = run(text, definitions, options(server, max_rows_per_chunk=5))
+        firsts = [r for r in server.requests if len(r["messages"]) == 2]
+        reasks = len(server.requests) - len(firsts)
+    n03 = len(truth_rows(doc, "公开03表"))
+    assert len(firsts) == parts + -(-n03 // 5)
+    assert 0 < reasks <= len(firsts)  # parts whose answer had an invented number
+    assert [r.values for r in by_id(result, "公开02表").rows] == truth_rows(doc, "公开02表")
+    assert [r.values for r in by_id(result, "公开03表").rows] == truth_rows(doc, "公开03表")
+    assert all(f"part 1 of {parts}" in r["messages"][1]["content"] for r in firsts[:1])

@@ -387,6 +387,8 @@ def _read_with_llm(
             tdef = defs.table(table.definition) if table.definition else None
         if tdef is not None and tdef.layout not in FLAT_LAYOUTS:
             continue  # two-sided, sectioned, economic blocks: the mapper's reading stands
+        if table is not None and table.empty and not table.columns:
+            continue  # printed as 无 / no grid: nothing to read
         # in auto mode the checks (of the mapper's tables) decide; a failed region has none
         if mode == "auto" and not _needs_llm(table, tdef, checks, before, defs):
             continue
