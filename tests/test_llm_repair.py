@@ -148,3 +148,22 @@ def test_auto_sends_what_repair_cannot_fix_and_changes_no_digit(definitions: Def
     for a, b in zip(plain.tables, result.tables, strict=True):
         assert [r.values for r in a.rows] == [r.values for r in b.rows]
     assert any(r.line == inj.line for t in result.tables for r in t.rows)
+
+
+def test_always_repairs_the_llm_reading_of_an_ocr_misread(definitions: Definitions) -> None:
+    """always: the LLM copies the OCR reading (digits are not its business); the misread is
+    repaired deterministically on the LLM's reading, with no re-ask spent on it."""
+    text, doc, (inj,) = make_case(0, "ocr.digit")
+    plain = extract(text, definitions, ocr=True)
+    with fake_openai(Oracle()) as server:
+        opts = LlmOptions(mode="always", model="fake", base_url=server.base_url, backoff_s=0.01)
+        result = extract(
+            text, definitions, ocr=True, config=ExtractConfig(llm=opts), llm=LlmClient(opts)
+        )
+        assert all(len(r["messages"]) == 2 for r in server.requests)  # no re-ask
+    row = row_of(result, inj)
+    assert row.values == row_of(plain, inj).values  # the same repaired value
+    assert {c.source for c in row.cells} == {CellSource.LLM, CellSource.REPAIR}
+    (finding,) = [f for f in result.findings if f.kind == "repair"]
+    assert finding.printed != finding.computed
+    assert result.summary.extraction_errors == 0

@@ -93,6 +93,8 @@ class _Session:
         self.ungrounded = 0
         self.misplaced = 0
         self.budget_reported = False
+        self.repair = config.repair
+        self.repairs: list[Finding] = []  # repair findings of the readings used
 
     def over_budget(self) -> bool:
         used = self.usage.prompt_tokens + self.usage.completion_tokens
@@ -248,6 +250,15 @@ def _classified(defs: Definitions, tables: Sequence[Table]) -> list[Check]:
     return checks
 
 
+@dataclass
+class Reading:
+    """One table as the LLM read it (after deterministic repair), and what stays unresolved."""
+
+    table: Table
+    problems: list[str]
+    repairs: list[Finding]
+
+
 class _TableReader:
     """Reads one region with the LLM: chunks, answers, re-asks with the failed checks."""
 
@@ -263,8 +274,9 @@ class _TableReader:
         place: Callable[[Table], list[Table]],
         ti: int,
         mapper: Table | None = None,
-    ) -> tuple[Table, list[str], list[str]] | None:
-        """(table, unresolved problems, row ids), or None when no usable answer came.
+    ) -> Reading | None:
+        """The LLM's reading, or None when no usable answer came. Deterministic repair runs
+        on each reading before its failing identities are re-asked.
         ``mapper`` is the mapper's reading: when the LLM's is the same, failing identities
         are in the grid as read (an OCR loss), and no re-ask can change that."""
         convs = [_Conversation(c, self.s.messages(c, self.tdef)) for c in chunks]
@@ -278,13 +290,19 @@ class _TableReader:
             parts = [c.grounded for c in convs if c.grounded is not None]
             table, row_ids = build_table(self.region, parts, self.s.defs)
             trial = place(table)  # the document's tables with this reading at index ti
-            fails = _hard_fails(_classified(self.s.defs, trial), ti)
+            checks = _classified(self.s.defs, trial)
+            repairs: list[Finding] = []
+            if self.s.repair:  # OCR misreads the identities locate: no re-ask needed for them
+                fixed = repair_tables(self.s.defs, trial, checks)
+                table, checks = fixed.tables[ti], fixed.checks
+                repairs = [f for f in fixed.findings if any(c.table_index == ti for c in f.cells)]
+            fails = _hard_fails(checks, ti)
             problems = [p for c in convs for p in self.s.problems(c)]
             if not fails:
-                return table, problems, row_ids
+                return Reading(table, problems, repairs)
             if mapper is not None and _same_reading(table, mapper):
                 still = [f"identity {c.id} fails in the grid as read: {c.message}" for c in fails]
-                return table, problems + still, row_ids
+                return Reading(table, problems + still, repairs)
             # re-ask the chunks holding the cells of failing checks, with those checks only
             asked = False
             for conv in convs:
@@ -307,7 +325,7 @@ class _TableReader:
                 still = [
                     f"identity {c.id} still fails after the re-asks: {c.message}" for c in fails
                 ]
-                return table, problems + still, row_ids
+                return Reading(table, problems + still, repairs)
 
 
 def refine(
@@ -334,8 +352,11 @@ def refine(
     if mode != "off":
         client = llm if llm is not None else _client(config)
         session = _Session(client, config, defs)
+        before = tables
         tables, sent = _read_with_llm(session, rows, mapped, tables, checks, mode, defs, config)
         usage, errors = session.usage, session.errors
+        # repairs of mapper readings the LLM replaced go; the others follow their table
+        repair_findings = _follow(repair_findings, before, tables) + session.repairs
         ungrounded, misplaced = session.ungrounded, session.misplaced
         checks = _classified(defs, tables)
         if config.repair and sent:
@@ -344,6 +365,21 @@ def refine(
             repair_findings += out.findings
     findings = findings_for(tables, checks) + repair_findings
     return Refined(tables, checks, findings, usage, errors, sent, ungrounded, misplaced)
+
+
+def _follow(findings: list[Finding], before: list[Table], after: list[Table]) -> list[Finding]:
+    """Findings about ``before``'s tables re-pointed at the same tables in ``after``."""
+    where = {id(t): i for i, t in enumerate(after)}
+    out: list[Finding] = []
+    for f in findings:
+        moved = [
+            c.model_copy(update={"table_index": where[id(before[c.table_index])]})
+            for c in f.cells
+            if id(before[c.table_index]) in where
+        ]
+        if len(moved) == len(f.cells):
+            out.append(f.model_copy(update={"cells": moved}))
+    return out
 
 
 def _client(config: ExtractConfig) -> LlmClient:
@@ -371,8 +407,9 @@ def _read_with_llm(
             region = Region(title="", start_line=None, end_line=None, pages=[])
             n = len(out)
             got = _TableReader(session, region, None).read([chunk], lambda t: [*out, t], n)
-            if got is not None and got[0].definition is not None:
-                out.append(got[0])
+            if got is not None and got.table.definition is not None:
+                out.append(got.table)
+                session.repairs += got.repairs
         return out, list(range(len(tables), len(out)))
     # one slot per region: the (repaired) mapper table, or None where mapping failed
     pending = iter(tables)
@@ -402,10 +439,11 @@ def _read_with_llm(
         sent.append(before)
         if got is None:
             continue
-        new, problems, _ = got
+        new, problems = got.table, got.problems
         current = [t for t in slots if t is not None]
         if table is None or _better(defs, current, place(new), before, problems, table, new):
             slots[k] = new
+            session.repairs += got.repairs
             _report(session, region, problems)
     return [t for t in slots if t is not None], sent
 
