@@ -40,7 +40,10 @@ class LlmOptions(BaseModel):
     )
     max_reasks: int = Field(default=2, ge=0, le=5, description="re-asks per chunk at most")
     token_budget: int = Field(
-        default=200_000, gt=0, description="prompt + completion tokens per document at most"
+        default=200_000,
+        gt=0,
+        description="no request is sent once a document has spent this many prompt + "
+        "completion tokens",
     )
     chunk_deadline_s: float = Field(
         default=120.0, gt=0, description="seconds per chunk, all attempts and re-asks included"

@@ -30,6 +30,8 @@ from extractor.model import (
 )
 from extractor.ocr.base import OcrEngine
 from extractor.ocr.registry import create_engine
+from extractor.verify.findings import findings_for
+from extractor.verify.verifier import verify_tables
 
 if TYPE_CHECKING:
     from extractor.extract.llm import LlmClient
@@ -147,9 +149,9 @@ def _from_rows(
                     message=f"{region.title}: could not be mapped ({type(exc).__name__}: {exc})",
                 )
             )
-    # verify, repair, and the LLM path (extract/assist.py; off unless configured)
+    # deterministic repair and the LLM path (extract/assist.py; the LLM is off by default)
     refined = refine(rows, mapped, config, definitions, llm)
-    tables, checks, findings = refined.tables, refined.checks, refined.findings
+    tables = refined.tables
     errors.extend(refined.errors)
     if not tables:
         errors.append(
@@ -168,6 +170,8 @@ def _from_rows(
             )
     errors.extend(_unreadable_errors(tables))
     errors.extend(_missing_tables(tables, definitions))
+    checks = verify_tables(definitions, tables)
+    findings = findings_for(tables, checks)
     for c in checks:
         if c.classification == "extraction_error":
             errors.append(
@@ -187,7 +191,7 @@ def _from_rows(
         errors=errors,
         tables=tables,
         checks=checks,
-        findings=findings,
+        findings=findings + refined.repairs,
         usage=refined.usage,
         summary=summarize(tables, checks),
     )

@@ -153,7 +153,7 @@ def test_auto_sends_what_repair_cannot_fix_and_changes_no_digit(definitions: Def
 def test_always_repairs_the_llm_reading_of_an_ocr_misread(definitions: Definitions) -> None:
     """always: the LLM copies the OCR reading (digits are not its business); the misread is
     repaired deterministically on the LLM's reading, with no re-ask spent on it."""
-    text, doc, (inj,) = make_case(0, "ocr.digit")
+    text, _, (inj,) = make_case(0, "ocr.digit")
     plain = extract(text, definitions, ocr=True)
     with fake_openai(Oracle()) as server:
         opts = LlmOptions(mode="always", model="fake", base_url=server.base_url, backoff_s=0.01)

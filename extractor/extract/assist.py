@@ -58,11 +58,12 @@ def _template(name: str) -> str:
 
 @dataclass
 class Refined:
-    """Tables after repair and the LLM path, with their checks, findings and accounting."""
+    """Tables after repair and the LLM path, their (classified) checks, the repairs made and
+    the accounting. The pipeline verifies the tables again with its other checks."""
 
     tables: list[Table]
     checks: list[Check]
-    findings: list[Finding]
+    repairs: list[Finding]
     usage: Usage = field(default_factory=Usage)
     errors: list[ErrorInfo] = field(default_factory=list)
     sent: list[int] = field(default_factory=list)  # indexes of tables sent to the LLM
@@ -363,8 +364,7 @@ def refine(
             out = repair_tables(defs, tables, checks)
             tables, checks = out.tables, out.checks
             repair_findings += out.findings
-    findings = findings_for(tables, checks) + repair_findings
-    return Refined(tables, checks, findings, usage, errors, sent, ungrounded, misplaced)
+    return Refined(tables, checks, repair_findings, usage, errors, sent, ungrounded, misplaced)
 
 
 def _follow(findings: list[Finding], before: list[Table], after: list[Table]) -> list[Finding]:

@@ -80,8 +80,8 @@ def _no_gate() -> AbstractContextManager[object]:
 
 
 class LlmClient:
-    """An OpenAI-compatible endpoint asked through instructor; thread-safe enough for one
-    document at a time (one instance per worker)."""
+    """An OpenAI-compatible endpoint asked through instructor. One instance per worker (its
+    ``stats`` are plain counters); a batch shares a concurrency cap through ``gate``."""
 
     def __init__(
         self,
