@@ -34,9 +34,9 @@ from extractor.extract.llm_table import (
     ground,
     response_model,
 )
-from extractor.extract.repair import repair_tables
+from extractor.extract.repair import ocr_reading, repair_tables
 from extractor.layout.identify import identify
-from extractor.model import Check, ErrorInfo, Finding, Region, SourceRow, Table, Usage
+from extractor.model import Check, ErrorInfo, Finding, Region, Row, SourceRow, Table, Usage
 from extractor.verify.findings import findings_for
 from extractor.verify.verifier import verify_tables
 
@@ -340,12 +340,17 @@ def refine(
 
     ``mapped`` pairs each region with the mapper's table (None where mapping failed)."""
     tables = [t for _, t in mapped if t is not None]
+    mode = config.llm.effective_mode
+    repairable = config.repair and any(
+        ocr_reading(c) for t in tables for r in _all_rows(t) for c in r.cells
+    )
+    if mode == "off" and not repairable:
+        return Refined(tables, [], [])  # nothing to do: spare the document a verification
     checks = _classified(defs, tables)
     repair_findings: list[Finding] = []
-    if config.repair:
+    if repairable:
         out = repair_tables(defs, tables, checks)
         tables, checks, repair_findings = out.tables, out.checks, out.findings
-    mode = config.llm.effective_mode
     usage = Usage()
     errors: list[ErrorInfo] = []
     sent: list[int] = []
@@ -380,6 +385,10 @@ def _follow(findings: list[Finding], before: list[Table], after: list[Table]) ->
         if len(moved) == len(f.cells):
             out.append(f.model_copy(update={"cells": moved}))
     return out
+
+
+def _all_rows(table: Table) -> list[Row]:
+    return [*table.rows, *(r for sec in table.sections for r in sec.rows)]
 
 
 def _client(config: ExtractConfig) -> LlmClient:
