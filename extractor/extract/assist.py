@@ -2,8 +2,8 @@
 the LLM, re-asking with the failed checks; then verify and repair again.
 
 ``auto`` sends a table only when the mapper could not finish it: mapping failed, the table
-matched no definition, a definition column was not found, or a hard identity still fails as
-an extraction error after deterministic repair. ``always`` sends every table of a layout the
+matched no definition but its headers name a definition's columns, a printed column could not
+be placed, or a hard identity still fails as an extraction error after deterministic repair. ``always`` sends every table of a layout the
 LLM path reads (one printed row per row: function-coded, single-row, generic). An LLM reading
 replaces the mapper's only when it is at least as good: no unresolved grounding problem, and
 no more failing hard identities than the mapper's reading.
