@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint eval eval-large baseline bench bench-pdf fixtures clean
+.PHONY: install demo test lint eval eval-large baseline bench bench-pdf bench-llm fixtures clean
 
 EVAL_SETS := evals/datasets/seeds evals/datasets/seeds_budget evals/datasets/real_pdfs generated:12 generated-pdf:4
 
@@ -42,6 +42,10 @@ bench: $(STAMP)
 
 bench-pdf: $(STAMP)
 	$(BIN)/python benchmarks/bench_pdf.py
+
+# LLM calls and tokens per document, auto vs always, against the tests' fake server (no network)
+bench-llm: $(STAMP)
+	$(BIN)/python benchmarks/bench_llm.py
 
 fixtures: $(STAMP)
 	$(BIN)/python -m extractor.evals.build_fixtures evals/generated/fixtures

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import platform
 import sys
 import time
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from extractor import __version__
-from extractor.config import ExtractConfig
+from extractor.config import ExtractConfig, llm_options_from_env
 from extractor.definitions import load_definitions
 from extractor.errors import ExtractorError
 from extractor.model import DocumentResult
@@ -42,21 +43,36 @@ def _config(args: argparse.Namespace) -> ExtractConfig:
         det_model_dir=args.paddle_det_dir,
         rec_model_dir=args.paddle_rec_dir,
     )
+    # the LLM path: EXTRACTOR_LLM_* from the environment, the flags win
+    llm = llm_options_from_env(
+        mode=args.llm, model=args.llm_model, base_url=args.llm_base_url, cache_dir=args.llm_cache
+    )
     return ExtractConfig(
-        schema_dir=args.schemas, family=args.family, force_ocr=args.force_ocr, ocr=ocr
+        schema_dir=args.schemas, family=args.family, force_ocr=args.force_ocr, ocr=ocr, llm=llm
     )
 
 
 def _cmd_extract(args: argparse.Namespace) -> int:
     config = _config(args)
     defs = load_definitions(config.schema_dir)
+    llm = None
+    if config.llm.effective_mode != "off":
+        if not config.llm.model:
+            print(
+                "error: --llm needs a model (EXTRACTOR_LLM_MODEL or --llm-model)", file=sys.stderr
+            )
+            return 2
+        from extractor.extract.llm import LlmClient
+
+        llm = LlmClient(config.llm)
     worst = 0
     for src in args.inputs:
         path = Path(src)
         t0 = time.perf_counter()
         tracemalloc.start()
         try:
-            result = extract_path(path, config, defs)
+            requests_before = llm.stats.requests if llm is not None else 0
+            result = extract_path(path, config, defs, llm=llm)
         except ExtractorError as exc:
             print(f"{path.name}: error {exc.code}: {exc}", file=sys.stderr)
             worst = max(worst, 2)
@@ -72,6 +88,9 @@ def _cmd_extract(args: argparse.Namespace) -> int:
             "peak_traced_bytes": peak,
             "input": str(path),
         }
+        if llm is not None:  # requests actually sent (cache hits send none): run-dependent
+            run["llm_requests"] = llm.stats.requests - requests_before
+            run["llm_stats"] = dataclasses.asdict(llm.stats)  # cumulative over the inputs
         write_result(result, Path(args.out), path.stem, run)
         print(summary_line(result))
         for f in result.findings:
@@ -136,6 +155,15 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--ocr-dpi", type=int, default=200, help="render resolution for OCR")
     ex.add_argument("--paddle-det-dir", type=Path, default=None, help="PaddleOCR det model dir")
     ex.add_argument("--paddle-rec-dir", type=Path, default=None, help="PaddleOCR rec model dir")
+    ex.add_argument(
+        "--llm",
+        choices=["off", "auto", "always"],
+        default=None,
+        help="LLM-assisted extraction (default: auto when EXTRACTOR_LLM_MODEL is set, else off)",
+    )
+    ex.add_argument("--llm-model", default=None, help="overrides EXTRACTOR_LLM_MODEL")
+    ex.add_argument("--llm-base-url", default=None, help="overrides EXTRACTOR_LLM_BASE_URL")
+    ex.add_argument("--llm-cache", type=Path, default=None, help="LLM response cache folder")
     ex.set_defaults(func=_cmd_extract)
     ev = sub.add_parser("eval", help="measure extraction against labeled datasets")
     ev.add_argument("datasets", nargs="+", help="dataset folders, or generated:N[:SEED]")

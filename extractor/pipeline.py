@@ -6,11 +6,12 @@ import hashlib
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions
 from extractor.errors import InputError
+from extractor.extract.assist import refine
 from extractor.extract.common import MapContext
 from extractor.extract.mapper import map_region
 from extractor.ingest.pages import EngineProvider, read_image, read_pdf
@@ -34,6 +35,9 @@ from extractor.verify.annex import annex_checks
 from extractor.verify.findings import findings_for
 from extractor.verify.narrative import ProseLine, narrative_checks
 from extractor.verify.verifier import verify_tables
+
+if TYPE_CHECKING:
+    from extractor.extract.llm import LlmClient
 
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年\s*度?")
 
@@ -65,6 +69,7 @@ def extract_bytes(
     config: ExtractConfig,
     definitions: Definitions,
     engine: EngineProvider | None = None,
+    llm: LlmClient | None = None,
 ) -> DocumentResult:
     """Extract a report given as bytes: PDF, image or text, chosen by content."""
     info = DocumentInfo(source=source_name, sha256=hashlib.sha256(data).hexdigest())
@@ -80,8 +85,10 @@ def extract_bytes(
         except InputError as exc:  # this document cannot be read; a bad configuration raises
             return _failed(info, exc.code, str(exc))
         info = info.model_copy(update={"pages": paged.pages})
-        return _from_rows(paged.rows, [], paged.errors, info, config, definitions, data)
-    return extract_text_bytes(data, source_name=source_name, config=config, definitions=definitions)
+        return _from_rows(paged.rows, [], paged.errors, info, config, definitions, data, llm)
+    return extract_text_bytes(
+        data, source_name=source_name, config=config, definitions=definitions, llm=llm
+    )
 
 
 def default_engine_provider(config: ExtractConfig) -> EngineProvider:
@@ -97,7 +104,12 @@ def default_engine_provider(config: ExtractConfig) -> EngineProvider:
 
 
 def extract_text_bytes(
-    data: bytes, *, source_name: str, config: ExtractConfig, definitions: Definitions
+    data: bytes,
+    *,
+    source_name: str,
+    config: ExtractConfig,
+    definitions: Definitions,
+    llm: LlmClient | None = None,
 ) -> DocumentResult:
     """Extract a text report given as bytes. Data problems become errors in the result."""
     info = DocumentInfo(source=source_name, sha256=hashlib.sha256(data).hexdigest())
@@ -110,7 +122,7 @@ def extract_text_bytes(
         return _failed(info, "input.binary", "the file is binary data, not report text")
     doc = read_text(data)
     info = info.model_copy(update={"lines": len(doc.lines), "encoding": doc.encoding})
-    return _from_rows(doc.rows, doc.lines, list(doc.errors), info, config, definitions, data)
+    return _from_rows(doc.rows, doc.lines, list(doc.errors), info, config, definitions, data, llm)
 
 
 def _from_rows(
@@ -121,14 +133,17 @@ def _from_rows(
     config: ExtractConfig,
     definitions: Definitions,
     data: bytes,
+    llm: LlmClient | None = None,
 ) -> DocumentResult:
     regions = find_regions(rows)
     ctx = MapContext(definitions)
-    tables: list[Table] = []
+    mapped: list[tuple[Region, Table | None]] = []
     for region in regions:
         try:
-            tables.append(map_region(region, identify(region, definitions, config.family), ctx))
+            tdef = identify(region, definitions, config.family)
+            mapped.append((region, map_region(region, tdef, ctx)))
         except Exception as exc:  # a mapper bug must cost one table, not the document
+            mapped.append((region, None))
             errors.append(
                 ErrorInfo(
                     code="extract.table_failed",
@@ -137,6 +152,10 @@ def _from_rows(
                     message=f"{region.title}: could not be mapped ({type(exc).__name__}: {exc})",
                 )
             )
+    # deterministic repair and the LLM path (extract/assist.py; the LLM is off by default)
+    refined = refine(rows, mapped, config, definitions, llm)
+    tables = refined.tables
+    errors.extend(refined.errors)
     if not tables:
         errors.append(
             ErrorInfo(code="extract.no_tables", message="no recognisable table in the document")
@@ -179,7 +198,8 @@ def _from_rows(
         errors=errors,
         tables=tables,
         checks=checks,
-        findings=findings,
+        findings=findings + refined.repairs,
+        usage=refined.usage,
         summary=summarize(tables, checks),
     )
 
@@ -297,6 +317,7 @@ def extract_path(
     config: ExtractConfig,
     definitions: Definitions,
     engine: EngineProvider | None = None,
+    llm: LlmClient | None = None,
 ) -> DocumentResult:
     """Extract one file. Raises InputError only for a path that cannot be read at all."""
     from extractor.errors import InputError
@@ -310,5 +331,10 @@ def extract_path(
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc}", code="input.unreadable") from exc
     return extract_bytes(
-        data, source_name=path.name, config=config, definitions=definitions, engine=engine
+        data,
+        source_name=path.name,
+        config=config,
+        definitions=definitions,
+        engine=engine,
+        llm=llm,
     )

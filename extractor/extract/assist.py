@@ -1,0 +1,496 @@
+"""After mapping: verify, repair deterministically, and (mode auto/always) read tables with
+the LLM, re-asking with the failed checks; then verify and repair again.
+
+``auto`` sends a table only when the mapper could not finish it: mapping failed, the table
+matched no definition but its headers name a definition's columns, a printed column could not
+be placed, or a hard identity still fails as an extraction error after deterministic repair. ``always`` sends every table of a layout the
+LLM path reads (one printed row per row: function-coded, single-row, generic). An LLM reading
+replaces the mapper's only when it is at least as good: no unresolved grounding problem, and
+no more failing hard identities than the mapper's reading.
+
+Accounting (``Usage``): every answer the result relies on counts, whether it came over the
+network or from the cache, so the result of a re-run is byte-for-byte the same; the requests
+actually sent are in the client's ``stats`` (the CLI writes them to the run sidecar).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from extractor.config import ExtractConfig
+from extractor.definitions import Definitions, TableDef
+from extractor.extract.chunking import Chunk, page_chunks, table_chunks
+from extractor.extract.llm_table import (
+    FLAT_LAYOUTS,
+    Grounded,
+    build_table,
+    describe,
+    flat_definitions,
+    ground,
+    response_model,
+)
+from extractor.extract.repair import ocr_reading, repair_tables
+from extractor.layout.identify import identify
+from extractor.model import Check, ErrorInfo, Finding, Region, Row, SourceRow, Table, Usage
+from extractor.verify.findings import findings_for
+from extractor.verify.verifier import verify_tables
+
+if TYPE_CHECKING:
+    from extractor.extract.llm import LlmClient
+
+PROMPT_VERSION = "table_v1+reask_v1"
+
+
+@cache
+def _template(name: str) -> str:
+    here = Path(__file__).resolve().parent
+    for folder in (here.parent / "prompts", here.parent.parent / "prompts"):
+        path = folder / f"{name}.md"
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    raise FileNotFoundError(f"prompt template {name}.md not found")
+
+
+@dataclass
+class Refined:
+    """Tables after repair and the LLM path, their (classified) checks, the repairs made and
+    the accounting. The pipeline verifies the tables again with its other checks."""
+
+    tables: list[Table]
+    checks: list[Check]
+    repairs: list[Finding]
+    usage: Usage = field(default_factory=Usage)
+    errors: list[ErrorInfo] = field(default_factory=list)
+    sent: list[int] = field(default_factory=list)  # indexes of tables sent to the LLM
+    ungrounded: int = 0  # values rejected over all answers (also those fixed by a re-ask)
+    misplaced: int = 0
+
+
+@dataclass
+class _Conversation:
+    chunk: Chunk
+    messages: list[dict[str, str]]
+    deadline: float | None = None
+    reasks: int = 0
+    grounded: Grounded | None = None
+    last_problem: str | None = None
+    done: bool = False  # no more asking: out of re-asks, time or budget
+
+
+class _Session:
+    """One document's LLM work: the client, the token budget and the accounting."""
+
+    def __init__(self, client: LlmClient, config: ExtractConfig, defs: Definitions) -> None:
+        self.client = client
+        self.opts = config.llm
+        self.defs = defs
+        self.usage = Usage()
+        self.errors: list[ErrorInfo] = []
+        self.ungrounded = 0
+        self.misplaced = 0
+        self.budget_reported = False
+        self.repair = config.repair
+        self.repairs: list[Finding] = []  # repair findings of the readings used
+
+    def over_budget(self) -> bool:
+        used = self.usage.prompt_tokens + self.usage.completion_tokens
+        if used < self.opts.token_budget:
+            return False
+        if not self.budget_reported:
+            self.budget_reported = True
+            self.errors.append(
+                ErrorInfo(
+                    code="llm.budget",
+                    message=f"token budget of {self.opts.token_budget} per document spent; "
+                    "remaining tables were not sent",
+                )
+            )
+        return True
+
+    def messages(self, chunk: Chunk, tdef: TableDef | None) -> list[dict[str, str]]:
+        cands = [tdef] if tdef is not None else flat_definitions(self.defs)
+        listing = "Table definitions:\n" + "\n".join(describe(t) for t in cands)
+        system = _template("table_v1").replace("{definitions}", listing)
+        user = "<<<DATA\n" + chunk.render() + "\nDATA>>>"
+        return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+    def ask(self, conv: _Conversation, tdef: TableDef | None, where: str) -> None:
+        """One answer for a conversation; grounding problems are kept for the next re-ask."""
+        if conv.done:
+            return
+        if self.over_budget():
+            conv.done = True
+            return
+        clock = self.client.clock
+        if conv.deadline is None:
+            conv.deadline = clock() + self.opts.chunk_deadline_s
+        model = response_model(tdef, self.defs)
+        answer = self.client.ask(
+            conv.messages, model, prompt_version=PROMPT_VERSION, deadline=conv.deadline
+        )
+        if answer.error is not None:
+            conv.done = True
+            self.errors.append(
+                ErrorInfo(
+                    code=answer.error,
+                    message=f"{where}: no LLM answer ({answer.error}); the mapper's reading stands",
+                )
+            )
+            return
+        self.usage = Usage(
+            llm_calls=self.usage.llm_calls + 1,
+            prompt_tokens=self.usage.prompt_tokens + answer.prompt_tokens,
+            completion_tokens=self.usage.completion_tokens + answer.completion_tokens,
+        )
+        conv.messages = [*conv.messages, {"role": "assistant", "content": answer.content or ""}]
+        if answer.parsed is None:
+            conv.last_problem = answer.problem or "the answer is not valid JSON for the schema"
+            return
+        g = ground(answer.parsed, conv.chunk, tdef, self.defs)
+        self.ungrounded += g.ungrounded
+        self.misplaced += g.misplaced
+        self.client.stats.ungrounded += g.ungrounded
+        self.client.stats.misplaced += g.misplaced
+        conv.grounded = g
+        conv.last_problem = None
+
+    def problems(self, conv: _Conversation) -> list[str]:
+        if conv.last_problem is not None:
+            return [conv.last_problem]
+        return list(conv.grounded.problems) if conv.grounded is not None else []
+
+    def reask(
+        self, conv: _Conversation, checks: list[str], tdef: TableDef | None, where: str
+    ) -> bool:
+        """Send the problems and failed checks back; False when no re-ask is left."""
+        if conv.done or conv.reasks >= self.opts.max_reasks:
+            return False
+        conv.reasks += 1
+        problems = self.problems(conv)
+        text = (
+            _template("reask_v1")
+            .replace("{problems}", "\n".join(f"- {p}" for p in problems) or "- none")
+            .replace("{checks}", "\n".join(f"- {c}" for c in checks) or "- none")
+        )
+        conv.messages = [*conv.messages, {"role": "user", "content": text}]
+        self.ask(conv, tdef, where)
+        return True
+
+
+def _could_be_defined(table: Table, defs: Definitions) -> bool:
+    """An unknown table worth an LLM call: its printed headers name at least two columns of
+    some flat definition, and at least half of its columns are such names. Tables no
+    definition describes (绩效 forms, annexes) are not sent in auto mode."""
+    names = [c.name.split("/")[-1] for c in table.columns if c.name]
+    if not names:
+        return False
+    for tdef in flat_definitions(defs):
+        hits = sum(1 for n in names if any(re.search(p, n) for c in tdef.columns for p in c.names))
+        if hits >= 2 and hits * 2 >= len(names):
+            return True
+    return False
+
+
+def _needs_llm(
+    table: Table | None, tdef: TableDef | None, checks: Sequence[Check], ti: int, defs: Definitions
+) -> bool:
+    if table is None:
+        return True  # the mapper failed on it
+    if table.definition is None:
+        return _could_be_defined(table, defs)
+    if tdef is not None and not table.empty and any(c.key is None for c in table.columns):
+        return True  # a printed column the mapper could not place (a renamed header)
+    return any(
+        c.severity == "hard"
+        and c.status == "fail"
+        and c.classification == "extraction_error"
+        and any(ref.table_index == ti for ref in c.cells)
+        for c in checks
+    )
+
+
+def _hard_fails(checks: Sequence[Check], ti: int) -> list[Check]:
+    return [
+        c
+        for c in checks
+        if c.severity == "hard"
+        and c.status == "fail"
+        and any(ref.table_index == ti for ref in c.cells)
+    ]
+
+
+def _describe_check(check: Check, ti: int, row_ids: list[str], table: Table) -> str:
+    cells = []
+    for ref in check.cells:
+        if (
+            ref.table_index == ti
+            and ref.row_index < len(row_ids)
+            and ref.col_index < len(table.columns)
+        ):
+            key = table.columns[ref.col_index].key or f"#{ref.col_index}"
+            cells.append(f"{row_ids[ref.row_index]}/{key}={ref.value}")
+    return f"{check.expression}: {check.message} [cells {', '.join(cells)}]"
+
+
+def _same_reading(a: Table, b: Table) -> bool:
+    return (
+        a.definition == b.definition
+        and [c.key for c in a.columns] == [c.key for c in b.columns]
+        and [(r.code, r.values) for r in a.rows] == [(r.code, r.values) for r in b.rows]
+    )
+
+
+def _classified(defs: Definitions, tables: Sequence[Table]) -> list[Check]:
+    checks = verify_tables(defs, tables)
+    findings_for(tables, checks)
+    return checks
+
+
+@dataclass
+class Reading:
+    """One table as the LLM read it (after deterministic repair), and what stays unresolved."""
+
+    table: Table
+    problems: list[str]
+    repairs: list[Finding]
+
+
+class _TableReader:
+    """Reads one region with the LLM: chunks, answers, re-asks with the failed checks."""
+
+    def __init__(self, session: _Session, region: Region, tdef: TableDef | None) -> None:
+        self.s = session
+        self.region = region
+        self.tdef = tdef
+        self.where = region.table_id or region.title or "a page"
+
+    def read(
+        self,
+        chunks: list[Chunk],
+        place: Callable[[Table], list[Table]],
+        ti: int,
+        mapper: Table | None = None,
+    ) -> Reading | None:
+        """The LLM's reading, or None when no usable answer came. Deterministic repair runs
+        on each reading before its failing identities are re-asked.
+        ``mapper`` is the mapper's reading: when the LLM's is the same, failing identities
+        are in the grid as read (an OCR loss), and no re-ask can change that."""
+        convs = [_Conversation(c, self.s.messages(c, self.tdef)) for c in chunks]
+        for conv in convs:
+            self.s.ask(conv, self.tdef, self.where)
+            while self.s.problems(conv) and self.s.reask(conv, [], self.tdef, self.where):
+                pass
+        while True:
+            if any(c.grounded is None for c in convs):
+                return None
+            parts = [c.grounded for c in convs if c.grounded is not None]
+            table, row_ids = build_table(self.region, parts, self.s.defs)
+            trial = place(table)  # the document's tables with this reading at index ti
+            checks = _classified(self.s.defs, trial)
+            repairs: list[Finding] = []
+            if self.s.repair:  # OCR misreads the identities locate: no re-ask needed for them
+                fixed = repair_tables(self.s.defs, trial, checks)
+                table, checks = fixed.tables[ti], fixed.checks
+                repairs = [f for f in fixed.findings if any(c.table_index == ti for c in f.cells)]
+            fails = _hard_fails(checks, ti)
+            problems = [p for c in convs for p in self.s.problems(c)]
+            if not fails:
+                return Reading(table, problems, repairs)
+            if mapper is not None and _same_reading(table, mapper):
+                still = [f"identity {c.id} fails in the grid as read: {c.message}" for c in fails]
+                return Reading(table, problems + still, repairs)
+            # re-ask the chunks holding the cells of failing checks, with those checks only
+            asked = False
+            for conv in convs:
+                ids = {rid for rid, _ in conv.chunk.rows}
+                mine = [
+                    _describe_check(c, ti, row_ids, table)
+                    for c in fails
+                    if any(
+                        ref.table_index == ti
+                        and ref.row_index < len(row_ids)
+                        and row_ids[ref.row_index] in ids
+                        for ref in c.cells
+                    )
+                ]
+                if mine and self.s.reask(conv, mine, self.tdef, self.where):
+                    asked = True
+                    while self.s.problems(conv) and self.s.reask(conv, [], self.tdef, self.where):
+                        pass
+            if not asked:
+                still = [
+                    f"identity {c.id} still fails after the re-asks: {c.message}" for c in fails
+                ]
+                return Reading(table, problems + still, repairs)
+
+
+def refine(
+    rows: Sequence[SourceRow],
+    mapped: Sequence[tuple[Region, Table | None]],
+    config: ExtractConfig,
+    defs: Definitions,
+    llm: LlmClient | None = None,
+) -> Refined:
+    """Verify, repair, and read with the LLM what the mode says; the tables in region order.
+
+    ``mapped`` pairs each region with the mapper's table (None where mapping failed)."""
+    tables = [t for _, t in mapped if t is not None]
+    mode = config.llm.effective_mode
+    repairable = config.repair and any(
+        ocr_reading(c) for t in tables for r in _all_rows(t) for c in r.cells
+    )
+    if mode == "off" and not repairable:
+        return Refined(tables, [], [])  # nothing to do: spare the document a verification
+    checks = _classified(defs, tables)
+    repair_findings: list[Finding] = []
+    if repairable:
+        out = repair_tables(defs, tables, checks)
+        tables, checks, repair_findings = out.tables, out.checks, out.findings
+    usage = Usage()
+    errors: list[ErrorInfo] = []
+    sent: list[int] = []
+    ungrounded = misplaced = 0
+    if mode != "off":
+        client = llm if llm is not None else _client(config)
+        session = _Session(client, config, defs)
+        before = tables
+        tables, sent = _read_with_llm(session, rows, mapped, tables, checks, mode, defs, config)
+        usage, errors = session.usage, session.errors
+        # repairs of mapper readings the LLM replaced go; the others follow their table
+        repair_findings = _follow(repair_findings, before, tables) + session.repairs
+        ungrounded, misplaced = session.ungrounded, session.misplaced
+        checks = _classified(defs, tables)
+        if config.repair and sent:
+            out = repair_tables(defs, tables, checks)
+            tables, checks = out.tables, out.checks
+            repair_findings += out.findings
+    return Refined(tables, checks, repair_findings, usage, errors, sent, ungrounded, misplaced)
+
+
+def _follow(findings: list[Finding], before: list[Table], after: list[Table]) -> list[Finding]:
+    """Findings about ``before``'s tables re-pointed at the same tables in ``after``."""
+    where = {id(t): i for i, t in enumerate(after)}
+    out: list[Finding] = []
+    for f in findings:
+        moved = [
+            c.model_copy(update={"table_index": where[id(before[c.table_index])]})
+            for c in f.cells
+            if id(before[c.table_index]) in where
+        ]
+        if len(moved) == len(f.cells):
+            out.append(f.model_copy(update={"cells": moved}))
+    return out
+
+
+def _all_rows(table: Table) -> list[Row]:
+    return [*table.rows, *(r for sec in table.sections for r in sec.rows)]
+
+
+def _client(config: ExtractConfig) -> LlmClient:
+    from extractor.extract.llm import LlmClient
+
+    return LlmClient(config.llm)
+
+
+def _read_with_llm(
+    session: _Session,
+    rows: Sequence[SourceRow],
+    mapped: Sequence[tuple[Region, Table | None]],
+    tables: list[Table],
+    checks: list[Check],
+    mode: str,
+    defs: Definitions,
+    config: ExtractConfig,
+) -> tuple[list[Table], list[int]]:
+    """The tables in region order after the LLM path, and the indexes of those it read."""
+    max_rows = config.llm.max_rows_per_chunk
+    if not mapped:
+        # no table region at all: whole pages, each read as an unknown table
+        out = list(tables)
+        for chunk in page_chunks(rows, max_rows):
+            region = Region(title="", start_line=None, end_line=None, pages=[])
+            n = len(out)
+            got = _TableReader(session, region, None).read([chunk], lambda t: [*out, t], n)
+            if got is not None and got.table.definition is not None:
+                out.append(got.table)
+                session.repairs += got.repairs
+        return out, list(range(len(tables), len(out)))
+    # one slot per region: the (repaired) mapper table, or None where mapping failed
+    pending = iter(tables)
+    slots: list[Table | None] = [next(pending) if t is not None else None for _, t in mapped]
+    sent: list[int] = []
+    for k, (region, _) in enumerate(mapped):
+        table = slots[k]
+        before = sum(1 for t in slots[:k] if t is not None)  # its index among the tables
+        if table is None:  # mapping failed: the definition it was identified as, if any
+            tdef = identify(region, defs, config.family)
+        else:
+            tdef = defs.table(table.definition) if table.definition else None
+        if tdef is not None and tdef.layout not in FLAT_LAYOUTS:
+            continue  # two-sided, sectioned, economic blocks: the mapper's reading stands
+        if table is not None and table.empty and not table.columns:
+            continue  # printed as 无 / no grid: nothing to read
+        # in auto mode the checks (of the mapper's tables) decide; a failed region has none
+        if mode == "auto" and not _needs_llm(table, tdef, checks, before, defs):
+            continue
+
+        def place(new: Table, k: int = k) -> list[Table]:
+            return [t for t in [*slots[:k], new, *slots[k + 1 :]] if t is not None]
+
+        got = _TableReader(session, region, tdef).read(
+            table_chunks(region, max_rows), place, before, table
+        )
+        sent.append(before)
+        if got is None:
+            continue
+        new, problems = got.table, got.problems
+        current = [t for t in slots if t is not None]
+        if table is None or _better(defs, current, place(new), before, problems, table, new):
+            slots[k] = new
+            session.repairs += got.repairs
+            _report(session, region, problems)
+    return [t for t in slots if t is not None], sent
+
+
+def _better(
+    defs: Definitions,
+    tables: list[Table],
+    trial: list[Table],
+    ti: int,
+    problems: list[str],
+    old: Table,
+    new: Table,
+) -> bool:
+    """The LLM reading replaces the mapper's when it is at least as good."""
+    if new.definition is None:
+        return False  # the model knows no definition for it either: the mapper's generic reading
+    if old.definition is None:
+        return True
+    if problems:
+        return False
+    new_checks = _classified(defs, trial)
+    old_checks = _classified(defs, tables)
+    new_fails, old_fails = len(_hard_fails(new_checks, ti)), len(_hard_fails(old_checks, ti))
+    # equal failures: the reading under which more identities could be evaluated
+    new_eval = sum(1 for c in new_checks if c.status != "not_evaluated")
+    old_eval = sum(1 for c in old_checks if c.status != "not_evaluated")
+    return new_fails < old_fails or (new_fails == old_fails and new_eval >= old_eval)
+
+
+def _report(session: _Session, region: Region, problems: list[str]) -> None:
+    """Problems an accepted LLM reading still has after its re-asks: unresolved errors."""
+    where = region.table_id or region.title
+    for p in problems:
+        session.errors.append(
+            ErrorInfo(
+                code="llm.unresolved",
+                message=f"{where}: {p}",
+                line=region.start_line,
+                page=region.pages[0] if region.pages else None,
+            )
+        )
