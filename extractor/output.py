@@ -14,6 +14,15 @@ from typing import Any
 from extractor.model import Column, DocumentResult, Row, Table
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()  # read once at import: os.umask can only be read by setting it
+
+
 def atomic_write(path: Path, text: str) -> None:
     """Write a file so that readers see the old or the new content, never a partial one."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -21,6 +30,7 @@ def atomic_write(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs get the usual mode
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -62,16 +72,26 @@ def table_csv(table: Table) -> str:
     return buf.getvalue()
 
 
+def document_files(result: DocumentResult) -> dict[str, str]:
+    """The deterministic files of a result, by name suffix: ``.json`` and one
+    ``.tableNN.csv`` per table (the ``.run.json`` sidecar is written apart)."""
+    files = {f".table{i:02d}.csv": table_csv(t) for i, t in enumerate(result.tables, 1)}
+    files[".json"] = result_json(result)
+    return files
+
+
 def write_result(
     result: DocumentResult, out_dir: Path, stem: str, run_info: dict[str, Any]
 ) -> Path:
     """Write the result, its sidecar and its CSVs; returns the JSON path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{stem}.json"
-    for i, table in enumerate(result.tables, 1):
-        atomic_write(out_dir / f"{stem}.table{i:02d}.csv", table_csv(table))
+    files = document_files(result)
+    for suffix, text in files.items():
+        if suffix != ".json":
+            atomic_write(out_dir / f"{stem}{suffix}", text)
     atomic_write(
         out_dir / f"{stem}.run.json", json.dumps(run_info, ensure_ascii=False, indent=1) + "\n"
     )
-    atomic_write(path, result_json(result))
+    atomic_write(path, files[".json"])
     return path

@@ -1,0 +1,342 @@
+"""One document in an isolated worker process, under a deadline and a memory limit.
+
+A ``Slot`` owns one worker process (started with ``spawn``: a clean interpreter, no inherited
+threads or locks) that imports the per-document function once and then runs documents one at a
+time, sending back each result's files. The slot's owner polls it: a worker that dies (a
+segfault in a native library), outlives the document's deadline, or grows past the memory
+limit is killed and replaced, and that document gets a failed result with ``batch.crashed``,
+``batch.timeout`` or ``batch.memory``. ``concurrent.futures.ProcessPoolExecutor`` is not used
+because one dead worker breaks its whole pool.
+
+Memory is watched by polling the worker's resident set (psutil), not with RLIMIT_AS: numpy and
+onnxruntime reserve far more address space than they touch, so an address-space limit fails
+healthy OCR runs. Polling can overshoot by what a document allocates between two polls
+(``poll_s``).
+
+The per-document function is named by ``module:function`` and called as ``fn(path, config)``,
+returning a ``DocumentResult`` (default ``extractor.api:extract``); tests inject a function that
+hangs or crashes on request, so the product has no code path for that.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import resource
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from extractor.config import ExtractConfig
+from extractor.definitions import load_definitions
+from extractor.errors import ConfigError, ExtractorError
+from extractor.model import DocumentInfo, DocumentResult, ErrorInfo
+from extractor.output import document_files
+
+DEFAULT_DOCUMENT_FN = "extractor.api:extract"
+
+DocumentFn = Callable[[Path, ExtractConfig], DocumentResult]
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Per-document limits a slot enforces."""
+
+    timeout_s: float | None = 600.0
+    max_memory_mb: int | None = 4096
+    poll_s: float = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One document to run."""
+
+    name: str
+    path: str
+    sha256: str
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What became of one document: its result's files and the figures the ledger keeps."""
+
+    name: str
+    sha256: str
+    source: str
+    status: str
+    error_codes: list[str]
+    files: dict[str, str]
+    tables: int = 0
+    hard_checks: int = 0
+    failed_checks: int = 0
+    source_inconsistencies: int = 0
+    extraction_errors: int = 0
+    llm_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+    peak_rss_bytes: int = 0  # of the document, sampled by the slot
+    worker_max_rss_bytes: int = 0  # of the worker process over its life (getrusage)
+    worker_pid: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def load_document_fn(spec: str) -> DocumentFn:
+    """Import ``module:function``; raises ConfigError when it names nothing callable."""
+    module, _, attr = spec.partition(":")
+    try:
+        fn = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise ConfigError(f"no per-document function {spec!r}: {exc}") from exc
+    if not callable(fn):
+        raise ConfigError(f"{spec!r} is not callable")
+    return fn  # type: ignore[no-any-return]
+
+
+def failed_result(job: Job, code: str, message: str) -> DocumentResult:
+    """The result of a document that produced none of its own."""
+    return DocumentResult(
+        document=DocumentInfo(source=Path(job.path).name, sha256=job.sha256),
+        status="failed",
+        errors=[ErrorInfo(code=code, message=message)],
+    )
+
+
+def outcome_of(job: Job, result: DocumentResult, seconds: float = 0.0) -> Outcome:
+    """The outcome of a document from its result."""
+    s, u = result.summary, result.usage
+    return Outcome(
+        name=job.name,
+        sha256=job.sha256,
+        source=Path(job.path).name,
+        status=result.status,
+        error_codes=[e.code for e in result.errors],
+        files=document_files(result),
+        tables=s.tables,
+        hard_checks=s.hard_checks,
+        failed_checks=s.failed,
+        source_inconsistencies=s.source_inconsistencies,
+        extraction_errors=s.extraction_errors,
+        llm_calls=u.llm_calls,
+        prompt_tokens=u.prompt_tokens,
+        completion_tokens=u.completion_tokens,
+        seconds=seconds,
+    )
+
+
+def run_document(fn: DocumentFn, job: Job, config: ExtractConfig) -> Outcome:
+    """Run one document in this process. Data problems come back in the result; an
+    exception from the extraction (a bug) costs this document only (``batch.exception``)."""
+    t0 = time.perf_counter()
+    try:
+        result = fn(Path(job.path), config)
+    except ExtractorError as exc:
+        result = failed_result(job, exc.code, str(exc))
+    except Exception as exc:
+        result = failed_result(job, "batch.exception", f"{type(exc).__name__}: {exc}")
+    out = outcome_of(job, result, time.perf_counter() - t0)
+    out.worker_max_rss_bytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    out.worker_pid = os.getpid()
+    return out
+
+
+def _worker_main(conn: Connection, fn_spec: str, config_json: str) -> None:
+    """The worker process: set up once, then run documents until told to stop (None)."""
+    # the driver handles Ctrl-C and stops its workers; a worker ignores the terminal's SIGINT
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        config = ExtractConfig.model_validate_json(config_json)
+        fn = load_document_fn(fn_spec)
+        load_definitions(config.schema_dir)  # a bad definition folder fails here, not per doc
+    except Exception as exc:
+        conn.send(("init_error", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        conn.send(("result", run_document(fn, job, config)))
+
+
+def _signal_name(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            return f"signal {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"signal {-exitcode}"
+    return f"exit code {exitcode}"
+
+
+class WorkerStartError(ConfigError):
+    """The worker process could not set up (bad configuration or per-document function)."""
+
+    code = "batch.worker_start"
+
+
+class Slot:
+    """One supervised worker process. Not thread-safe; its owner calls ``poll`` regularly."""
+
+    def __init__(self, fn_spec: str, config: ExtractConfig, limits: Limits) -> None:
+        self._ctx = get_context("spawn")
+        self._fn_spec = fn_spec
+        self._config_json = config.model_dump_json()
+        self.limits = limits
+        self.job: Job | None = None
+        self._started = 0.0
+        self._peak = 0
+        self._ready = False
+        self._starts = 0
+        self._start()
+
+    # ------------------------------------------------------------------ process management
+
+    def _start(self) -> None:
+        self._starts += 1
+        parent, child = self._ctx.Pipe()
+        proc: BaseProcess = self._ctx.Process(
+            target=_worker_main, args=(child, self._fn_spec, self._config_json), daemon=True
+        )
+        proc.start()
+        child.close()
+        self._conn = parent
+        self._proc = proc
+        self._ps: psutil.Process | None = None
+        self._ready = False
+
+    def _kill(self) -> None:
+        if self._proc.is_alive():
+            # the worker's own children (if a library started any) go with it
+            try:
+                for c in psutil.Process(self._proc.pid).children(recursive=True):
+                    c.kill()
+            except psutil.Error:
+                pass
+            self._proc.kill()
+        self._proc.join(5)
+        self._conn.close()
+
+    def _restart(self) -> None:
+        self._kill()
+        self._start()
+
+    def close(self) -> None:
+        """Stop the worker (politely if idle, else kill it)."""
+        if self._ready and self.job is None and self._proc.is_alive():
+            with contextlib.suppress(OSError):
+                self._conn.send(None)
+            self._proc.join(2)
+        self._kill()
+
+    # ------------------------------------------------------------------ work
+
+    @property
+    def idle(self) -> bool:
+        """Ready for a document."""
+        return self._ready and self.job is None
+
+    @property
+    def waitables(self) -> list[Any]:
+        """What ``multiprocessing.connection.wait`` should watch for this slot."""
+        return [self._conn, self._proc.sentinel]
+
+    def submit(self, job: Job) -> None:
+        if not self.idle:
+            raise RuntimeError("slot is busy or starting")
+        self.job = job
+        self._peak = 0
+        self._started = time.monotonic()
+        self._conn.send(job)
+
+    def _finish(self, code: str, message: str) -> Outcome:
+        job = self.job
+        assert job is not None
+        self.job = None
+        seconds = time.monotonic() - self._started
+        out = outcome_of(job, failed_result(job, code, message), seconds)
+        out.peak_rss_bytes = self._peak
+        self._restart()
+        return out
+
+    def _rss(self) -> int:
+        try:
+            if self._ps is None:
+                self._ps = psutil.Process(self._proc.pid)
+            rss = int(self._ps.memory_info().rss)
+            for c in self._ps.children(recursive=True):
+                rss += int(c.memory_info().rss)
+            return rss
+        except psutil.Error:
+            return 0
+
+    def poll(self) -> Outcome | None:
+        """Take in what the worker sent; enforce the limits. Returns an outcome when the
+        current document is finished (well or not)."""
+        try:
+            while self._conn.poll():
+                kind, payload = self._conn.recv()
+                if kind == "ready":
+                    self._ready = True
+                elif kind == "init_error":
+                    self._kill()
+                    raise WorkerStartError(f"the batch worker could not start: {payload}")
+                elif kind == "result":
+                    out: Outcome = payload
+                    out.peak_rss_bytes = max(self._peak, out.peak_rss_bytes)
+                    self.job = None
+                    return out
+        except (EOFError, OSError):
+            pass  # the worker is gone: handled below
+        if not self._proc.is_alive():
+            self._proc.join(1)
+            if self.job is None:
+                if self._starts > 3 and not self._ready:
+                    raise WorkerStartError("the batch worker keeps dying as it starts")
+                self._restart()
+                return None
+            return self._finish(
+                "batch.crashed",
+                f"the worker process died ({_signal_name(self._proc.exitcode)}) "
+                "while extracting this document",
+            )
+        if self.job is None:
+            return None
+        limits = self.limits
+        if limits.timeout_s is not None and time.monotonic() - self._started > limits.timeout_s:
+            return self._finish(
+                "batch.timeout", f"no result within the {limits.timeout_s:g} s deadline"
+            )
+        rss = self._rss()
+        self._peak = max(self._peak, rss)
+        if limits.max_memory_mb is not None and rss > limits.max_memory_mb * 2**20:
+            return self._finish(
+                "batch.memory",
+                f"the worker grew past the {limits.max_memory_mb} MiB memory limit",
+            )
+        return None
+
+    def run(self, job: Job) -> Outcome:
+        """Run one document synchronously (used by the Ray engine's actors)."""
+        from multiprocessing.connection import wait
+
+        while not self.idle:
+            wait(self.waitables, timeout=self.limits.poll_s)
+            self.poll()
+        self.submit(job)
+        while True:
+            wait(self.waitables, timeout=self.limits.poll_s)
+            out = self.poll()
+            if out is not None:
+                return out
