@@ -200,3 +200,23 @@ def test_a_second_batch_on_the_same_output_is_refused(tmp_path: Path) -> None:
                       BatchOptions(out=out), progress=None)
     finally:
         held.close()
+
+
+def test_ray_engine_runs_the_mixed_folder_the_same(mixed: Run, tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    out = tmp_path / "ray"
+    opts = BatchOptions(
+        out=out, workers=2, engine="ray", timeout_s=8, max_memory_mb=700, document_fn=HOOK_FN
+    )
+    # no address: the engine starts a local instance (num_cpus = workers) and shuts it down
+    report = run_batch([str(mixed.src)], ExtractConfig(), opts, progress=None)
+    assert {e.name: (e.status, e.error_codes[0] if e.error_codes else None)
+            for e in report.entries} == MIXED_EXPECTED
+    assert output_files(out) == output_files(mixed.out)  # same outputs, byte for byte
+    import ray
+
+    assert not ray.is_initialized()
+    # the same ledger: a re-run on the process engine skips everything
+    again = run_batch([str(mixed.src)], ExtractConfig(), opts.model_copy(update={"engine":
+                      "process"}), progress=None)
+    assert again.processed == 0

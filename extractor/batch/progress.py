@@ -27,6 +27,7 @@ class Progress:
         self.ran = 0
         self._t0 = time.monotonic()
         self._last = 0.0
+        self._printed = -1  # documents done at the last plain line
 
     def add(self, status: str, *, skipped: bool = False) -> None:
         self.counts[status] += 1
@@ -36,8 +37,12 @@ class Progress:
             self.ran += 1
         self._draw(final=False)
 
+    @property
+    def done(self) -> int:
+        return sum(self.counts.values())
+
     def line(self) -> str:
-        done = sum(self.counts.values())
+        done = self.done
         elapsed = max(time.monotonic() - self._t0, 1e-9)
         rate = self.ran / elapsed
         left = self.total - done
@@ -57,8 +62,9 @@ class Progress:
         if self.tty:
             self.stream.write("\r" + self.line() + ("\n" if final else ""))
             self.stream.flush()
-        elif final or now - self._last >= self.every_s:
+        elif (final and self._printed != self.done) or now - self._last >= self.every_s:
             self._last = now
+            self._printed = self.done
             self.stream.write(self.line() + "\n")
             self.stream.flush()
 
