@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint eval eval-large baseline bench bench-pdf fixtures clean
+.PHONY: install demo test lint eval eval-large baseline bench bench-pdf bench-batch fixtures clean
 
 EVAL_SETS := evals/datasets/seeds evals/datasets/seeds_budget evals/datasets/real_pdfs generated:12 generated-pdf:4
 
@@ -42,6 +42,10 @@ bench: $(STAMP)
 
 bench-pdf: $(STAMP)
 	$(BIN)/python benchmarks/bench_pdf.py
+
+# documents/s of a batch of 200 generated reports: 1 and 2 worker processes, Ray; peak RSS
+bench-batch: $(STAMP)
+	$(BIN)/python benchmarks/bench_batch.py
 
 fixtures: $(STAMP)
 	$(BIN)/python -m extractor.evals.build_fixtures evals/generated/fixtures

@@ -133,6 +133,13 @@ def _config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--paddle-rec-dir", type=Path, default=None, help="PaddleOCR rec model dir")
 
 
+def _positive(text: str) -> int:
+    n = int(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return n
+
+
 def _cmd_batch(args: argparse.Namespace) -> int:
     from extractor.batch import BatchOptions, run_batch
     from extractor.batch.progress import format_summary
@@ -198,7 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ba.add_argument("inputs", nargs="+", help="files, folders and glob patterns")
     ba.add_argument("-o", "--out", required=True, help="output folder (holds .ledger.sqlite)")
-    ba.add_argument("--workers", type=int, default=None, help="worker processes (default: CPUs)")
+    ba.add_argument(
+        "--workers", type=_positive, default=None, help="worker processes (default: CPUs)"
+    )
     ba.add_argument("--engine", choices=["process", "ray"], default="process")
     ba.add_argument("--address", default=None, help="Ray cluster address (default: local Ray)")
     ba.add_argument(

@@ -220,3 +220,19 @@ def test_ray_engine_runs_the_mixed_folder_the_same(mixed: Run, tmp_path: Path) -
     again = run_batch([str(mixed.src)], ExtractConfig(), opts.model_copy(update={"engine":
                       "process"}), progress=None)
     assert again.processed == 0
+
+
+def test_ray_actor_loss_costs_only_the_document_it_ran(tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a_lost.txt").write_bytes(b"#KILL_RAY_ACTOR\n")
+    for i in range(4):
+        (src / f"b{i}.txt").write_text(generated_text(300 + i), encoding="utf-8")
+    opts = BatchOptions(out=tmp_path / "out", workers=1, engine="ray", document_fn=HOOK_FN)
+    report = run_batch([str(src)], ExtractConfig(), opts, progress=None)
+    got = {e.name: (e.status, e.error_codes) for e in report.entries}
+    assert got.pop("a_lost") == ("failed", ["batch.crashed"])
+    assert "Ray actor" in _result(opts.out, "a_lost")["errors"][0]["message"]
+    # b0 was queued behind it on the lost actor: it ran on the replacement
+    assert got == {f"b{i}": ("ok", []) for i in range(4)}

@@ -126,3 +126,24 @@ def test_csv_and_parquet_exports_hold_the_same_rows(batch_out: Path, tmp_path: P
 
 def test_export_of_a_missing_folder_is_an_error(tmp_path: Path) -> None:
     assert _export([str(tmp_path / "nope"), "--sqlite", str(tmp_path / "x.sqlite")])[0] == 2
+
+
+def test_progress_redraws_on_a_terminal_and_prints_lines_elsewhere() -> None:
+    from extractor.batch.progress import Progress
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    log, tty = io.StringIO(), Tty()
+    for stream in (log, tty):
+        bar = Progress(3, stream, every_s=3600)
+        bar.add("ok", skipped=True)
+        bar.add("failed")
+        bar.add("partial")
+        bar.close()
+    # a log gets the first line and the final one, no carriage returns
+    lines = log.getvalue().splitlines()
+    assert len(lines) == 2 and "\r" not in log.getvalue()
+    assert "3/3 ok 1 partial 1 failed 1 skipped 1" in lines[-1]
+    assert tty.getvalue().count("\r") == 4 and tty.getvalue().endswith("\n")

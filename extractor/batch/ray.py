@@ -68,41 +68,58 @@ def run_ray(jobs: list[Job], config: ExtractConfig, options: BatchOptions) -> It
         return actor_cls.remote(options.document_fn, config_json, options.limits)
 
     n = min(options.worker_count(), max(len(jobs), 1))
-    actors = [new_actor() for _ in range(n)]
+    actors: dict[int, Any] = {i: new_actor() for i in range(n)}
+    queues: dict[int, list[Any]] = {i: [] for i in range(n)}  # refs per actor, in run order
+    inflight: dict[Any, tuple[int, Job]] = {}
     pending = deque(jobs)
-    inflight: dict[Any, tuple[Any, Job]] = {}
+    next_key = n
+
+    def fill(key: int) -> None:
+        # two documents queued per actor: the actor starts the next one while the driver
+        # writes the outputs of the last (each document's deadline runs in its slot)
+        while pending and len(queues[key]) < 2:
+            job = pending.popleft()
+            ref = actors[key].run.remote(job)
+            inflight[ref] = (key, job)
+            queues[key].append(ref)
+
     try:
-        for actor in actors:
-            if pending:
-                job = pending.popleft()
-                inflight[actor.run.remote(job)] = (actor, job)
+        for key in list(actors):
+            fill(key)
         while inflight:
             ready, _ = ray.wait(list(inflight), num_returns=1)
             ref = ready[0]
-            actor, job = inflight.pop(ref)
+            key = inflight[ref][0]
             try:
                 out: Outcome = ray.get(ref)
             except ray.exceptions.RayActorError as exc:
-                ray.kill(actor)
-                actors.remove(actor)
-                actor = new_actor()
-                actors.append(actor)
+                # the actor process itself died (its node lost, or killed): the document it
+                # was running is failed, the ones queued behind it go to a new actor
+                lost = queues.pop(key)
+                ray.kill(actors.pop(key))
+                victim = inflight.pop(lost[0])[1]
+                for r in reversed(lost[1:]):
+                    pending.appendleft(inflight.pop(r)[1])
+                actors[next_key], queues[next_key] = new_actor(), []
+                fill(next_key)
+                next_key += 1
                 msg = f"the Ray actor running this document died ({type(exc).__name__})"
-                out = outcome_of(job, failed_result(job, "batch.crashed", msg))
+                yield outcome_of(victim, failed_result(victim, "batch.crashed", msg))
+                continue
             except ray.exceptions.RayTaskError as exc:
                 cause = exc.cause if isinstance(exc.cause, Exception) else exc
                 if isinstance(cause, ConfigError):
                     raise cause from exc
                 raise
-            if pending:
-                nxt = pending.popleft()
-                inflight[actor.run.remote(nxt)] = (actor, nxt)
+            del inflight[ref]
+            queues[key].remove(ref)
+            fill(key)
             yield out
     finally:
         # stop the actors' worker processes before the actors
         with contextlib.suppress(Exception):
-            ray.get([a.close.remote() for a in actors], timeout=30)
-        for actor in actors:
+            ray.get([a.close.remote() for a in actors.values()], timeout=30)
+        for actor in actors.values():
             with contextlib.suppress(Exception):
                 ray.kill(actor)
         if started:

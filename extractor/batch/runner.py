@@ -152,16 +152,21 @@ def run_local(jobs: list[Job], config: ExtractConfig, options: BatchOptions) -> 
     try:
         busy = 0
         while pending or busy:
-            for slot in slots:
-                if pending and slot.idle:
-                    slot.submit(pending.popleft())
-                    busy += 1
-            wait([w for s in slots for w in s.waitables], timeout=options.limits.poll_s)
+            finished: list[Outcome] = []
             for slot in slots:
                 out = slot.poll()
                 if out is not None:
                     busy -= 1
-                    yield out
+                    finished.append(out)
+            # refill before handing results over: the workers extract the next documents
+            # while the driver writes the outputs of these
+            for slot in slots:
+                if pending and slot.idle:
+                    slot.submit(pending.popleft())
+                    busy += 1
+            yield from finished
+            if not finished:
+                wait([w for s in slots for w in s.waitables], timeout=options.limits.poll_s)
     finally:
         for slot in slots:
             slot.close()
@@ -217,6 +222,7 @@ def run_batch(
                 "seconds": round(out.seconds, 4),
                 "peak_rss_bytes": out.peak_rss_bytes,
                 "worker_max_rss_bytes": out.worker_max_rss_bytes,
+                "worker_pid": out.worker_pid,
                 "config_hash": chash,
             }
             write_document(options.out, out.name, out.files, run_info)

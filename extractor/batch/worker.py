@@ -25,12 +25,13 @@ import importlib
 import os
 import resource
 import signal
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -149,12 +150,12 @@ def run_document(fn: DocumentFn, job: Job, config: ExtractConfig) -> Outcome:
     return out
 
 
-def _worker_main(conn: Connection, fn_spec: str, config_json: str) -> None:
+def _worker_main(conn: Connection, fn_spec: str) -> None:
     """The worker process: set up once, then run documents until told to stop (None)."""
     # the driver handles Ctrl-C and stops its workers; a worker ignores the terminal's SIGINT
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        config = ExtractConfig.model_validate_json(config_json)
+        config = ExtractConfig.model_validate_json(conn.recv())
         fn = load_document_fn(fn_spec)
         load_definitions(config.schema_dir)  # a bad definition folder fails here, not per doc
     except Exception as exc:
@@ -164,11 +165,14 @@ def _worker_main(conn: Connection, fn_spec: str, config_json: str) -> None:
     while True:
         try:
             job = conn.recv()
-        except EOFError:
+        except EOFError:  # the driver is gone
             return
         if job is None:
             return
-        conn.send(("result", run_document(fn, job, config)))
+        try:
+            conn.send(("result", run_document(fn, job, config)))
+        except OSError:  # the driver is gone
+            return
 
 
 def _signal_name(exitcode: int | None) -> str:
@@ -186,11 +190,13 @@ class WorkerStartError(ConfigError):
     code = "batch.worker_start"
 
 
+_ENTRY = "from extractor.batch.worker import main; main()"
+
+
 class Slot:
     """One supervised worker process. Not thread-safe; its owner calls ``poll`` regularly."""
 
     def __init__(self, fn_spec: str, config: ExtractConfig, limits: Limits) -> None:
-        self._ctx = get_context("spawn")
         self._fn_spec = fn_spec
         self._config_json = config.model_dump_json()
         self.limits = limits
@@ -198,26 +204,35 @@ class Slot:
         self._started = 0.0
         self._peak = 0
         self._ready = False
-        self._starts = 0
+        self._failed_starts = 0  # workers in a row that died before they were ready
         self._start()
 
     # ------------------------------------------------------------------ process management
 
     def _start(self) -> None:
-        self._starts += 1
-        parent, child = self._ctx.Pipe()
-        proc: BaseProcess = self._ctx.Process(
-            target=_worker_main, args=(child, self._fn_spec, self._config_json), daemon=True
+        # a fresh interpreter running main() below, not multiprocessing's
+        # spawn: that re-imports the caller's __main__, which breaks library users' scripts
+        # without a main guard; same sys.path as here, so an injected function imports
+        parent, child = socket.socketpair()
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p or os.getcwd() for p in sys.path))
+        self._proc = subprocess.Popen(
+            [sys.executable, "-c", _ENTRY, str(child.fileno()), self._fn_spec],
+            pass_fds=[child.fileno()],
+            env=env,
+            stdin=subprocess.DEVNULL,
         )
-        proc.start()
         child.close()
-        self._conn = parent
-        self._proc = proc
+        self._conn = Connection(parent.detach())
+        self._conn.send(self._config_json)
         self._ps: psutil.Process | None = None
         self._ready = False
+        self._eof = False
+
+    def _alive(self) -> bool:
+        return self._proc.poll() is None
 
     def _kill(self) -> None:
-        if self._proc.is_alive():
+        if self._alive():
             # the worker's own children (if a library started any) go with it
             try:
                 for c in psutil.Process(self._proc.pid).children(recursive=True):
@@ -225,7 +240,8 @@ class Slot:
             except psutil.Error:
                 pass
             self._proc.kill()
-        self._proc.join(5)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._proc.wait(5)
         self._conn.close()
 
     def _restart(self) -> None:
@@ -234,10 +250,11 @@ class Slot:
 
     def close(self) -> None:
         """Stop the worker (politely if idle, else kill it)."""
-        if self._ready and self.job is None and self._proc.is_alive():
+        if self._ready and self.job is None and self._alive():
             with contextlib.suppress(OSError):
                 self._conn.send(None)
-            self._proc.join(2)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._proc.wait(2)
         self._kill()
 
     # ------------------------------------------------------------------ work
@@ -250,7 +267,7 @@ class Slot:
     @property
     def waitables(self) -> list[Any]:
         """What ``multiprocessing.connection.wait`` should watch for this slot."""
-        return [self._conn, self._proc.sentinel]
+        return [self._conn]  # a dead worker closes its end: the connection turns readable
 
     def submit(self, job: Job) -> None:
         if not self.idle:
@@ -289,6 +306,7 @@ class Slot:
                 kind, payload = self._conn.recv()
                 if kind == "ready":
                     self._ready = True
+                    self._failed_starts = 0
                 elif kind == "init_error":
                     self._kill()
                     raise WorkerStartError(f"the batch worker could not start: {payload}")
@@ -298,17 +316,21 @@ class Slot:
                     self.job = None
                     return out
         except (EOFError, OSError):
-            pass  # the worker is gone: handled below
-        if not self._proc.is_alive():
-            self._proc.join(1)
+            self._eof = True  # the worker is gone: handled below
+        if not self._alive() or self._eof:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._proc.wait(5)
             if self.job is None:
-                if self._starts > 3 and not self._ready:
-                    raise WorkerStartError("the batch worker keeps dying as it starts")
+                if not self._ready:
+                    self._failed_starts += 1
+                    if self._failed_starts >= 3:
+                        self._kill()
+                        raise WorkerStartError("the batch worker keeps dying as it starts")
                 self._restart()
                 return None
             return self._finish(
                 "batch.crashed",
-                f"the worker process died ({_signal_name(self._proc.exitcode)}) "
+                f"the worker process died ({_signal_name(self._proc.returncode)}) "
                 "while extracting this document",
             )
         if self.job is None:
@@ -340,3 +362,8 @@ class Slot:
             out = self.poll()
             if out is not None:
                 return out
+
+
+def main() -> None:
+    """Entry of a worker process: ``python -c '...main()' FD FUNCTION``."""
+    _worker_main(Connection(int(sys.argv[1])), sys.argv[2])
