@@ -159,6 +159,9 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     except ExtractorError as exc:
         print(f"batch: error {exc.code}: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("\nbatch: interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
     print(format_summary(report))
     return 1 if report.failed else 0
 

@@ -147,3 +147,15 @@ def test_progress_redraws_on_a_terminal_and_prints_lines_elsewhere() -> None:
     assert len(lines) == 2 and "\r" not in log.getvalue()
     assert "3/3 ok 1 partial 1 failed 1 skipped 1" in lines[-1]
     assert tty.getvalue().count("\r") == 4 and tty.getvalue().endswith("\n")
+
+
+def test_a_rewritten_result_leaves_no_stale_table_csv(tmp_path: Path) -> None:
+    from extractor.batch.store import write_document
+
+    three = {".json": "{}\n", **{f".table{i:02d}.csv": f"t{i}\n" for i in (1, 2, 3)}}
+    write_document(tmp_path, "sub/doc", three, {})
+    write_document(tmp_path, "sub/doc", {".json": "{}\n", ".table01.csv": "new\n"}, {})
+    assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == [
+        "doc.json", "doc.run.json", "doc.table01.csv"
+    ]
+    assert (tmp_path / "sub" / "doc.table01.csv").read_text() == "new\n"

@@ -67,7 +67,9 @@ def run_ray(jobs: list[Job], config: ExtractConfig, options: BatchOptions) -> It
     def new_actor() -> Any:
         return actor_cls.remote(options.document_fn, config_json, options.limits)
 
-    n = min(options.worker_count(), max(len(jobs), 1))
+    # one actor per CPU of the cluster unless told
+    cpus = options.workers or max(int(ray.cluster_resources().get("CPU", 1)), 1)
+    n = min(cpus, max(len(jobs), 1))
     actors: dict[int, Any] = {i: new_actor() for i in range(n)}
     queues: dict[int, list[Any]] = {i: [] for i in range(n)}  # refs per actor, in run order
     inflight: dict[Any, tuple[int, Job]] = {}

@@ -26,13 +26,12 @@ def write_document(
     ``.run.json`` sidecar, and remove table CSVs a previous run left that this result no
     longer has; returns the JSON path."""
     json_path = output_path(out_dir, name)
-    folder = json_path.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    base = json_path.name.removesuffix(".json")
-    for old in folder.iterdir():
-        rest = old.name[len(base) :] if old.name.startswith(base) else ""
-        if _TABLE_CSV.fullmatch(rest) and rest not in files:
-            old.unlink(missing_ok=True)
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    # table CSVs are numbered from 01 without gaps: remove those past this result's count
+    k = sum(1 for s in files if _TABLE_CSV.fullmatch(s)) + 1
+    while (old := output_path(out_dir, name, f".table{k:02d}.csv")).exists():
+        old.unlink()
+        k += 1
     for suffix, text in sorted(files.items()):
         if suffix != ".json":
             atomic_write(output_path(out_dir, name, suffix), text)

@@ -225,6 +225,8 @@ class Slot:
         self._conn = Connection(parent.detach())
         self._conn.send(self._config_json)
         self._ps: psutil.Process | None = None
+        self._children: list[psutil.Process] = []
+        self._children_at = 0.0
         self._ready = False
         self._eof = False
 
@@ -288,15 +290,22 @@ class Slot:
         return out
 
     def _rss(self) -> int:
+        """Resident memory of the worker and of any process it started. Listing children
+        reads all of /proc, so the list is refreshed at most every 2 s."""
         try:
             if self._ps is None:
                 self._ps = psutil.Process(self._proc.pid)
+            now = time.monotonic()
+            if now - self._children_at > 2.0:
+                self._children = self._ps.children(recursive=True)
+                self._children_at = now
             rss = int(self._ps.memory_info().rss)
-            for c in self._ps.children(recursive=True):
-                rss += int(c.memory_info().rss)
-            return rss
         except psutil.Error:
             return 0
+        for c in self._children:
+            with contextlib.suppress(psutil.Error):
+                rss += int(c.memory_info().rss)
+        return rss
 
     def poll(self) -> Outcome | None:
         """Take in what the worker sent; enforce the limits. Returns an outcome when the
