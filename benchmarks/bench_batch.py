@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import tempfile
@@ -36,19 +37,36 @@ def _worker_peaks(out: Path) -> list[float]:
     return sorted(v / 2**20 for v in peaks.values())
 
 
-def _bench(src: Path, tmp: Path, opts: dict[str, object], repeat: int) -> tuple[float, list]:
+def _cpu(who: int) -> float:
+    r = resource.getrusage(who)
+    return r.ru_utime + r.ru_stime
+
+
+def _bench(src: Path, tmp: Path, opts: dict[str, object], repeat: int) -> dict[str, object]:
     rates: list[float] = []
     peaks: list[float] = []
+    driver = workers = 0.0
+    n = 0
     for i in range(repeat):
         out = tmp / f"out-{opts['engine']}-{opts['workers']}-{i}"
+        d0, w0 = _cpu(resource.RUSAGE_SELF), _cpu(resource.RUSAGE_CHILDREN)
         report = run_batch(
             [str(src)], ExtractConfig(), BatchOptions(out=out, **opts), progress=None
         )
+        driver += _cpu(resource.RUSAGE_SELF) - d0
+        workers += _cpu(resource.RUSAGE_CHILDREN) - w0  # local workers are reaped: counted
         assert report.processed == len(report.entries)
+        n += report.processed
         rates.append(report.processed / report.seconds)
         peaks = _worker_peaks(out)
         shutil.rmtree(out)
-    return statistics.median(rates), [rates, peaks]
+    return {
+        "median": statistics.median(rates),
+        "rates": rates,
+        "peaks": peaks,
+        "driver_ms": 1000 * driver / n,
+        "worker_ms": 1000 * workers / n,
+    }
 
 
 def main() -> None:
@@ -65,8 +83,8 @@ def main() -> None:
             (src / f"{case.name}.txt").write_bytes(case.data)
         print(f"{args.docs} generated text reports, {os.cpu_count()} CPUs, "
               f"load average before {os.getloadavg()[0]:.2f}")
-        print(f"{'engine':<10}{'workers':>8}{'median docs/s':>15}{'runs docs/s':>28}"
-              f"{'peak RSS per worker MiB':>28}")
+        print(f"{'engine':<8}{'workers':>8}{'median docs/s':>14}{'runs docs/s':>22}"
+              f"{'peak RSS/worker MiB':>21}{'CPU ms/doc driver, workers':>28}")
         results: dict[str, float] = {}
         configs: list[tuple[str, dict[str, object]]] = [
             ("process", {"engine": "process", "workers": 1}),
@@ -85,11 +103,17 @@ def main() -> None:
             configs.append(("ray", {"engine": "ray", "workers": 2}))
         try:
             for label, opts in configs:
-                med, (rates, peaks) = _bench(src, tmp, opts, args.repeat)
-                results[f"{label}{opts['workers']}"] = med
-                print(f"{label:<10}{opts['workers']:>8}{med:>15.2f}"
-                      f"{' '.join(f'{r:.2f}' for r in rates):>28}"
-                      f"{' '.join(f'{p:.0f}' for p in peaks):>28}")
+                r = _bench(src, tmp, opts, args.repeat)
+                results[f"{label}{opts['workers']}"] = float(r["median"])  # type: ignore[arg-type]
+                rates = " ".join(f"{x:.2f}" for x in r["rates"])  # type: ignore[attr-defined]
+                peaks = " ".join(f"{x:.0f}" for x in r["peaks"])  # type: ignore[attr-defined]
+                cpu = (
+                    f"{r['driver_ms']:.0f}, {r['worker_ms']:.0f}"
+                    if label == "process"
+                    else f"{r['driver_ms']:.0f}, (in Ray)"
+                )
+                print(f"{label:<8}{opts['workers']:>8}{r['median']:>14.2f}{rates:>22}"
+                      f"{peaks:>21}{cpu:>28}")
         finally:
             if ray is not None:
                 ray.shutdown()
