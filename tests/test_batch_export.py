@@ -159,3 +159,25 @@ def test_a_rewritten_result_leaves_no_stale_table_csv(tmp_path: Path) -> None:
         "doc.json", "doc.run.json", "doc.table01.csv"
     ]
     assert (tmp_path / "sub" / "doc.table01.csv").read_text() == "new\n"
+
+
+def test_a_resumed_batch_removes_temporaries_a_killed_one_left(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    out = tmp_path / "out"
+    (out / "sub").mkdir(parents=True)
+    stale = out / "sub" / ".d0.json.0a1b2c3d.tmp"
+    stale.write_text("half a result")
+    keep = out / "sub" / ".notes"
+    keep.write_text("not ours")
+    (tmp_path / "d0.txt").write_text(generated_text(210), encoding="utf-8")
+    old = os.umask(0o022)
+    try:
+        run_batch([str(tmp_path / "d0.txt")], ExtractConfig(), BatchOptions(out=out),
+                  progress=None)
+    finally:
+        os.umask(old)
+    assert not stale.exists() and keep.exists()
+    mode = stat.S_IMODE((out / "d0.json").stat().st_mode)
+    assert mode == 0o644  # not mkstemp's 0600: others can read the outputs
