@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint eval eval-large baseline bench bench-pdf bench-llm fixtures clean
+.PHONY: install demo test lint eval eval-large baseline bench bench-pdf bench-llm bench-batch fixtures clean
 
 EVAL_SETS := evals/datasets/seeds evals/datasets/seeds_budget evals/datasets/real_pdfs generated:12 generated-pdf:4
 
@@ -46,6 +46,10 @@ bench-pdf: $(STAMP)
 # LLM calls and tokens per document, auto vs always, against the tests' fake server (no network)
 bench-llm: $(STAMP)
 	$(BIN)/python benchmarks/bench_llm.py
+
+# documents/s of a batch of 200 generated reports: 1 and 2 worker processes, Ray; peak RSS
+bench-batch: $(STAMP)
+	$(BIN)/python benchmarks/bench_batch.py
 
 fixtures: $(STAMP)
 	$(BIN)/python -m extractor.evals.build_fixtures evals/generated/fixtures

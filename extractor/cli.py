@@ -1,4 +1,5 @@
-"""Command line: ``extractor extract INPUT... -o OUT/``."""
+"""Command line: ``extractor extract INPUT... -o OUT/``, ``extractor batch INPUTS... -o OUT/``,
+``extractor export OUT/ --sqlite FILE``, ``extractor eval DATASET...``."""
 
 from __future__ import annotations
 
@@ -140,6 +141,78 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _config_args(p: argparse.ArgumentParser) -> None:
+    """The options ``_config`` reads, shared by extract and batch."""
+    p.add_argument("--schemas", type=Path, default=None, help="folder of report definitions")
+    p.add_argument("--family", default=None, help="only this definition family (final, budget)")
+    p.add_argument("--force-ocr", action="store_true", help="OCR every page, ignore text layers")
+    p.add_argument("--ocr-engine", choices=["rapidocr", "paddleocr"], default="rapidocr")
+    p.add_argument("--ocr-dpi", type=int, default=200, help="render resolution for OCR")
+    p.add_argument("--paddle-det-dir", type=Path, default=None, help="PaddleOCR det model dir")
+    p.add_argument("--paddle-rec-dir", type=Path, default=None, help="PaddleOCR rec model dir")
+    p.add_argument(
+        "--llm",
+        choices=["off", "auto", "always"],
+        default=None,
+        help="LLM-assisted extraction (default: auto when EXTRACTOR_LLM_MODEL is set, else off)",
+    )
+    p.add_argument("--llm-model", default=None, help="overrides EXTRACTOR_LLM_MODEL")
+    p.add_argument("--llm-base-url", default=None, help="overrides EXTRACTOR_LLM_BASE_URL")
+    p.add_argument("--llm-cache", type=Path, default=None, help="LLM response cache folder")
+
+
+def _positive(text: str) -> int:
+    n = int(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return n
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from extractor.batch import BatchOptions, run_batch
+    from extractor.batch.progress import format_summary
+
+    options = BatchOptions(
+        out=Path(args.out),
+        workers=args.workers,
+        engine=args.engine,
+        address=args.address,
+        timeout_s=args.timeout if args.timeout > 0 else None,
+        max_memory_mb=args.max_memory_mb if args.max_memory_mb > 0 else None,
+        retry_failed=args.retry_failed,
+        document_fn=args.document_fn,
+        llm_concurrency=args.llm_concurrency,
+        token_budget=args.token_budget,
+    )
+    try:
+        report = run_batch(args.inputs, _config(args), options, progress=sys.stderr)
+    except ExtractorError as exc:
+        print(f"batch: error {exc.code}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nbatch: interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+    print(format_summary(report))
+    return 1 if report.failed else 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from extractor.batch import export
+
+    try:
+        if args.sqlite:
+            counts = export.export_sqlite(Path(args.out_dir), Path(args.sqlite))
+        elif args.parquet:
+            counts = export.export_parquet(Path(args.out_dir), Path(args.parquet))
+        else:
+            counts = export.export_csv(Path(args.out_dir), Path(args.csv))
+    except ExtractorError as exc:
+        print(f"export: error {exc.code}: {exc}", file=sys.stderr)
+        return 2
+    print(", ".join(f"{k} {v}" for k, v in counts.items()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="extractor", description=__doc__)
     p.add_argument("--version", action="version", version=__version__)
@@ -147,24 +220,53 @@ def build_parser() -> argparse.ArgumentParser:
     ex = sub.add_parser("extract", help="extract and verify the tables of report files")
     ex.add_argument("inputs", nargs="+", help="report files: text, PDF, PNG/JPEG/TIFF")
     ex.add_argument("-o", "--out", default="out", help="output folder (default: out/)")
-    ex.add_argument("--schemas", type=Path, default=None, help="folder of report definitions")
-    ex.add_argument("--family", default=None, help="only this definition family (final, budget)")
     ex.add_argument("-v", "--verbose", action="store_true", help="print each finding")
-    ex.add_argument("--force-ocr", action="store_true", help="OCR every page, ignore text layers")
-    ex.add_argument("--ocr-engine", choices=["rapidocr", "paddleocr"], default="rapidocr")
-    ex.add_argument("--ocr-dpi", type=int, default=200, help="render resolution for OCR")
-    ex.add_argument("--paddle-det-dir", type=Path, default=None, help="PaddleOCR det model dir")
-    ex.add_argument("--paddle-rec-dir", type=Path, default=None, help="PaddleOCR rec model dir")
-    ex.add_argument(
-        "--llm",
-        choices=["off", "auto", "always"],
-        default=None,
-        help="LLM-assisted extraction (default: auto when EXTRACTOR_LLM_MODEL is set, else off)",
-    )
-    ex.add_argument("--llm-model", default=None, help="overrides EXTRACTOR_LLM_MODEL")
-    ex.add_argument("--llm-base-url", default=None, help="overrides EXTRACTOR_LLM_BASE_URL")
-    ex.add_argument("--llm-cache", type=Path, default=None, help="LLM response cache folder")
+    _config_args(ex)
     ex.set_defaults(func=_cmd_extract)
+    ba = sub.add_parser(
+        "batch",
+        help="extract many reports: isolated workers, resumable ledger, summary",
+        description="Extract every report under INPUTS (files, folders searched recursively "
+        "for .txt .pdf .png .jpg .jpeg .tif .tiff, globs) into OUT/, mirroring the folders. "
+        "Re-running skips documents done with the same content and configuration.",
+    )
+    ba.add_argument("inputs", nargs="+", help="files, folders and glob patterns")
+    ba.add_argument("-o", "--out", required=True, help="output folder (holds .ledger.sqlite)")
+    ba.add_argument(
+        "--workers", type=_positive, default=None, help="worker processes (default: CPUs)"
+    )
+    ba.add_argument("--engine", choices=["process", "ray"], default="process")
+    ba.add_argument("--address", default=None, help="Ray cluster address (default: local Ray)")
+    ba.add_argument(
+        "--timeout", type=float, default=600.0, help="seconds per document (0: none; default 600)"
+    )
+    ba.add_argument(
+        "--max-memory-mb", type=int, default=4096, help="worker RSS limit (0: none; default 4096)"
+    )
+    ba.add_argument("--retry-failed", action="store_true", help="run failed documents again")
+    ba.add_argument(
+        "--llm-concurrency",
+        type=_positive,
+        default=None,
+        help="LLM requests in flight at once across all workers (default: no cap)",
+    )
+    ba.add_argument(
+        "--token-budget",
+        type=int,
+        default=None,
+        help="LLM tokens for the whole batch; when spent, the rest runs without the LLM",
+    )
+    # the per-document function, module:function; tests inject one that hangs or crashes
+    ba.add_argument("--document-fn", default="extractor.api:extract", help=argparse.SUPPRESS)
+    _config_args(ba)
+    ba.set_defaults(func=_cmd_batch)
+    exp = sub.add_parser("export", help="build one queryable store from a batch's result JSONs")
+    exp.add_argument("out_dir", help="a batch output folder")
+    dest = exp.add_mutually_exclusive_group(required=True)
+    dest.add_argument("--sqlite", help="write one SQLite file")
+    dest.add_argument("--parquet", help="write one Parquet file per table here (needs pyarrow)")
+    dest.add_argument("--csv", help="write one CSV file per table here")
+    exp.set_defaults(func=_cmd_export)
     ev = sub.add_parser("eval", help="measure extraction against labeled datasets")
     ev.add_argument("datasets", nargs="+", help="dataset folders, or generated:N[:SEED]")
     ev.add_argument("--json", help="write the full report as JSON here")

@@ -7,7 +7,7 @@ import csv
 import io
 import json
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -15,21 +15,29 @@ from extractor.model import Column, DocumentResult, Row, Table
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Write a file so that readers see the old or the new content, never a partial one."""
+    """Write a file so that readers see the old or the new content, never a partial one.
+
+    The temporary file is ``.<name>.<8 hex>.tmp`` beside it, created with mode 0666 less the
+    umask (mkstemp would make it 0600)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
 def result_json(result: DocumentResult) -> str:
-    """The canonical JSON of a result: same input and configuration, same bytes."""
-    return json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=1) + "\n"
+    """The canonical JSON of a result: same input and configuration, same bytes.
+
+    pydantic's serializer writes the same text as ``json.dumps(result.model_dump(mode="json"),
+    ensure_ascii=False, indent=1)`` (tests/test_output.py) about eight times faster, which is
+    a third of a text report's time in a batch."""
+    return result.model_dump_json(indent=1) + "\n"
 
 
 def table_csv(table: Table) -> str:
@@ -62,16 +70,26 @@ def table_csv(table: Table) -> str:
     return buf.getvalue()
 
 
+def document_files(result: DocumentResult) -> dict[str, str]:
+    """The deterministic files of a result, by name suffix: ``.json`` and one
+    ``.tableNN.csv`` per table (the ``.run.json`` sidecar is written apart)."""
+    files = {f".table{i:02d}.csv": table_csv(t) for i, t in enumerate(result.tables, 1)}
+    files[".json"] = result_json(result)
+    return files
+
+
 def write_result(
     result: DocumentResult, out_dir: Path, stem: str, run_info: dict[str, Any]
 ) -> Path:
     """Write the result, its sidecar and its CSVs; returns the JSON path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{stem}.json"
-    for i, table in enumerate(result.tables, 1):
-        atomic_write(out_dir / f"{stem}.table{i:02d}.csv", table_csv(table))
+    files = document_files(result)
+    for suffix, text in files.items():
+        if suffix != ".json":
+            atomic_write(out_dir / f"{stem}{suffix}", text)
     atomic_write(
         out_dir / f"{stem}.run.json", json.dumps(run_info, ensure_ascii=False, indent=1) + "\n"
     )
-    atomic_write(path, result_json(result))
+    atomic_write(path, files[".json"])
     return path

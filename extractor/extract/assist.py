@@ -3,10 +3,11 @@ the LLM, re-asking with the failed checks; then verify and repair again.
 
 ``auto`` sends a table only when the mapper could not finish it: mapping failed, the table
 matched no definition but its headers name a definition's columns, a printed column could not
-be placed, or a hard identity still fails as an extraction error after deterministic repair. ``always`` sends every table of a layout the
-LLM path reads (one printed row per row: function-coded, single-row, generic). An LLM reading
-replaces the mapper's only when it is at least as good: no unresolved grounding problem, and
-no more failing hard identities than the mapper's reading.
+be placed, or a hard identity still fails as an extraction error after deterministic repair.
+``always`` sends every table of a layout the LLM path reads (one printed row per row:
+function-coded, single-row, generic). An LLM reading replaces the mapper's only when it is at
+least as good: no unresolved grounding problem, and no more failing hard identities than the
+mapper's reading.
 
 Accounting (``Usage``): every answer the result relies on counts, whether it came over the
 network or from the cache, so the result of a re-run is byte-for-byte the same; the requests
