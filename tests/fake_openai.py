@@ -26,6 +26,7 @@ import json
 import re
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ class Oracle:
     faults: list[str] = field(default_factory=list)  # consumed one per request
     hang_s: float = 5.0
     retry_after: str = "0.05"
+    delay_s: float = 0.0  # every answer takes this long (to see requests overlap)
 
 
 @dataclass
@@ -235,6 +237,8 @@ class FakeOpenAI:
         self.oracle = oracle or Oracle()
         self.requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
+        self.in_flight = 0
+        self.max_in_flight = 0  # most requests being answered at once
         self.release = threading.Event()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -332,7 +336,16 @@ class FakeOpenAI:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
-                status, headers, payload = fake.respond(body)
+                with fake.lock:
+                    fake.in_flight += 1
+                    fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+                try:
+                    if fake.oracle.delay_s:
+                        time.sleep(fake.oracle.delay_s)
+                    status, headers, payload = fake.respond(body)
+                finally:
+                    with fake.lock:
+                        fake.in_flight -= 1
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
