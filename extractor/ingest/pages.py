@@ -59,7 +59,12 @@ def _dashes(rows: list[SourceRow], gray: Any, scale: float) -> list[SourceRow]:
             crop = gray[y0 + h // 5 : y1 - h // 5, x0 + w // 6 : x1 - w // 6]
             if crop.size == 0:
                 continue
-            dark = crop < 110
+            # a blurred, JPEG'd stroke is grey, not black: the threshold sits halfway between
+            # the cell's background and its darkest pixel, when they differ enough
+            floor, background = int(crop.min()), int(np.median(crop))
+            if background - floor < 60:
+                continue
+            dark = crop < min((floor + background) // 2, 160)
             dark_rows = np.flatnonzero(dark.sum(axis=1) >= 3)
             if not len(dark_rows) or len(dark_rows) > max(2, crop.shape[0] // 4):
                 continue
