@@ -53,8 +53,8 @@ from extractor.evals.generate import (
 __all__ = [
     "BUDGET_TOC",
     "ECON_ITEMS",
-    "generate_budget_report",
     "class_name",
+    "generate_budget_report",
     "share_percent",
 ]
 
@@ -451,7 +451,9 @@ def _choose_options(rng: random.Random, mixed: bool | None) -> _Options:
     )
 
 
-def _pick_leaves(rng: random.Random, own_cls: str, own_kuans: list[str], opts: _Options) -> list[_Leaf]:
+def _pick_leaves(
+    rng: random.Random, own_cls: str, own_kuans: list[str], opts: _Options
+) -> list[_Leaf]:
     """The 项 codes with money: the bureau's 行政运行-like item carries the basic spending,
     project items of its own 类 and of one or two others carry the projects."""
     catalog = {k: items for k, _, items in _catalog(own_cls)}
@@ -459,13 +461,12 @@ def _pick_leaves(rng: random.Random, own_cls: str, own_kuans: list[str], opts: _
     basic_items = [(c, n) for c, n in catalog[kuan] if _is_basic(n)] or [catalog[kuan][0]]
     main = _Leaf(*rng.choice(basic_items))
     leaves = [main]
-    pool = [
-        (c, n)
-        for k in own_kuans
-        for c, n in catalog[k]
-        if not _is_basic(n) and c != main.code
+    pool = [(c, n) for k in own_kuans for c, n in catalog[k] if not _is_basic(n) and c != main.code]
+    others = [
+        c
+        for c in CLASSES
+        if c not in _NOT_LISTED and c not in {own_cls, "229", "231", "232", "233"}
     ]
-    others = [c for c in CLASSES if c not in _NOT_LISTED and c not in {own_cls, "229", "231", "232", "233"}]
     for cls in rng.sample(others, rng.randint(0, 2)):
         for _k, _kn, items in _catalog(cls):
             pool += [(c, n) for c, n in items if not _is_basic(n)]
@@ -513,7 +514,9 @@ def _fill(rng: random.Random, leaves: list[_Leaf], opts: _Options) -> None:
             else:
                 source = "grant"
             kind = rng.choice([0, 1, 1, 1, 2, 4, 5]) if source != "fund" else rng.choice([1, 4])
-            leaf.projects.append(_Project(name, leaf.code, source, kind, _amount(rng, 500, 3000000)))
+            leaf.projects.append(
+                _Project(name, leaf.code, source, kind, _amount(rng, 500, 3000000))
+            )
 
 
 # ------------------------------------------------------------------ tables
@@ -653,11 +656,7 @@ def _merge(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
 def _listed(year: int, with_money: set[str], opts: _Options) -> list[str]:
     if not opts.all_classes:
         return sorted(with_money)
-    listed = {
-        c
-        for c in CLASSES
-        if c not in _NOT_LISTED and (c != "224" or year >= 2019)
-    }
+    listed = {c for c in CLASSES if c not in _NOT_LISTED and (c != "224" or year >= 2019)}
     return sorted(listed | with_money)
 
 
@@ -771,12 +770,16 @@ def generate_budget_report(seed: int, *, mixed: bool | None = None) -> dict[str,
     # ---- 附件3, 4
     tables.append(_coded_table(3, opts, short, _FUNDING_COLUMNS, leaves, funding, "合计"))
     tables.append(
-        _coded_table(4, opts, short, _BY_TYPE_COLUMNS, leaves, lambda lf: _by_type(lf, None), "总计")
+        _coded_table(
+            4, opts, short, _BY_TYPE_COLUMNS, leaves, lambda lf: _by_type(lf, None), "总计"
+        )
     )
     # ---- 附件5, 6, 7 (all funds)
     tables.append(_detail_table(5, opts, short, _WAGE_COLUMNS, main, unit, _wage_values(all_items)))
     tables.append(
-        _detail_table(6, opts, short, _GOODS_COLUMNS, main, unit, _item_values(all_items, "302", 38))
+        _detail_table(
+            6, opts, short, _GOODS_COLUMNS, main, unit, _item_values(all_items, "302", 38)
+        )
     )
     tables.append(
         _detail_table(7, opts, short, _AID_COLUMNS, main, unit, _item_values(all_items, "303", 12))
@@ -812,18 +815,26 @@ def generate_budget_report(seed: int, *, mixed: bool | None = None) -> dict[str,
     tables.append(t8)
     # ---- 附件9 (一般公共预算 by type), 10, 11, 12
     tables.append(
-        _coded_table(9, opts, short, _BY_TYPE_COLUMNS, leaves, lambda lf: _by_type(lf, "gpb"), "合计")
+        _coded_table(
+            9, opts, short, _BY_TYPE_COLUMNS, leaves, lambda lf: _by_type(lf, "gpb"), "合计"
+        )
     )
-    tables.append(_detail_table(10, opts, short, _WAGE_COLUMNS, main, unit, _wage_values(gpb_items)))
     tables.append(
-        _detail_table(11, opts, short, _GOODS_COLUMNS, main, unit, _item_values(gpb_items, "302", 38))
+        _detail_table(10, opts, short, _WAGE_COLUMNS, main, unit, _wage_values(gpb_items))
+    )
+    tables.append(
+        _detail_table(
+            11, opts, short, _GOODS_COLUMNS, main, unit, _item_values(gpb_items, "302", 38)
+        )
     )
     tables.append(
         _detail_table(12, opts, short, _AID_COLUMNS, main, unit, _item_values(gpb_items, "303", 12))
     )
     # ---- 附件13 (政府性基金 by type), 14 (专户: none in these reports)
     tables.append(
-        _coded_table(13, opts, short, _BY_TYPE_COLUMNS, leaves, lambda lf: _by_type(lf, "fund"), "合计")
+        _coded_table(
+            13, opts, short, _BY_TYPE_COLUMNS, leaves, lambda lf: _by_type(lf, "fund"), "合计"
+        )
     )
     tables.append(
         _coded_table(14, opts, short, _BY_TYPE_COLUMNS, leaves, lambda lf: [0] * 13, "合计")
@@ -844,7 +855,13 @@ def generate_budget_report(seed: int, *, mixed: bool | None = None) -> dict[str,
 
     pvals = [project_values(p) for p in projects]
     t15["rows"] = [_total_row("合计", _sum_rows(pvals, 9))] + [
-        {"code": None, "level": None, "name": p.name, "unit_name": dept, "values": [_fmt(x) for x in v]}
+        {
+            "code": None,
+            "level": None,
+            "name": p.name,
+            "unit_name": dept,
+            "values": [_fmt(x) for x in v],
+        }
         for p, v in zip(projects, pvals, strict=True)
     ]
     for r in t15["rows"]:
@@ -869,8 +886,18 @@ def generate_budget_report(seed: int, *, mixed: bool | None = None) -> dict[str,
     t17["columns"] = [
         {"col_no": None, "name": f"{year}年预算申请/{n}"} for n in ("总计", "基本支出", "项目支出")
     ]
-    texts17 = [f"负责{bureau[:-1]}相关工作。", "保障部门正常运转，完成年度工作任务。", "完成率100%", "群众满意度≥90%"]
-    t17["text_columns"] = ["部门职能职责概述", "整体绩效目标", "部门整体支出年度绩效指标/产出指标", "部门整体支出年度绩效指标/效益指标"]
+    texts17 = [
+        f"负责{bureau[:-1]}相关工作。",
+        "保障部门正常运转，完成年度工作任务。",
+        "完成率100%",
+        "群众满意度≥90%",
+    ]
+    t17["text_columns"] = [
+        "部门职能职责概述",
+        "整体绩效目标",
+        "部门整体支出年度绩效指标/产出指标",
+        "部门整体支出年度绩效指标/效益指标",
+    ]
     t17["rows"] = [
         {**_total_row("合计", [total, basic_all, project_all]), "texts": [None] * 4},
         {
@@ -887,7 +914,15 @@ def generate_budget_report(seed: int, *, mixed: bool | None = None) -> dict[str,
     tables.append(t17)
     t18 = _table(18, opts, short, "project_rows")
     t18["columns"] = [{"col_no": None, "name": "资金总额"}]
-    t18["text_columns"] = ["专项支出性质", "专项支出管理办法", "立项依据", "长期绩效目标", "年度绩效目标", "年度实施进度计划", "实施保障措施"]
+    t18["text_columns"] = [
+        "专项支出性质",
+        "专项支出管理办法",
+        "立项依据",
+        "长期绩效目标",
+        "年度绩效目标",
+        "年度实施进度计划",
+        "实施保障措施",
+    ]
     t18["rows"] = [{**_total_row("合计", [project_all]), "texts": [None] * 7}] + [
         {
             "code": None,
@@ -895,7 +930,15 @@ def generate_budget_report(seed: int, *, mixed: bool | None = None) -> dict[str,
             "name": p.name,
             "unit_name": dept,
             "values": [_fmt(p.cents)],
-            "texts": [rng.choice(_PROJECT_NATURE), "专款专用", "部门预算文件", None, f"完成{p.name[:-2]}工作", "年度支出进度100%", "财政资金支持"],
+            "texts": [
+                rng.choice(_PROJECT_NATURE),
+                "专款专用",
+                "部门预算文件",
+                None,
+                f"完成{p.name[:-2]}工作",
+                "年度支出进度100%",
+                "财政资金支持",
+            ],
         }
         for p in projects
     ]
@@ -907,7 +950,15 @@ def generate_budget_report(seed: int, *, mixed: bool | None = None) -> dict[str,
         {"col_no": None, "name": f"支出方向年度总金额/{n}"}
         for n in ("总计", "区级支出", "市级支出", "中央省级资金金额")
     ]
-    t19["text_columns"] = ["主管部门", "专项实施期", "支出方向", "实施期绩效目标", "年度绩效目标", "绩效指标/产出指标/数量指标", "绩效指标/效益指标/社会效益或服务对象满意度指标"]
+    t19["text_columns"] = [
+        "主管部门",
+        "专项实施期",
+        "支出方向",
+        "实施期绩效目标",
+        "年度绩效目标",
+        "绩效指标/产出指标/数量指标",
+        "绩效指标/效益指标/社会效益或服务对象满意度指标",
+    ]
     dirs = []
     for p in projects:
         upper = p.cents * rng.randint(10, 60) // 100 if rng.random() < 0.3 else 0
@@ -918,7 +969,15 @@ def generate_budget_report(seed: int, *, mixed: bool | None = None) -> dict[str,
             "level": None,
             "name": p.name,
             "values": [_fmt(x) for x in v],
-            "texts": [short, f"{year}年", p.name[:-2], f"完成{p.name[:-2]}工作", f"完成{p.name[:-2]}工作", "完成率100%", "满意度≥90%"],
+            "texts": [
+                short,
+                f"{year}年",
+                p.name[:-2],
+                f"完成{p.name[:-2]}工作",
+                f"完成{p.name[:-2]}工作",
+                "完成率100%",
+                "满意度≥90%",
+            ],
         }
         for p, v in zip(projects, dirs, strict=True)
     ]
@@ -938,14 +997,28 @@ def generate_budget_report(seed: int, *, mixed: bool | None = None) -> dict[str,
         return [_fmt(cents), _fmt(cents if person else 0), _fmt(0 if person else cents)]
 
     person_total = sum(v for c, v in gpb_items.items() if c[:3] in _PERSONNEL)
-    rows20: list[dict[str, Any]] = [_total_row("合计", [basic_gpb, person_total, basic_gpb - person_total])]
+    rows20: list[dict[str, Any]] = [
+        _total_row("合计", [basic_gpb, person_total, basic_gpb - person_total])
+    ]
     for cls, items in ECON_ITEMS.items():
         cls_sum = sum(gpb_items.get(c, 0) for c, _n, _col in items)
         rows20.append(
-            {"code": cls, "code_as_printed": cls, "level": "类", "name": _ECON_CLASS_NAMES[cls], "values": econ_values(cls_sum, cls)}
+            {
+                "code": cls,
+                "code_as_printed": cls,
+                "level": "类",
+                "name": _ECON_CLASS_NAMES[cls],
+                "values": econ_values(cls_sum, cls),
+            }
         )
         rows20 += [
-            {"code": c, "code_as_printed": c, "level": "款", "name": n, "values": econ_values(gpb_items.get(c, 0), cls)}
+            {
+                "code": c,
+                "code_as_printed": c,
+                "level": "款",
+                "name": n,
+                "values": econ_values(gpb_items.get(c, 0), cls),
+            }
             for c, n, _col in items
         ]
     t20["rows"] = rows20

@@ -5,8 +5,8 @@ TABLE_FORMAT.md shape. The folder's ``dataset.json`` lists them
 (``{"name": ..., "cases": [{"input": "...", "truth": "...", "labels": [...]}]}``); without one,
 every input ``X.*`` with a ``truth/X.json`` or ``X.truth.json`` beside it is a case. Labels
 (known source inconsistencies or injected damage) come from ``labels`` or the truth's
-``meta.expected_findings``. ``generated:N[:SEED]`` names N generated reports with injections, ``generated-budget:N[:SEED]``
-N generated 预算 reports.
+``meta.expected_findings``. ``generated:N[:SEED]`` names N generated reports with injections,
+``generated-budget:N[:SEED]`` N generated 预算 reports.
 """
 
 from __future__ import annotations
@@ -324,9 +324,7 @@ def generated_budget_dataset(n: int, seed: int = 0) -> list[Case]:
     for i in range(n):
         kind = kinds[i % len(kinds)]
         trap = kind == "trap.lost_cell"
-        text, truth, injections = make_budget_case(
-            seed + i, None if trap else kind, lost_cell=trap
-        )
+        text, truth, injections = make_budget_case(seed + i, None if trap else kind, lost_cell=trap)
         labels = [
             Label(
                 kind=j.kind,
@@ -374,8 +372,8 @@ def generated_rendered(n: int, seed: int, form: str) -> list[Case]:
 def resolve_datasets(specs: Sequence[str]) -> list[tuple[str, list[Case]]]:
     """Dataset specs to named case lists: folders, ``generated:N[:SEED]`` (text reports with
     labeled injections), ``generated-budget:N[:SEED]`` (预算 text reports with labeled
-injections and layout traps), ``generated-pdf:N[:SEED]`` and ``generated-scan:N[:SEED]`` (clean
-    reports as PDFs in the renderer's styles, or as degraded scans)."""
+    injections and layout traps), ``generated-pdf:N[:SEED]`` and ``generated-scan:N[:SEED]``
+    (clean reports as PDFs in the renderer's styles, or as degraded scans)."""
     out: list[tuple[str, list[Case]]] = []
     for spec in specs:
         kind, _, rest = spec.partition(":")

@@ -82,8 +82,15 @@ def inject_budget_source(
                 r["values"][c] = _money(_cents(r["values"][c]) + change)
         assign_budget_lines(out)
         return out, Injection(
-            kind, "source_inconsistency", _name(out["tables"][ti]), None, 0, 0,
-            total_row["line"], before, total_row["values"][0],
+            kind,
+            "source_inconsistency",
+            _name(out["tables"][ti]),
+            None,
+            0,
+            0,
+            total_row["line"],
+            before,
+            total_row["values"][0],
         )
     cands = _coded_cells(out, total=kind == "source.total")
     ti, ri, ci = rng.choice(cands)
@@ -92,8 +99,15 @@ def inject_budget_source(
     _, row["values"][ci] = _change(rng, before)
     assign_budget_lines(out)
     return out, Injection(
-        kind, "source_inconsistency", _name(out["tables"][ti]), None, ri, ci, row["line"],
-        before, row["values"][ci],
+        kind,
+        "source_inconsistency",
+        _name(out["tables"][ti]),
+        None,
+        ri,
+        ci,
+        row["line"],
+        before,
+        row["values"][ci],
     )
 
 
@@ -108,8 +122,15 @@ def _narrative(doc: dict[str, Any], rng: random.Random) -> Injection:
     doc["meta"]["narrative_override"] = {"basic_share": str(wrong)}
     line = int(doc["meta"]["narrative_lines"]["expense"])
     return Injection(
-        "narrative.percent", "source_inconsistency", "narrative", None, 0, 0, line,
-        str(true), str(wrong),
+        "narrative.percent",
+        "source_inconsistency",
+        "narrative",
+        None,
+        0,
+        0,
+        line,
+        str(true),
+        str(wrong),
     )
 
 

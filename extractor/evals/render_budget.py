@@ -22,47 +22,169 @@ from typing import Any
 __all__ = ["BudgetText", "assign_budget_lines", "budget_layout", "render_budget_report"]
 
 _EXPENSE_HEAD = [
-    ["科目", "", "", "", "总计", "一般公共预算 拨款", "政府性基金拨 款", "纳入专户管理的 非税收入拨 款", "其他收入", "上年结转"],
+    [
+        "科目",
+        "",
+        "",
+        "",
+        "总计",
+        "一般公共预算 拨款",
+        "政府性基金拨 款",
+        "纳入专户管理的 非税收入拨 款",
+        "其他收入",
+        "上年结转",
+    ],
     ["科目编码", "", "", "科目名称", "", "", "", "", "", ""],
     ["类", "款", "项", "", "", "", "", "", "", ""],
 ]
 _INCOME_HEAD = [
-    ["单位", "", "总计", "一般公共预算 拨款", "政府性基金 拨款", "纳入专户管 理的非税收 入拨款", "其他收入", "上年结转"],
+    [
+        "单位",
+        "",
+        "总计",
+        "一般公共预算 拨款",
+        "政府性基金 拨款",
+        "纳入专户管 理的非税收 入拨款",
+        "其他收入",
+        "上年结转",
+    ],
     ["单位代码", "单位名称", "", "", "", "", "", ""],
 ]
 _BY_TYPE_HEAD = [
-    ["功能科目", "", "", "", "总 计", "基本支出", "", "", "", "", "项目支出", "", "", "", "", "", ""],
     [
-        "科目编码", "", "", "科目名称", "", "合计", "工资福利支出", "一般商品和服务支出",
-        "对个人和家庭的补助", "业务性商品和服务支出", "合计", "对个人和家庭的补助",
-        "专项商品和服务支出", "对企事业单位的补贴", "债务利息支出", "其他资本性支出", "其他支出",
+        "功能科目",
+        "",
+        "",
+        "",
+        "总 计",
+        "基本支出",
+        "",
+        "",
+        "",
+        "",
+        "项目支出",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+    ],
+    [
+        "科目编码",
+        "",
+        "",
+        "科目名称",
+        "",
+        "合计",
+        "工资福利支出",
+        "一般商品和服务支出",
+        "对个人和家庭的补助",
+        "业务性商品和服务支出",
+        "合计",
+        "对个人和家庭的补助",
+        "专项商品和服务支出",
+        "对企事业单位的补贴",
+        "债务利息支出",
+        "其他资本性支出",
+        "其他支出",
     ],
     ["类", "款", "项", *[""] * 14],
 ]
 _WAGE_HEAD = [
     [
-        "功能科目代码", "", "", "单位代码", "单位名称", "功能科目", "总 计", "工资性支出", "", "",
-        "", "", "社会保障缴费", "", "", "", "", "", "", "", "", "伙食补助 费", "住房公 积金",
+        "功能科目代码",
+        "",
+        "",
+        "单位代码",
+        "单位名称",
+        "功能科目",
+        "总 计",
+        "工资性支出",
+        "",
+        "",
+        "",
+        "",
+        "社会保障缴费",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "伙食补助 费",
+        "住房公 积金",
         "其他工资 福利支出",
     ],
     [
-        "类", "款", "项", "", "", "", "", "合计", "基本工资", "津贴补贴", "绩效工资", "奖金", "合计",
-        "工伤保险", "生育保险", "机关事业单位基 本养老保险缴费", "职业年 金缴费", "职工基本医 疗保险缴费",
-        "公务员医疗 补助缴费", "医疗费", "其他社会 保障缴费", "", "", "",
+        "类",
+        "款",
+        "项",
+        "",
+        "",
+        "",
+        "",
+        "合计",
+        "基本工资",
+        "津贴补贴",
+        "绩效工资",
+        "奖金",
+        "合计",
+        "工伤保险",
+        "生育保险",
+        "机关事业单位基 本养老保险缴费",
+        "职业年 金缴费",
+        "职工基本医 疗保险缴费",
+        "公务员医疗 补助缴费",
+        "医疗费",
+        "其他社会 保障缴费",
+        "",
+        "",
+        "",
     ],
     ["**"] * 6 + [str(i) for i in range(1, 19)],
 ]
 _AID_HEAD = [
     [
-        "功能科目", "", "", "单位代码", "单位名称", "功能科目", "总计", "离休费", "退休费",
-        "退职 (役) 费", "抚恤金", "生活补助", "救济费", "医疗费", "助学金", "奖励金", "生产补 贴", "其他",
+        "功能科目",
+        "",
+        "",
+        "单位代码",
+        "单位名称",
+        "功能科目",
+        "总计",
+        "离休费",
+        "退休费",
+        "退职 (役) 费",
+        "抚恤金",
+        "生活补助",
+        "救济费",
+        "医疗费",
+        "助学金",
+        "奖励金",
+        "生产补 贴",
+        "其他",
     ],
     ["类", "款", "项", *[""] * 15],
     ["**"] * 6 + [str(i) for i in range(1, 13)],
 ]
 _PROJECT_HEAD = [
     ["单位名称", "项目名称", "总计", "资 金 来 源", "", "", "", "", "", "", ""],
-    ["", "", "", "财政拨款", "纳入预算管理的非税收入拨款", "", "", "", "财政专户管理的非税收入拨款", "上年结转", "其他收入"],
+    [
+        "",
+        "",
+        "",
+        "财政拨款",
+        "纳入预算管理的非税收入拨款",
+        "",
+        "",
+        "",
+        "财政专户管理的非税收入拨款",
+        "上年结转",
+        "其他收入",
+    ],
     ["", "", "", "", "合计", "政府性基金拨款", "专项收入拨款", "其他收入拨款", "", "", ""],
     ["**", "**", "1", "2", "3", "5", "6", "9", "10", "11", "12"],
 ]
@@ -73,16 +195,53 @@ _THREE_PUBLIC_HEAD = [
 ]
 _PERF_PROJECTS_HEAD = [
     [
-        "单位名称", "单位专项支出名称", "专项支出性质", "资金总额", "专项支出管理办法", "立项依据",
-        "长期绩效目标", "年度绩效目标", "年度实施进度计划", "实施保障措施",
+        "单位名称",
+        "单位专项支出名称",
+        "专项支出性质",
+        "资金总额",
+        "专项支出管理办法",
+        "立项依据",
+        "长期绩效目标",
+        "年度绩效目标",
+        "年度实施进度计划",
+        "实施保障措施",
     ]
 ]
 _PERF_DIRECTIONS_HEAD = [
-    ["主管部门", "专项名称", "专项实施期", "支出方向", "支出方向年度总金额", "", "", "", "实施期绩效目标", "年度绩效目标", "绩效指标", ""],
-    ["", "", "", "", "总计", "区级支出", "市级支出", "中央省级资金金额", "", "", "产出指标", "效益指标"],
+    [
+        "主管部门",
+        "专项名称",
+        "专项实施期",
+        "支出方向",
+        "支出方向年度总金额",
+        "",
+        "",
+        "",
+        "实施期绩效目标",
+        "年度绩效目标",
+        "绩效指标",
+        "",
+    ],
+    [
+        "",
+        "",
+        "",
+        "",
+        "总计",
+        "区级支出",
+        "市级支出",
+        "中央省级资金金额",
+        "",
+        "",
+        "产出指标",
+        "效益指标",
+    ],
     ["", "", "", "", "", "", "", "", "", "", "数量指标", "社会效益或服务对象满意度指标"],
 ]
-_ECON_HEAD = [["经济科目", "经济科目名称", "总计", "人员经费", "公用经费"], ["**", "**", "1", "2", "3"]]
+_ECON_HEAD = [
+    ["经济科目", "经济科目名称", "总计", "人员经费", "公用经费"],
+    ["**", "**", "1", "2", "3"],
+]
 _SPACED = {"本年收入合计": "本 年 收 入 合 计", "本年支出合计": "本 年 支 出 合 计"}
 _SPACED |= {"收入总计": "收 入 总 计", "支出总计": "支 出 总 计"}
 
@@ -131,7 +290,14 @@ def _narrative(out: BudgetText, doc: dict[str, Any]) -> None:
     f = meta["facts"]
     year, dept, short = meta["year"], meta["department"], meta["department_short"]
     out.add("", "", dept, "", f"{year} 年度部门预算", "", "目 录", "")
-    out.add("第一部分 部门预算公开说明", "", "一、部门收支总体情况", "", "二、一般公共预算拨款支出预算", "")
+    out.add(
+        "第一部分 部门预算公开说明",
+        "",
+        "一、部门收支总体情况",
+        "",
+        "二、一般公共预算拨款支出预算",
+        "",
+    )
     out.add("第二部分 部门预算公开表格", "")
     for t in doc["tables"]:
         out.add(f"- {t['toc_no']}.{t['toc_title']}")
@@ -139,38 +305,54 @@ def _narrative(out: BudgetText, doc: dict[str, Any]) -> None:
     parts = [f"一般公共预算拨款{_wan(f['gpb'])}万元"]
     if f["fund"]:
         parts.append(f"政府性基金拨款{_wan(f['fund'])}万元")
-    out.narrative["income"] = out.add(
-        f"（一）收入预算：{year}年年初预算数{_wan(f['total'])}万元，其中：{'，'.join(parts)}。", ""
-    ) - 1
+    out.narrative["income"] = (
+        out.add(
+            f"（一）收入预算：{year}年年初预算数{_wan(f['total'])}万元，其中：{'，'.join(parts)}。",
+            "",
+        )
+        - 1
+    )
     from extractor.evals.generate_budget import share_percent
 
     # a labeled injection (inject_budget.py) may print a wrong share
     override: dict[str, str] = meta.get("narrative_override") or {}
+    basic_share = override.get("basic_share") or share_percent(f["basic"], f["total"])
 
-    out.narrative["expense"] = out.add(
-        f"（二）支出预算：{year}年预算数{_wan(f['total'])}万元，其中：基本支出{_wan(f['basic'])}万元，"
-        f"占{override.get('basic_share') or share_percent(f['basic'], f['total'])}%，项目支出{_wan(f['project'])}万元，"
-        f"占{share_percent(f['project'], f['total'])}%。",
-        "",
-    ) - 1
+    out.narrative["expense"] = (
+        out.add(
+            f"（二）支出预算：{year}年预算数{_wan(f['total'])}万元，其中：基本支出{_wan(f['basic'])}万元，"
+            f"占{basic_share}%，项目支出{_wan(f['project'])}万元，"
+            f"占{share_percent(f['project'], f['total'])}%。",
+            "",
+        )
+        - 1
+    )
     out.add("二、一般公共预算拨款支出预算", "")
-    out.narrative["gpb"] = out.add(
-        f"{year}年本部门一般公共预算拨款支出{_wan(f['gpb'])}万元，其中：基本支出{_wan(f['basic_gpb'])}万元，"
-        f"项目支出{_wan(f['project_gpb'])}万元。",
-        "",
-    ) - 1
-    out.narrative["basic"] = out.add(
-        f"（一）基本支出：{year}年基本支出年初预算数为{_wan(f['basic_gpb'])}万元，其中：人员经费"
-        f"{_wan(f['personnel_gpb'])}万元，公用经费{_wan(f['public_gpb'])}万元。",
-        "",
-    ) - 1
+    out.narrative["gpb"] = (
+        out.add(
+            f"{year}年本部门一般公共预算拨款支出{_wan(f['gpb'])}万元，其中：基本支出{_wan(f['basic_gpb'])}万元，"
+            f"项目支出{_wan(f['project_gpb'])}万元。",
+            "",
+        )
+        - 1
+    )
+    out.narrative["basic"] = (
+        out.add(
+            f"（一）基本支出：{year}年基本支出年初预算数为{_wan(f['basic_gpb'])}万元，其中：人员经费"
+            f"{_wan(f['personnel_gpb'])}万元，公用经费{_wan(f['public_gpb'])}万元。",
+            "",
+        )
+        - 1
+    )
     out.add("第二部分：", "", f"{year}年{short}部门预算公开表格", "")
 
 
 def _heading(out: BudgetText, table: dict[str, Any]) -> None:
     if table.get("table_id"):
         out.add(str(table["table_id"]), "")
-    out.add(str(table["title"]), "", f"单位名称：{table['department_as_printed']}", "", "单位：万元", "")
+    out.add(
+        str(table["title"]), "", f"单位名称：{table['department_as_printed']}", "", "单位：万元", ""
+    )
 
 
 def _grid(out: BudgetText, header: list[list[str]]) -> None:
@@ -184,9 +366,22 @@ def _three_sided(out: BudgetText, table: dict[str, Any]) -> list[list[int]]:
     if n_sides == 3:
         _grid(out, [["收 入", "", "支 出", "", "", ""], ["项 目", "本年预算"] * 3])
     else:
-        _grid(out, [["收 入", "", "支 出", "", "", ""], ["项 目", "本年预算", "项 目", "合计", "一般公共预算", "政府性基金预算"]])
+        _grid(
+            out,
+            [
+                ["收 入", "", "支 出", "", "", ""],
+                ["项 目", "本年预算", "项 目", "合计", "一般公共预算", "政府性基金预算"],
+            ],
+        )
     tails = ("本年收入合计", "本年支出合计")
-    heads = [[r for r in s["rows"] if r["name"] not in tails and "总计" not in r["name"] and "用事业基金" not in r["name"]] for s in sections]
+    heads = [
+        [
+            r
+            for r in s["rows"]
+            if r["name"] not in tails and "总计" not in r["name"] and "用事业基金" not in r["name"]
+        ]
+        for s in sections
+    ]
     widths = [len(s["columns"]) + 1 for s in sections]
     lines: list[dict[int, int]] = [{} for _ in sections]
     for i in range(max(len(h) for h in heads)):
@@ -203,12 +398,11 @@ def _three_sided(out: BudgetText, table: dict[str, Any]) -> list[list[int]]:
                 lines[k][id(h[i])] = at
     rest = [[r for r in s["rows"] if id(r) not in lines[k]] for k, s in enumerate(sections)]
     # the tail lines: 本年…合计, (用事业基金弥补收支差额), 总计
-    order = [lambda n: "合计" in n, lambda n: "用事业基金" in n, lambda n: "总计" in n]
-    for pick in order:
+    for key in ("合计", "用事业基金", "总计"):
         cells = []
         chosen = []
         for k, r_list in enumerate(rest):
-            r = next((r for r in r_list if pick(str(r["name"]))), None)
+            r = next((r for r in r_list if key in str(r["name"])), None)
             if r is None:
                 cells += [""] * widths[k]
             else:
@@ -226,7 +420,13 @@ def _body(out: BudgetText, table: dict[str, Any], lost_cell: bool) -> list[int]:
     definition = table["definition"]
     rows = table.get("rows") or []
     width = len(table.get("columns") or [])
-    if definition in ("budget.expense", "budget.expense_by_type", "budget.gpb_by_type", "budget.fund_by_type", "budget.special_by_type"):
+    if definition in (
+        "budget.expense",
+        "budget.expense_by_type",
+        "budget.gpb_by_type",
+        "budget.fund_by_type",
+        "budget.special_by_type",
+    ):
         _grid(out, _EXPENSE_HEAD if definition == "budget.expense" else _BY_TYPE_HEAD)
         if table.get("empty"):
             if table.get("empty_as_printed") == "无":
@@ -237,13 +437,26 @@ def _body(out: BudgetText, table: dict[str, Any], lost_cell: bool) -> list[int]:
             vals = _values(r, table)
             if lost_cell and definition == "budget.expense_by_type" and vals[4] == vals[5] == "":
                 del vals[5]  # one of two empty cells of the 基本支出 block is not printed
-            lead = ["", "", "", str(r["name"])] if r["level"] == "total" else [*_code_cells(r), str(r["name"])]
+            lead = (
+                ["", "", "", str(r["name"])]
+                if r["level"] == "total"
+                else [*_code_cells(r), str(r["name"])]
+            )
             got.append(out.add("\t".join(lead + vals)))
         return got
     if definition == "budget.income":
         _grid(out, _INCOME_HEAD)
-        return [out.add("\t".join([str(r["code"]), str(r["name"]), *_values(r, table)])) for r in rows]
-    if definition in ("budget.wages", "budget.gpb_wages", "budget.goods", "budget.gpb_goods", "budget.family_aid", "budget.gpb_family_aid"):
+        return [
+            out.add("\t".join([str(r["code"]), str(r["name"]), *_values(r, table)])) for r in rows
+        ]
+    if definition in (
+        "budget.wages",
+        "budget.gpb_wages",
+        "budget.goods",
+        "budget.gpb_goods",
+        "budget.family_aid",
+        "budget.gpb_family_aid",
+    ):
         if "wages" in definition:
             head = _WAGE_HEAD
         elif "goods" in definition:
@@ -262,13 +475,31 @@ def _body(out: BudgetText, table: dict[str, Any], lost_cell: bool) -> list[int]:
                 out.add("\t".join(["", "", "", *meta_row, "无", *[""] * width]))
             return []
         return [
-            out.add("\t".join([*_code_cells(r), str(r["unit_code"]), str(r["unit_name"]), str(r["name"]), *_values(r, table)]))
+            out.add(
+                "\t".join(
+                    [
+                        *_code_cells(r),
+                        str(r["unit_code"]),
+                        str(r["unit_name"]),
+                        str(r["name"]),
+                        *_values(r, table),
+                    ]
+                )
+            )
             for r in rows
         ]
     if definition == "budget.projects":
         _grid(out, _PROJECT_HEAD)
         return [
-            out.add("\t".join(["" if r["level"] == "total" else str(r["unit_name"]), str(r["name"]), *_values(r, table)]))
+            out.add(
+                "\t".join(
+                    [
+                        "" if r["level"] == "total" else str(r["unit_name"]),
+                        str(r["name"]),
+                        *_values(r, table),
+                    ]
+                )
+            )
             for r in rows
         ]
     if definition == "budget.three_public":
@@ -276,7 +507,22 @@ def _body(out: BudgetText, table: dict[str, Any], lost_cell: bool) -> list[int]:
         return [out.add("\t".join([str(r["name"]), *_values(r, table)])) for r in rows]
     if definition == "budget.perf_unit":
         year = str(table["columns"][0]["name"]).split("/")[0]
-        _grid(out, [["单位名称", year, "", "", "部门职能职责概述", "整体绩效目标", "部门整体支出年度绩效指标", ""], ["", "总计", "基本支出", "项目支出", "", "", "产出指标", "效益指标"]])
+        _grid(
+            out,
+            [
+                [
+                    "单位名称",
+                    year,
+                    "",
+                    "",
+                    "部门职能职责概述",
+                    "整体绩效目标",
+                    "部门整体支出年度绩效指标",
+                    "",
+                ],
+                ["", "总计", "基本支出", "项目支出", "", "", "产出指标", "效益指标"],
+            ],
+        )
         return [
             out.add("\t".join([str(r["name"]), *_values(r, table), *(t or "" for t in r["texts"])]))
             for r in rows
@@ -297,9 +543,15 @@ def _body(out: BudgetText, table: dict[str, Any], lost_cell: bool) -> list[int]:
         for r in rows:
             t = [x or "" for x in r["texts"]]
             if r["level"] == "total":
-                got.append(out.add("\t".join(["合计", "", "", "", *_values(r, table), "", "", "", ""])))
+                got.append(
+                    out.add("\t".join(["合计", "", "", "", *_values(r, table), "", "", "", ""]))
+                )
             else:
-                got.append(out.add("\t".join([t[0], str(r["name"]), t[1], t[2], *_values(r, table), *t[3:]])))
+                got.append(
+                    out.add(
+                        "\t".join([t[0], str(r["name"]), t[1], t[2], *_values(r, table), *t[3:]])
+                    )
+                )
         return got
     if definition == "budget.basic_econ":
         _grid(out, _ECON_HEAD)
@@ -333,7 +585,9 @@ def assign_budget_lines(doc: dict[str, Any]) -> None:
     """Set each row's ``line`` and ``meta.narrative_lines`` from the rendering."""
     text = budget_layout(doc)
     for table, per in zip(doc["tables"], text.rows, strict=True):
-        groups = [s["rows"] for s in table["sections"]] if table.get("sections") else [table["rows"]]
+        groups = (
+            [s["rows"] for s in table["sections"]] if table.get("sections") else [table["rows"]]
+        )
         for rows, lines in zip(groups, per, strict=True):
             for row, line in zip(rows, lines, strict=True):
                 row["line"] = line
