@@ -113,9 +113,24 @@ def test_report_shape(seed: int) -> None:
         if t.get("empty"):
             assert _rows(t) == [] and t["empty_as_printed"] in ("无", "no_row")
     coded = next(t for t in doc["tables"] if t["toc_no"] == 3)
+    levels = [r["level"] for r in coded["rows"]]
+    assert levels[0] == "total" and "项" in levels
+    assert ("类" in levels) == meta["options"]["tree"]
     for r in coded["rows"][1:]:
-        assert r["code"][:3] in CLASSES and len(r["code"]) == 7
-        assert r["code_as_printed"].split(" ") == [r["code"][:3], r["code"][3:5], r["code"][5:]]
+        assert (
+            r["code"][:3] in CLASSES and len(r["code"]) == {"类": 3, "款": 5, "项": 7}[r["level"]]
+        )
+        parts = [r["code"][:3], r["code"][3:5], r["code"][5:]]
+        assert r["code_as_printed"].split(" ") == [p for p in parts if p]
+    if meta["options"]["tree"]:  # every 类 and 款 is the sum of the rows under it
+        for r in coded["rows"][1:]:
+            if r["level"] == "项":
+                continue
+            under = [
+                x for x in coded["rows"] if x["level"] == "项" and x["code"].startswith(r["code"])
+            ]
+            got = Decimal(r["values"][0])
+            assert got == sum((Decimal(x["values"][0]) for x in under), Decimal(0))
 
 
 def test_variation_over_seeds() -> None:
@@ -125,6 +140,11 @@ def test_variation_over_seeds() -> None:
     assert {o["fund_basic"] for o in opts} == {True, False}
     assert {o["empty_style"] for o in opts} == {"无", "no_row"}
     assert {o["all_classes"] for o in opts} == {True, False}
+    assert {o["tree"] for o in opts} == {o["spread_basic"] for o in opts} == {True, False}
+    # basic spending over several 项 codes: the detail tables print a 合计 row over them
+    wages = [next(t for t in d["tables"] if t["toc_no"] == 5) for d in docs]
+    assert {len(t["rows"]) > 1 for t in wages} == {True, False}
+    assert all(t["rows"][0]["level"] == "total" for t in wages if len(t["rows"]) > 1)
     assert any(o["unlabeled"] for o in opts) and any(not o["unlabeled"] for o in opts)
     years = {d["meta"]["year"] for d in docs}
     assert min(years) < 2019 <= max(years)

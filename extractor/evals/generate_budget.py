@@ -15,20 +15,23 @@ What varies with the seed: department, year (2018-2025, with the 类 names of th
 codes that carry money, the economic items and their amounts, projects and their funding
 (经费拨款, 行政事业性收费/专项收入 inside 一般公共预算, 政府性基金), all-GPB or mixed funding (then
 the all-funds tables differ from the 一般公共预算 ones and may hold fund-paid basic items),
-whether the summaries list every 类 of the year or only those with money, which empty tables
-print "无" or no data row, which tables print their 附件 label (目录 gives the number) and
-which print thousands separators.
+basic spending on one 项 code (as 004) or spread over the personnel codes (养老, 医疗, 住房公积金;
+the detail tables then print a 合计 row), coded tables with 项 rows only (as 004) or with their
+类 and 款 rows, whether the summaries list every 类 of the year or only those with money, which
+empty tables print "无" or no data row, which tables print their 附件 label (目录 gives the
+number) and which print thousands separators.
 
-Out of scope here (see the module's tests): basic spending on more than one 项 code (the
-detail tables 附件5/6/7/10/11/12 then need a 合计 row, which 004 never prints), 纳入专户管理的
-非税收入, 其他收入 and 上年结转 (schemas/budget.toml equates 附件1 本年收入合计 with 附件8, which
-holds fiscal money only).
+Not generated: 纳入专户管理的非税收入, 其他收入 and 上年结转 (schemas/budget.toml equates 附件1
+本年收入合计 with 附件8, which holds fiscal money only, so a report with them fails a hard
+identity by definition), 国有资本经营预算, several units (附件2 lists one unit), and 004's
+other printing quirks (headers one cell left of their grid, dropped trailing zeros "4.5").
 """
 
 from __future__ import annotations
 
 import random
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -196,6 +199,15 @@ _ECON_CLASS_NAMES = {
     "303": "对个人和家庭的补助",
 }
 _PERSONNEL = ("301", "303")
+# economic items budgeted under a personnel 项 code of their own (when basic spending is spread
+# over several codes): econ code -> (项 code, 项 name, 款 code, 款 name)
+_PERSONNEL_LEAVES = {
+    "30108": ("2080505", "机关事业单位基本养老保险缴费支出", "20805", "行政事业单位养老支出"),
+    "30109": ("2080506", "机关事业单位职业年金缴费支出", "20805", "行政事业单位养老支出"),
+    "30110": ("2101101", "行政单位医疗", "21011", "行政事业单位医疗"),
+    "30111": ("2101103", "公务员医疗补助", "21011", "行政事业单位医疗"),
+    "30113": ("2210201", "住房公积金", "22102", "住房改革支出"),
+}
 
 # weights of the items a department budgets (the rest stay blank)
 _WAGE_POOL = {"30101": 30, "30102": 25, "30103": 8, "30107": 15, "30108": 10, "30109": 4}
@@ -401,6 +413,8 @@ class _Project:
 class _Leaf:
     code: str
     name: str
+    kuan: str
+    kuan_name: str
     # basic spending by funding source and economic item: source -> code -> cents
     basic: dict[str, dict[str, int]] = field(default_factory=dict)
     projects: list[_Project] = field(default_factory=list)
@@ -435,6 +449,8 @@ class _Options:
     unlabeled: frozenset[int]
     thousands: frozenset[int]
     fund_basic: bool
+    tree: bool  # coded tables print 类 and 款 rows above the 项 rows
+    spread_basic: bool  # personnel items on their own 项 codes (detail tables get a 合计 row)
 
 
 def _choose_options(rng: random.Random, mixed: bool | None) -> _Options:
@@ -448,6 +464,8 @@ def _choose_options(rng: random.Random, mixed: bool | None) -> _Options:
         unlabeled=unlabeled,
         thousands=thousands,
         fund_basic=mix and rng.random() < 0.4,
+        tree=rng.random() < 0.4,
+        spread_basic=rng.random() < 0.5,
     )
 
 
@@ -456,25 +474,33 @@ def _pick_leaves(
 ) -> list[_Leaf]:
     """The 项 codes with money: the bureau's 行政运行-like item carries the basic spending,
     project items of its own 类 and of one or two others carry the projects."""
-    catalog = {k: items for k, _, items in _catalog(own_cls)}
-    kuan = rng.choice(own_kuans)
-    basic_items = [(c, n) for c, n in catalog[kuan] if _is_basic(n)] or [catalog[kuan][0]]
-    main = _Leaf(*rng.choice(basic_items))
+    catalog = {k: (kn, items) for k, kn, items in _catalog(own_cls)}
+    # the basic spending sits on a 行政运行-like item: a 款 that has one, if the bureau has it
+    with_basic = [k for k in own_kuans if any(_is_basic(n) for _c, n in catalog[k][1])]
+    kuan = rng.choice(with_basic or own_kuans)
+    kname, items = catalog[kuan]
+    basic_items = [(c, n) for c, n in items if _is_basic(n)] or [items[0]]
+    main = _Leaf(*rng.choice(basic_items), kuan, kname)
     leaves = [main]
-    pool = [(c, n) for k in own_kuans for c, n in catalog[k] if not _is_basic(n) and c != main.code]
+    pool = [
+        (c, n, k, catalog[k][0])
+        for k in own_kuans
+        for c, n in catalog[k][1]
+        if not _is_basic(n) and c != main.code
+    ]
     others = [
         c
         for c in CLASSES
         if c not in _NOT_LISTED and c not in {own_cls, "229", "231", "232", "233"}
     ]
     for cls in rng.sample(others, rng.randint(0, 2)):
-        for _k, _kn, items in _catalog(cls):
-            pool += [(c, n) for c, n in items if not _is_basic(n)]
-    for code, name in sorted(rng.sample(pool, min(len(pool), rng.randint(1, 5)))):
-        leaves.append(_Leaf(code, name))
+        for k, kn, cls_items in _catalog(cls):
+            pool += [(c, n, k, kn) for c, n in cls_items if not _is_basic(n)]
+    for code, name, k, kn in sorted(rng.sample(pool, min(len(pool), rng.randint(1, 5)))):
+        leaves.append(_Leaf(code, name, k, kn))
     if opts.mixed:
-        _cls, _k, _kn, code, name = rng.choice(_GOV_FUND_LEAVES)
-        leaves.append(_Leaf(code, name))
+        _cls, k, kn, code, name = rng.choice(_GOV_FUND_LEAVES)
+        leaves.append(_Leaf(code, name, k, kn))
     return leaves
 
 
@@ -517,6 +543,23 @@ def _fill(rng: random.Random, leaves: list[_Leaf], opts: _Options) -> None:
             leaf.projects.append(
                 _Project(name, leaf.code, source, kind, _amount(rng, 500, 3000000))
             )
+    if opts.spread_basic:
+        _spread_basic(main, leaves)
+
+
+def _spread_basic(main: _Leaf, leaves: list[_Leaf]) -> None:
+    """Move personnel items of the basic spending to their own 项 codes (养老, 医疗, 公积金)."""
+    by_code = {lf.code: lf for lf in leaves}
+    for econ, (code, name, kuan, kname) in _PERSONNEL_LEAVES.items():
+        cents = main.basic["gpb"].get(econ, 0)
+        if not cents or code == main.code:
+            continue
+        leaf = by_code.get(code)
+        if leaf is None:
+            leaf = by_code[code] = _Leaf(code, name, kuan, kname)
+            leaves.append(leaf)
+        leaf.basic.setdefault("gpb", {})[econ] = cents
+        del main.basic["gpb"][econ]
 
 
 # ------------------------------------------------------------------ tables
@@ -590,6 +633,7 @@ def _coded_table(
     leaves: list[_Leaf],
     values: Any,
     total_name: str,
+    year: int,
 ) -> dict[str, Any]:
     t = _table(n, opts, short, "function_coded")
     t["columns"] = [{"col_no": None, "name": c} for c in columns]
@@ -600,9 +644,30 @@ def _coded_table(
         t["empty"] = True
         t["empty_as_printed"] = opts.empty_style
         return t
-    t["rows"] = [_total_row(total_name, _sum_rows([v for _, v in vecs], len(columns)))]
-    t["rows"] += [_coded_row(lf, v) for lf, v in vecs]
+    width = len(columns)
+    t["rows"] = [_total_row(total_name, _sum_rows([v for _, v in vecs], width))]
+    if not opts.tree:
+        t["rows"] += [_coded_row(lf, v) for lf, v in vecs]
+        return t
+    for cls in sorted({lf.code[:3] for lf, _ in vecs}):
+        in_cls = [(lf, v) for lf, v in vecs if lf.code[:3] == cls]
+        t["rows"].append(_group_row(cls, "类", class_name(cls, year), [v for _, v in in_cls]))
+        for kuan in sorted({lf.kuan for lf, _ in in_cls}):
+            in_kuan = [(lf, v) for lf, v in in_cls if lf.kuan == kuan]
+            kname = in_kuan[0][0].kuan_name
+            t["rows"].append(_group_row(kuan, "款", kname, [v for _, v in in_kuan]))
+            t["rows"] += [_coded_row(lf, v) for lf, v in in_kuan]
     return t
+
+
+def _group_row(code: str, level: str, name: str, vecs: list[list[int]]) -> dict[str, Any]:
+    return {
+        "code": code,
+        "code_as_printed": _split_code(code),
+        "level": level,
+        "name": name,
+        "values": [_fmt(v) for v in _sum_rows(vecs, len(vecs[0]))],
+    }
 
 
 def _detail_table(
@@ -610,22 +675,30 @@ def _detail_table(
     opts: _Options,
     short: str,
     columns: list[str],
-    main: _Leaf,
+    leaves: list[_Leaf],
     unit: tuple[str, str],
-    values: list[int],
+    values: Callable[[_Leaf], list[int]],
 ) -> dict[str, Any]:
-    """附件5/6/7/10/11/12: one row of the 项 code that carries the basic spending."""
+    """附件5/6/7/10/11/12: a row per 项 code with basic spending of the table's kind, under a
+    合计 row when there is more than one (004 prints a single row and no 合计)."""
     t = _table(n, opts, short, "function_coded")
     t["columns"] = [{"col_no": str(i + 1), "name": c} for i, c in enumerate(columns)]
-    if not any(values):
+    vecs = [(lf, values(lf)) for lf in leaves]
+    vecs = [(lf, v) for lf, v in vecs if any(v)]
+    if not vecs:
         t["rows"] = []
         t["empty"] = True
         t["empty_as_printed"] = opts.empty_style
         t["empty_unit"] = list(unit)
         return t
-    row = _coded_row(main, values)
-    row["unit_code"], row["unit_name"] = unit
-    t["rows"] = [row]
+    rows = []
+    for lf, v in vecs:
+        row = _coded_row(lf, v)
+        row["unit_code"], row["unit_name"] = unit
+        rows.append(row)
+    if len(rows) > 1:
+        rows.insert(0, _total_row("合计", _sum_rows([v for _, v in vecs], len(columns))))
+    t["rows"] = rows
     return t
 
 
@@ -651,6 +724,14 @@ def _item_values(items: dict[str, int], cls: str, width: int) -> list[int]:
 
 def _merge(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
     return {k: a.get(k, 0) + b.get(k, 0) for k in sorted(set(a) | set(b))}
+
+
+def _gpb(leaf: _Leaf) -> dict[str, int]:
+    return leaf.basic.get("gpb", {})
+
+
+def _all(leaf: _Leaf) -> dict[str, int]:
+    return _merge(_gpb(leaf), leaf.basic.get("fund", {}))
 
 
 def _listed(year: int, with_money: set[str], opts: _Options) -> list[str]:
@@ -691,7 +772,6 @@ def generate_budget_report(seed: int, *, mixed: bool | None = None) -> dict[str,
     _fill(rng, leaves, opts)
     leaves = [lf for lf in leaves if lf.basic_of(None) or lf.projects]
     leaves.sort(key=lambda lf: lf.code)
-    main = next(lf for lf in leaves if lf.basic)
     projects = [p for lf in leaves for p in lf.projects]
 
     def funding(lf: _Leaf) -> list[int]:
@@ -713,10 +793,11 @@ def generate_budget_report(seed: int, *, mixed: bool | None = None) -> dict[str,
         "fund": fund_total,
         "zero": 0,
     }
-    all_items = _merge(main.basic.get("gpb", {}), main.basic.get("fund", {}))
-    gpb_items = main.basic.get("gpb", {})
-    basic_all = main.basic_of(None)
-    basic_gpb = main.basic_of("gpb")
+    gpb_items: dict[str, int] = {}
+    for lf in leaves:
+        gpb_items = _merge(gpb_items, _gpb(lf))
+    basic_all = sum(lf.basic_of(None) for lf in leaves)
+    basic_gpb = sum(lf.basic_of("gpb") for lf in leaves)
     project_all = sum(p.cents for p in projects)
     by_type_all = _sum_rows([_by_type(lf, None) for lf in leaves], 13)
     by_type_gpb = _sum_rows([_by_type(lf, "gpb") for lf in leaves], 13)
@@ -768,21 +849,33 @@ def generate_budget_report(seed: int, *, mixed: bool | None = None) -> dict[str,
     ]
     tables.append(t2)
     # ---- 附件3, 4
-    tables.append(_coded_table(3, opts, short, _FUNDING_COLUMNS, leaves, funding, "合计"))
+    tables.append(_coded_table(3, opts, short, _FUNDING_COLUMNS, leaves, funding, "合计", year))
     tables.append(
         _coded_table(
-            4, opts, short, _BY_TYPE_COLUMNS, leaves, lambda lf: _by_type(lf, None), "总计"
+            4, opts, short, _BY_TYPE_COLUMNS, leaves, lambda lf: _by_type(lf, None), "总计", year
         )
     )
     # ---- 附件5, 6, 7 (all funds)
-    tables.append(_detail_table(5, opts, short, _WAGE_COLUMNS, main, unit, _wage_values(all_items)))
     tables.append(
         _detail_table(
-            6, opts, short, _GOODS_COLUMNS, main, unit, _item_values(all_items, "302", 38)
+            5, opts, short, _WAGE_COLUMNS, leaves, unit, lambda lf: _wage_values(_all(lf))
         )
     )
     tables.append(
-        _detail_table(7, opts, short, _AID_COLUMNS, main, unit, _item_values(all_items, "303", 12))
+        _detail_table(
+            6,
+            opts,
+            short,
+            _GOODS_COLUMNS,
+            leaves,
+            unit,
+            lambda lf: _item_values(_all(lf), "302", 38),
+        )
+    )
+    tables.append(
+        _detail_table(
+            7, opts, short, _AID_COLUMNS, leaves, unit, lambda lf: _item_values(_all(lf), "303", 12)
+        )
     )
     # ---- 附件8 财政拨款收支总表 (two-sided)
     fiscal_classes = _listed(year, with_money, opts)
@@ -816,28 +909,44 @@ def generate_budget_report(seed: int, *, mixed: bool | None = None) -> dict[str,
     # ---- 附件9 (一般公共预算 by type), 10, 11, 12
     tables.append(
         _coded_table(
-            9, opts, short, _BY_TYPE_COLUMNS, leaves, lambda lf: _by_type(lf, "gpb"), "合计"
+            9, opts, short, _BY_TYPE_COLUMNS, leaves, lambda lf: _by_type(lf, "gpb"), "合计", year
         )
-    )
-    tables.append(
-        _detail_table(10, opts, short, _WAGE_COLUMNS, main, unit, _wage_values(gpb_items))
     )
     tables.append(
         _detail_table(
-            11, opts, short, _GOODS_COLUMNS, main, unit, _item_values(gpb_items, "302", 38)
+            10, opts, short, _WAGE_COLUMNS, leaves, unit, lambda lf: _wage_values(_gpb(lf))
         )
     )
     tables.append(
-        _detail_table(12, opts, short, _AID_COLUMNS, main, unit, _item_values(gpb_items, "303", 12))
+        _detail_table(
+            11,
+            opts,
+            short,
+            _GOODS_COLUMNS,
+            leaves,
+            unit,
+            lambda lf: _item_values(_gpb(lf), "302", 38),
+        )
+    )
+    tables.append(
+        _detail_table(
+            12,
+            opts,
+            short,
+            _AID_COLUMNS,
+            leaves,
+            unit,
+            lambda lf: _item_values(_gpb(lf), "303", 12),
+        )
     )
     # ---- 附件13 (政府性基金 by type), 14 (专户: none in these reports)
     tables.append(
         _coded_table(
-            13, opts, short, _BY_TYPE_COLUMNS, leaves, lambda lf: _by_type(lf, "fund"), "合计"
+            13, opts, short, _BY_TYPE_COLUMNS, leaves, lambda lf: _by_type(lf, "fund"), "合计", year
         )
     )
     tables.append(
-        _coded_table(14, opts, short, _BY_TYPE_COLUMNS, leaves, lambda lf: [0] * 13, "合计")
+        _coded_table(14, opts, short, _BY_TYPE_COLUMNS, leaves, lambda lf: [0] * 13, "合计", year)
     )
     # ---- 附件15 项目支出预算明细表
     t15 = _table(15, opts, short, "project_rows")
@@ -1043,6 +1152,8 @@ def generate_budget_report(seed: int, *, mixed: bool | None = None) -> dict[str,
                 "unlabeled": sorted(opts.unlabeled),
                 "thousands": sorted(opts.thousands),
                 "fund_basic": opts.fund_basic,
+                "tree": opts.tree,
+                "spread_basic": opts.spread_basic,
             },
             "facts": {
                 "total": total,

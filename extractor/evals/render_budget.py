@@ -474,20 +474,14 @@ def _body(out: BudgetText, table: dict[str, Any], lost_cell: bool) -> list[int]:
                 meta_row = [str(x) for x in table.get("empty_unit") or ["", ""]]
                 out.add("\t".join(["", "", "", *meta_row, "无", *[""] * width]))
             return []
-        return [
-            out.add(
-                "\t".join(
-                    [
-                        *_code_cells(r),
-                        str(r["unit_code"]),
-                        str(r["unit_name"]),
-                        str(r["name"]),
-                        *_values(r, table),
-                    ]
-                )
-            )
-            for r in rows
-        ]
+        got = []
+        for r in rows:
+            if r["level"] == "total":  # 合计 in the 功能科目 cell, no code or unit
+                lead = ["", "", "", "", "", str(r["name"])]
+            else:
+                lead = [*_code_cells(r), str(r["unit_code"]), str(r["unit_name"]), str(r["name"])]
+            got.append(out.add("\t".join(lead + _values(r, table))))
+        return got
     if definition == "budget.projects":
         _grid(out, _PROJECT_HEAD)
         return [
