@@ -30,9 +30,9 @@ lint: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/extractor eval $(EVAL_SETS) --compare evals/baselines/ci.json
 
-# the large sets: 50 text reports with injections, 20 PDFs in every renderer style, 4 scans
+# the large sets: 50 决算 and 50 预算 text reports with injections, 20 PDFs in every renderer style, 4 scans
 eval-large: $(STAMP)
-	$(BIN)/extractor eval generated:50 generated-pdf:20 generated-scan:4:100
+	$(BIN)/extractor eval generated:50 generated-budget:50 generated-pdf:20 generated-scan:4:100
 
 baseline: $(STAMP)
 	$(BIN)/extractor eval $(EVAL_SETS) --write-baseline evals/baselines/ci.json

@@ -316,15 +316,19 @@ def generated_dataset(n: int, seed: int = 0) -> list[Case]:
 
 def generated_budget_dataset(n: int, seed: int = 0) -> list[Case]:
     """N generated 预算 reports as text: clean, each budget injection kind in turn, and clean
-    reports printed with the 004 附件4 layout trap (a row that lost one empty cell)."""
+    reports printed with 004's layout traps (rows that lost or gained an empty cell, headers
+    one cell left of their grid)."""
     from extractor.evals.inject_budget import BUDGET_KINDS, make_budget_case
+    from extractor.evals.render_budget import TRAPS
 
-    kinds: list[str | None] = [None, *BUDGET_KINDS, "trap.lost_cell"]
+    kinds: list[str | None] = [None, *BUDGET_KINDS, "traps"]
     cases: list[Case] = []
     for i in range(n):
         kind = kinds[i % len(kinds)]
-        trap = kind == "trap.lost_cell"
-        text, truth, injections = make_budget_case(seed + i, None if trap else kind, lost_cell=trap)
+        trap = kind == "traps"
+        text, truth, injections = make_budget_case(
+            seed + i, None if trap else kind, traps=TRAPS if trap else ()
+        )
         labels = [
             Label(
                 kind=j.kind,

@@ -10,8 +10,8 @@ is the truth of the case and a correct pipeline reports a source inconsistency a
 - ``narrative.percent``: the 基本支出 share "占P%" of the 情况说明 is off by 1-9 points.
 
 Every change is at least 0.05 (amounts) or one point (percentages), beyond any tolerance. The
-``lost_cell`` option prints the 004 附件4 layout trap (an unlabeled reading hazard, not a source
-error): the pipeline must still read every cell.
+``traps`` option prints the 004 layout traps (render_budget.TRAPS: unlabeled reading hazards,
+not source errors): the pipeline must still read every cell.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import random
 import re
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
@@ -135,17 +136,17 @@ def _narrative(doc: dict[str, Any], rng: random.Random) -> Injection:
 
 
 def make_budget_case(
-    seed: int, kind: str | None, *, lost_cell: bool = False
+    seed: int, kind: str | None, *, traps: Collection[str] = ()
 ) -> tuple[str, dict[str, Any], list[Injection]]:
     """(report text, truth document, injections) for a generated budget; kind None = clean.
 
-    Deterministic from (seed, kind, lost_cell)."""
+    Deterministic from (seed, kind, traps)."""
     doc = generate_budget_report(seed)
     if kind is None:
-        return render_budget_report(doc, lost_cell=lost_cell), doc, []
+        return render_budget_report(doc, traps=traps), doc, []
     rng = random.Random(f"inject-budget:{seed}:{kind}")
     changed, injection = inject_budget_source(doc, rng, kind)
-    text = render_budget_report(changed, lost_cell=lost_cell)
+    text = render_budget_report(changed, traps=traps)
     if kind == "narrative.percent":
         assert re.search(re.escape(f"占{injection.after}%"), text)
     return text, changed, [injection]

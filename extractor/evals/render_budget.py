@@ -7,19 +7,28 @@ printed "无" or with no data row, 附件 labels only where the table carries on
 
 ``budget_layout(doc)`` returns the lines with the line of every row; ``assign_budget_lines`` writes
 them into the document, so each row's ``line`` is its line in ``render_budget_report(doc)``.
-``lost_cell`` prints the 004 附件4 trap: every data row of 附件4 whose 对个人和家庭的补助 and
-业务性商品和服务支出 (基本支出) are both blank loses one of those empty cells (the pipeline must
-realign by header and arithmetic). Rows where the lost blank would sit beside a printed value
-are left whole: the pipeline does not realign those yet (seeds 0 and 3 show it).
+``traps`` prints 004's layout traps (none changes a value; the pipeline must place every value
+by header and arithmetic, not by cell position):
+
+- ``lost_cell`` (004 附件4): every data row of 附件4 whose 对个人和家庭的补助 and
+  业务性商品和服务支出 (基本支出) are both blank loses one of those empty cells. Rows where the
+  lost blank would sit beside a printed value are left whole: the pipeline does not realign
+  those yet (budget seeds 0 and 3 show it);
+- ``extra_cell`` (004 附件6): the data rows of 附件6 have one extra leading cell;
+- ``header_left`` (004 附件4/9/13): the header text of the 分类 tables sits one cell left of its
+  grid column.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["BudgetText", "assign_budget_lines", "budget_layout", "render_budget_report"]
+TRAPS = ("lost_cell", "extra_cell", "header_left")
+
+__all__ = ["TRAPS", "BudgetText", "assign_budget_lines", "budget_layout", "render_budget_report"]
 
 _EXPENSE_HEAD = [
     [
@@ -416,7 +425,7 @@ def _three_sided(out: BudgetText, table: dict[str, Any]) -> list[list[int]]:
     return [[lines[k][id(r)] for r in s["rows"]] for k, s in enumerate(sections)]
 
 
-def _body(out: BudgetText, table: dict[str, Any], lost_cell: bool) -> list[int]:
+def _body(out: BudgetText, table: dict[str, Any], traps: Collection[str]) -> list[int]:
     definition = table["definition"]
     rows = table.get("rows") or []
     width = len(table.get("columns") or [])
@@ -427,7 +436,11 @@ def _body(out: BudgetText, table: dict[str, Any], lost_cell: bool) -> list[int]:
         "budget.fund_by_type",
         "budget.special_by_type",
     ):
-        _grid(out, _EXPENSE_HEAD if definition == "budget.expense" else _BY_TYPE_HEAD)
+        head = _EXPENSE_HEAD if definition == "budget.expense" else _BY_TYPE_HEAD
+        if "header_left" in traps and head is _BY_TYPE_HEAD:
+            # the texts from 总计 on print one cell left (a blank label cell is not printed)
+            head = [head[0][:3] + head[0][4:], head[1][:4] + head[1][5:], head[2]]
+        _grid(out, head)
         if table.get("empty"):
             if table.get("empty_as_printed") == "无":
                 out.add("\t".join(["", "", "", "无", *[""] * width]))
@@ -435,7 +448,8 @@ def _body(out: BudgetText, table: dict[str, Any], lost_cell: bool) -> list[int]:
         got = []
         for r in rows:
             vals = _values(r, table)
-            if lost_cell and definition == "budget.expense_by_type" and vals[4] == vals[5] == "":
+            lost = "lost_cell" in traps and definition == "budget.expense_by_type"
+            if lost and vals[4] == vals[5] == "":
                 del vals[5]  # one of two empty cells of the 基本支出 block is not printed
             lead = (
                 ["", "", "", str(r["name"])]
@@ -480,6 +494,8 @@ def _body(out: BudgetText, table: dict[str, Any], lost_cell: bool) -> list[int]:
                 lead = ["", "", "", "", "", str(r["name"])]
             else:
                 lead = [*_code_cells(r), str(r["unit_code"]), str(r["unit_name"]), str(r["name"])]
+            if "extra_cell" in traps and definition == "budget.goods":
+                lead.insert(0, "")
             got.append(out.add("\t".join(lead + _values(r, table))))
         return got
     if definition == "budget.projects":
@@ -556,7 +572,7 @@ def _body(out: BudgetText, table: dict[str, Any], lost_cell: bool) -> list[int]:
     raise ValueError(f"no budget layout for {definition}")
 
 
-def budget_layout(doc: dict[str, Any], *, lost_cell: bool = False) -> BudgetText:
+def budget_layout(doc: dict[str, Any], *, traps: Collection[str] = ()) -> BudgetText:
     """The report's lines and the line of every table row (see ``BudgetText``)."""
     out = BudgetText()
     _narrative(out, doc)
@@ -565,14 +581,17 @@ def budget_layout(doc: dict[str, Any], *, lost_cell: bool = False) -> BudgetText
         if table.get("sections"):
             out.rows.append(_three_sided(out, table))
         else:
-            out.rows.append([_body(out, table, lost_cell)])
+            out.rows.append([_body(out, table, traps)])
         out.add("")
     return out
 
 
-def render_budget_report(doc: dict[str, Any], *, lost_cell: bool = False) -> str:
+def render_budget_report(doc: dict[str, Any], *, traps: Collection[str] = ()) -> str:
     """The report as text (ends with a newline)."""
-    return "\n".join(budget_layout(doc, lost_cell=lost_cell).lines) + "\n"
+    unknown = set(traps) - set(TRAPS)
+    if unknown:
+        raise ValueError(f"unknown layout traps {sorted(unknown)}; known: {', '.join(TRAPS)}")
+    return "\n".join(budget_layout(doc, traps=traps).lines) + "\n"
 
 
 def assign_budget_lines(doc: dict[str, Any]) -> None:
