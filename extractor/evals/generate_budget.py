@@ -631,7 +631,7 @@ def _coded_table(
     short: str,
     columns: list[str],
     leaves: list[_Leaf],
-    values: Any,
+    values: Callable[[_Leaf], list[int]],
     total_name: str,
     year: int,
 ) -> dict[str, Any]:
