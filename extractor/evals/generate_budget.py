@@ -37,6 +37,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from extractor.definitions import default_schema_dir
+from extractor.evals import budget_catalog as cat
+from extractor.evals.budget_catalog import BUDGET_TOC, ECON_ITEMS
 from extractor.evals.generate import (
     _BUREAUS,
     _CITY_1,
@@ -61,319 +63,6 @@ __all__ = [
     "share_percent",
 ]
 
-# ------------------------------------------------------------------ the 附件 set (data)
-
-#: 目录 number -> (目录 wording, printed title, definition id)
-BUDGET_TOC: dict[int, tuple[str, str, str]] = {
-    1: ("部门收支总表", "部门收支总表", "budget.summary"),
-    2: ("部门收入总表", "部门收入总表", "budget.income"),
-    3: ("部门支出总表", "部门支出总表", "budget.expense"),
-    4: ("部门支出总表（分类）", "部门支出总表(分类)", "budget.expense_by_type"),
-    5: (
-        "基本支出预算明细表-工资福利支出",
-        "基本支出预算明细表-工资福利支出",
-        "budget.wages",
-    ),
-    6: (
-        "基本支出预算明细表-单位运转经费支出预算表",
-        "基本支出预算明细表-单位运转经费支出预算表",
-        "budget.goods",
-    ),
-    7: (
-        "基本支出预算明细表-对个人和家庭的补助",
-        "基本支出预算明细表-对个人和家庭的补助",
-        "budget.family_aid",
-    ),
-    8: ("财政拨款收支总表", "财政拨款收支总表", "budget.fiscal_summary"),
-    9: ("一般公共预算支出情况表", "一般公共预算基本支出情况表", "budget.gpb_by_type"),
-    10: (
-        "一般公共预算基本支出预算明细表-工资福利支出",
-        "一般公共预算基本支出预算明细表-工资福利支出",
-        "budget.gpb_wages",
-    ),
-    11: (
-        "一般公共预算基本支出预算明细表-一般商品和服务支出",
-        "一般公共预算基本支出预算明细表-一般商品和服务支出",
-        "budget.gpb_goods",
-    ),
-    12: (
-        "一般公共预算基本支出预算明细表-对个人和家庭补助",
-        "一般公共预算基本支出预算明细表-对个人和家庭的补助",
-        "budget.gpb_family_aid",
-    ),
-    13: ("政府性基金拨款部门支出总表", "政府性基金拨款部门支出总表(分类)", "budget.fund_by_type"),
-    14: (
-        "纳入专户管理的非税收入拨款部门支出总表",
-        "纳入专户管理的非税收入拨款部门支出总表(分类)",
-        "budget.special_by_type",
-    ),
-    15: ("项目支出预算明细表", "项目支出预算明细表", "budget.projects"),
-    16: (
-        "一般公共预算拨款“三公”经费预算表",
-        "一般公共预算拨款“三公”经费预算表",
-        "budget.three_public",
-    ),
-    17: ("部门整体支出绩效申报表", "部门整体支出绩效申报表", "budget.perf_unit"),
-    18: ("单位专项支出预算绩效目标表", "单位专项支出预算绩效目标表", "budget.perf_projects"),
-    19: ("专项资金支出方向绩效目标表", "专项资金支出方向绩效目标表", "budget.perf_directions"),
-    20: ("一般公共预算基本支出情况表", "一般公共预算基本支出情况表", "budget.basic_econ"),
-}
-
-# tables that may print without their 附件 label (their titles are unique in the set)
-_UNLABELED_CANDIDATES = (7, 10, 12, 13, 14, 17, 18)
-
-#: economic items of the basic spending: (code, name, detail-table column index or None).
-#: The index is the column of 附件5/10 (301), 附件6/11 (302) or 附件7/12 (303), 0-based.
-ECON_ITEMS: dict[str, list[tuple[str, str, int | None]]] = {
-    "301": [
-        ("30101", "基本工资", 2),
-        ("30102", "津贴补贴", 3),
-        ("30107", "绩效工资", 4),
-        ("30103", "奖金", 5),
-        ("30108", "机关事业单位基本养老保险缴费", 9),
-        ("30109", "职业年金缴费", 10),
-        ("30110", "职工基本医疗保险缴费", 11),
-        ("30111", "公务员医疗补助缴费", 12),
-        ("30114", "医疗费", 13),
-        ("30112", "其他社会保障缴费", 14),
-        ("30106", "伙食补助费", 15),
-        ("30113", "住房公积金", 16),
-        ("30199", "其他工资福利支出", 17),
-    ],
-    "302": [
-        ("30201", "办公费", 1),
-        ("30202", "印刷费", 2),
-        ("30203", "咨询费", 3),
-        ("30204", "手续费", 4),
-        ("30205", "水费", 5),
-        ("30206", "电费", 6),
-        ("30207", "邮电费", 7),
-        ("30209", "物业管理费", 8),
-        ("30212", "因公出国（境）费用", 9),
-        ("30231", "公务用车运行维护费", 10),
-        ("30211", "差旅费", 11),
-        ("30215", "会议费", 12),
-        ("30216", "培训费", 13),
-        ("30217", "公务接待费", 14),
-        ("30214", "租赁费", 15),
-        ("30213", "维修(护)费", 16),
-        ("30218", "专用材料费", 17),
-        ("30224", "被装购置费", 18),
-        ("30225", "专用燃料费", 19),
-        ("30226", "劳务费", 20),
-        ("30227", "委托业务费", 21),
-        ("30228", "工会经费", 22),
-        ("30229", "福利费", 23),
-        ("30239", "其他交通费用", 24),
-        ("30240", "税金及附加", 25),
-        ("30299", "其他商品和服务支出", 26),
-    ],
-    "310": [
-        ("31001", "房屋建筑物购置", None),
-        ("31002", "办公设备购置", None),
-        ("31003", "专用设备购置", None),
-        ("31013", "公务用车购置", None),
-        ("31005", "基础设施建设", None),
-        ("31006", "大型修缮", None),
-        ("31007", "信息网络购建", None),
-        ("31099", "其他资本性支出", None),
-    ],
-    "303": [
-        ("30301", "离休费", 1),
-        ("30302", "退休费", 2),
-        ("30303", "退职（役）费", 3),
-        ("30304", "抚恤金", 4),
-        ("30305", "生活补助", 5),
-        ("30306", "救济费", 6),
-        ("30307", "医疗费", 7),
-        ("30308", "助学金", 8),
-        ("30309", "奖励金", 9),
-        ("30310", "个人农业生产补贴", 10),
-        ("30399", "其他对个人和家庭的补助", 11),
-    ],
-}
-_ECON_CLASS_NAMES = {
-    "301": "工资福利支出",
-    "302": "商品和服务支出",
-    "310": "资本性支出",
-    "303": "对个人和家庭的补助",
-}
-_PERSONNEL = ("301", "303")
-# economic items budgeted under a personnel 项 code of their own (when basic spending is spread
-# over several codes): econ code -> (项 code, 项 name, 款 code, 款 name)
-_PERSONNEL_LEAVES = {
-    "30108": ("2080505", "机关事业单位基本养老保险缴费支出", "20805", "行政事业单位养老支出"),
-    "30109": ("2080506", "机关事业单位职业年金缴费支出", "20805", "行政事业单位养老支出"),
-    "30110": ("2101101", "行政单位医疗", "21011", "行政事业单位医疗"),
-    "30111": ("2101103", "公务员医疗补助", "21011", "行政事业单位医疗"),
-    "30113": ("2210201", "住房公积金", "22102", "住房改革支出"),
-}
-
-# weights of the items a department budgets (the rest stay blank)
-_WAGE_POOL = {"30101": 30, "30102": 25, "30103": 8, "30107": 15, "30108": 10, "30109": 4}
-_WAGE_POOL |= {"30110": 6, "30111": 2, "30114": 2, "30112": 1, "30106": 2, "30113": 9}
-_WAGE_POOL |= {"30199": 2}
-_GOODS_POOL = {"30201": 20, "30202": 4, "30205": 2, "30206": 4, "30207": 4, "30209": 6}
-_GOODS_POOL |= {"30211": 6, "30213": 4, "30214": 3, "30215": 3, "30216": 3, "30217": 3}
-_GOODS_POOL |= {"30226": 4, "30227": 6, "30228": 4, "30229": 5, "30231": 5, "30239": 10}
-_GOODS_POOL |= {"30212": 1, "30218": 2, "30299": 3}
-_AID_POOL = {"30302": 5, "30304": 2, "30305": 3, "30309": 1, "30399": 2}
-
-_WAGE_COLUMNS = [
-    "总计",
-    "工资性支出/合计",
-    "工资性支出/基本工资",
-    "工资性支出/津贴补贴",
-    "工资性支出/绩效工资",
-    "工资性支出/奖金",
-    "社会保障缴费/合计",
-    "社会保障缴费/工伤保险",
-    "社会保障缴费/生育保险",
-    "社会保障缴费/机关事业单位基本养老保险缴费",
-    "社会保障缴费/职业年金缴费",
-    "社会保障缴费/职工基本医疗保险缴费",
-    "社会保障缴费/公务员医疗补助缴费",
-    "社会保障缴费/医疗费",
-    "社会保障缴费/其他社会保障缴费",
-    "伙食补助费",
-    "住房公积金",
-    "其他工资福利支出",
-]
-_GOODS_COLUMNS = [
-    "总计",
-    "办公费",
-    "印刷费",
-    "咨询费",
-    "手续费",
-    "水费",
-    "电费",
-    "邮电费",
-    "物业管理费",
-    "因公出国（境）费",
-    "公务用车运行维护费",
-    "差旅费",
-    "会议费",
-    "培训费",
-    "公务接待费",
-    "租赁费",
-    "维修（护）费",
-    "专用材料费",
-    "被装购置费",
-    "专用燃料费",
-    "劳务费",
-    "委托业务费",
-    "工会经费",
-    "福利费",
-    "其他交通费用",
-    "税金及附加",
-    "其他商品和服务支出",
-    "房屋建筑物购置",
-    "办公设备购置",
-    "专用设备购置",
-    "公务用车购置",
-    "基础设施建设",
-    "大型修缮",
-    "信息网络购建",
-    "物资储备",
-    "其他交通工具购置",
-    "其他资本性支出",
-    "其他对个人和家庭的补助",
-]
-_AID_COLUMNS = [
-    "总计",
-    "离休费",
-    "退休费",
-    "退职(役)费",
-    "抚恤金",
-    "生活补助",
-    "救济费",
-    "医疗费",
-    "助学金",
-    "奖励金",
-    "生产补贴",
-    "其他",
-]
-_FUNDING_COLUMNS = [
-    "总计",
-    "一般公共预算拨款",
-    "政府性基金拨款",
-    "纳入专户管理的非税收入拨款",
-    "其他收入",
-    "上年结转",
-]
-_BASIC_TYPES = ["工资福利支出", "一般商品和服务支出", "对个人和家庭的补助", "业务性商品和服务支出"]
-_PROJECT_TYPES = [
-    "对个人和家庭的补助",
-    "专项商品和服务支出",
-    "对企事业单位的补贴",
-    "债务利息支出",
-    "其他资本性支出",
-    "其他支出",
-]
-_BY_TYPE_COLUMNS = [
-    "总计",
-    "基本支出/合计",
-    *(f"基本支出/{n}" for n in _BASIC_TYPES),
-    "项目支出/合计",
-    *(f"项目支出/{n}" for n in _PROJECT_TYPES),
-]
-_PROJECT_COLUMNS = [
-    ("1", "总计"),
-    ("2", "资金来源/财政拨款"),
-    ("3", "资金来源/纳入预算管理的非税收入拨款/合计"),
-    ("5", "资金来源/纳入预算管理的非税收入拨款/政府性基金拨款"),
-    ("6", "资金来源/纳入预算管理的非税收入拨款/专项收入拨款"),
-    ("9", "资金来源/纳入预算管理的非税收入拨款/其他收入拨款"),
-    ("10", "资金来源/财政专户管理的非税收入拨款"),
-    ("11", "资金来源/上年结转"),
-    ("12", "资金来源/其他收入"),
-]
-_THREE_PUBLIC_COLUMNS = [
-    "三公经费预算数(一般公共预算拨款)/小计",
-    "三公经费预算数(一般公共预算拨款)/公务接待费",
-    "三公经费预算数(一般公共预算拨款)/公务用车购置及运行费",
-    "三公经费预算数(一般公共预算拨款)/其中：/公务用车购置费",
-    "三公经费预算数(一般公共预算拨款)/其中：/公务用车运行维护费",
-    "三公经费预算数(一般公共预算拨款)/因公出国(境)费用",
-]
-
-# 附件1/8 income rows: (printed name, key of the amount)
-_SUMMARY_INCOME = [
-    ("一、一般公共预算拨款", "gpb"),
-    ("经费拨款", "grant"),
-    ("纳入一般公共预算管理的非税收入拨款", "nontax"),
-    ("行政事业性收费收入", "fee"),
-    ("专项收入", "special"),
-    ("国有资源（资产）有偿使用收入", "zero"),
-    ("其他各项收入拨款", "zero"),
-    ("二、政府性基金拨款", "fund"),
-]
-_SUMMARY_INCOME_MORE = [
-    ("三、纳入专户管理的非税收入拨款", "zero"),
-    ("四、其他收入", "zero"),
-    ("五、上年结转", "zero"),
-]
-# 类 not listed in the summaries' full class list (they never carry a department's budget)
-_NOT_LISTED = {"202", "203", "209", "219", "223", "227", "230", "234"}
-# 类 renamed in 2019 (function_classes.toml lists the older name second)
-_RENAMED_2019 = {"207", "210", "215", "220"}
-
-_PROJECT_WORDS = [
-    "专项业务经费",
-    "信息化建设经费",
-    "宣传工作经费",
-    "业务培训经费",
-    "督查检查经费",
-    "设备购置经费",
-    "运行维护经费",
-    "专项补助资金",
-    "规划编制经费",
-    "安全生产经费",
-    "档案整理经费",
-    "课题研究经费",
-]
-_PROJECT_NATURE = ["持续支出", "一次性支出", "经常性项目"]
-
 
 def _load_old_names() -> dict[str, str]:
     path = default_schema_dir() / "function_classes.toml"
@@ -386,7 +75,7 @@ _OLD_NAMES: dict[str, str] = _load_old_names()
 
 def class_name(code: str, year: int) -> str:
     """The 类 name printed in a report of ``year`` (older names before 2019)."""
-    if year < 2019 and code in _RENAMED_2019:
+    if year < 2019 and code in cat.RENAMED_2019:
         return _OLD_NAMES[code]
     return CLASSES[code]
 
@@ -405,7 +94,7 @@ class _Project:
     name: str
     code: str  # the 项 code it is booked under
     source: str  # grant | fee | special | fund
-    kind: int  # index into _PROJECT_TYPES
+    kind: int  # index into cat.PROJECT_TYPES
     cents: int
 
 
@@ -455,7 +144,7 @@ class _Options:
 
 def _choose_options(rng: random.Random, mixed: bool | None) -> _Options:
     mix = rng.random() < 0.4 if mixed is None else mixed
-    unlabeled = frozenset(n for n in _UNLABELED_CANDIDATES if rng.random() < 0.35)
+    unlabeled = frozenset(n for n in cat.UNLABELED_CANDIDATES if rng.random() < 0.35)
     thousands = frozenset(n for n in (1, 3, 4, 8, 9, 15, 17, 18) if rng.random() < 0.3)
     return _Options(
         mixed=mix,
@@ -491,7 +180,7 @@ def _pick_leaves(
     others = [
         c
         for c in CLASSES
-        if c not in _NOT_LISTED and c not in {own_cls, "229", "231", "232", "233"}
+        if c not in cat.NOT_LISTED and c not in {own_cls, "229", "231", "232", "233"}
     ]
     for cls in rng.sample(others, rng.randint(0, 2)):
         for k, kn, cls_items in _catalog(cls):
@@ -512,9 +201,9 @@ def _fill(rng: random.Random, leaves: list[_Leaf], opts: _Options) -> None:
     aid = wages * rng.randint(1, 8) // 100 if rng.random() < 0.35 else 0
     gpb: dict[str, int] = {}
     for pool, total, keep in (
-        (_WAGE_POOL, wages, rng.randint(5, 11)),
-        (_GOODS_POOL, goods, rng.randint(6, 16)),
-        (_AID_POOL, aid, rng.randint(1, 3)),
+        (cat.WAGE_POOL, wages, rng.randint(5, 11)),
+        (cat.GOODS_POOL, goods, rng.randint(6, 16)),
+        (cat.AID_POOL, aid, rng.randint(1, 3)),
     ):
         gpb.update(_split(rng, total, pool, keep))
     gpb.setdefault("30217", 0)
@@ -522,7 +211,7 @@ def _fill(rng: random.Random, leaves: list[_Leaf], opts: _Options) -> None:
         gpb["30217"] = _amount(rng, 10, 3000)
     main.basic["gpb"] = {c: v for c, v in gpb.items() if v}
     if opts.fund_basic:  # a fund pays part of the running costs: all-funds items grow
-        fund_goods = _split(rng, _amount(rng, 100, max(101, goods // 3)), _GOODS_POOL, 3)
+        fund_goods = _split(rng, _amount(rng, 100, max(101, goods // 3)), cat.GOODS_POOL, 3)
         main.basic["fund"] = fund_goods
     # projects
     used: set[str] = set()
@@ -530,7 +219,7 @@ def _fill(rng: random.Random, leaves: list[_Leaf], opts: _Options) -> None:
         fund_leaf = any(leaf.code == c for *_x, c, _n in _GOV_FUND_LEAVES) and opts.mixed
         n = rng.randint(1, 3) if leaf is not main else (1 if rng.random() < 0.3 else 0)
         for _ in range(n):
-            word = rng.choice([w for w in _PROJECT_WORDS if leaf.name[:4] + w not in used])
+            word = rng.choice([w for w in cat.PROJECT_WORDS if leaf.name[:4] + w not in used])
             name = (leaf.name.removeprefix("其他").removesuffix("支出")[:8] or leaf.name) + word
             used.add(leaf.name[:4] + word)
             if fund_leaf:
@@ -550,7 +239,7 @@ def _fill(rng: random.Random, leaves: list[_Leaf], opts: _Options) -> None:
 def _spread_basic(main: _Leaf, leaves: list[_Leaf]) -> None:
     """Move personnel items of the basic spending to their own 项 codes (养老, 医疗, 公积金)."""
     by_code = {lf.code: lf for lf in leaves}
-    for econ, (code, name, kuan, kname) in _PERSONNEL_LEAVES.items():
+    for econ, (code, name, kuan, kname) in cat.PERSONNEL_LEAVES.items():
         cents = main.basic["gpb"].get(econ, 0)
         if not cents or code == main.code:
             continue
@@ -617,7 +306,7 @@ def _by_type(leaf: _Leaf, source: str | None) -> list[int]:
         leaf.basic_of(source, "303"),
         0,
     ]
-    project = [leaf.project_of(source, k) for k in range(len(_PROJECT_TYPES))]
+    project = [leaf.project_of(source, k) for k in range(len(cat.PROJECT_TYPES))]
     return [sum(basic) + sum(project), sum(basic), *basic, sum(project), *project]
 
 
@@ -703,7 +392,7 @@ def _detail_table(
 
 
 def _wage_values(items: dict[str, int]) -> list[int]:
-    v = [0] * len(_WAGE_COLUMNS)
+    v = [0] * len(cat.WAGE_COLUMNS)
     for code, _name, col in ECON_ITEMS["301"]:
         assert col is not None
         v[col] = items.get(code, 0)
@@ -737,7 +426,7 @@ def _all(leaf: _Leaf) -> dict[str, int]:
 def _listed(year: int, with_money: set[str], opts: _Options) -> list[str]:
     if not opts.all_classes:
         return sorted(with_money)
-    listed = {c for c in CLASSES if c not in _NOT_LISTED and (c != "224" or year >= 2019)}
+    listed = {c for c in CLASSES if c not in cat.NOT_LISTED and (c != "224" or year >= 2019)}
     return sorted(listed | with_money)
 
 
@@ -808,7 +497,9 @@ def generate_budget_report(seed: int, *, mixed: bool | None = None) -> dict[str,
     listed = _listed(year, with_money, opts)
     class_total = {c: sum(funding(lf)[0] for lf in leaves if lf.code[:3] == c) for c in listed}
     t1 = _table(1, opts, short, "three_sided")
-    inc_rows = [_side(n, [_fmt(income[k])]) for n, k in _SUMMARY_INCOME + _SUMMARY_INCOME_MORE]
+    inc_rows = [
+        _side(n, [_fmt(income[k])]) for n, k in cat.SUMMARY_INCOME + cat.SUMMARY_INCOME_MORE
+    ]
     inc_rows += [
         _side("本年收入合计", [_fmt(total)]),
         _side("五、用事业基金弥补收支差额", [None]),
@@ -822,10 +513,12 @@ def generate_budget_report(seed: int, *, mixed: bool | None = None) -> dict[str,
     econ_rows = [_side("一、基本支出", [_fmt(by_type_all[1])])]
     econ_rows += [
         _side(n.removeprefix("一般"), [_fmt(v)])
-        for n, v in zip(_BASIC_TYPES, by_type_all[2:6], strict=True)
+        for n, v in zip(cat.BASIC_TYPES, by_type_all[2:6], strict=True)
     ]
     econ_rows += [_side("二、项目支出", [_fmt(by_type_all[6])])]
-    econ_rows += [_side(n, [_fmt(v)]) for n, v in zip(_PROJECT_TYPES, by_type_all[7:], strict=True)]
+    econ_rows += [
+        _side(n, [_fmt(v)]) for n, v in zip(cat.PROJECT_TYPES, by_type_all[7:], strict=True)
+    ]
     econ_rows += [_side("本年支出合计", [_fmt(total)]), _side("支出总计", [_fmt(total)])]
     col = [{"col_no": None, "name": "本年预算"}]
     t1["sections"] = [
@@ -836,7 +529,7 @@ def generate_budget_report(seed: int, *, mixed: bool | None = None) -> dict[str,
     tables.append(t1)
     # ---- 附件2 部门收入总表 (one unit)
     t2 = _table(2, opts, short, "unit_rows")
-    t2["columns"] = [{"col_no": None, "name": c} for c in _FUNDING_COLUMNS]
+    t2["columns"] = [{"col_no": None, "name": c} for c in cat.FUNDING_COLUMNS]
     t2["rows"] = [
         {
             "code": unit_code,
@@ -849,16 +542,16 @@ def generate_budget_report(seed: int, *, mixed: bool | None = None) -> dict[str,
     ]
     tables.append(t2)
     # ---- 附件3, 4
-    tables.append(_coded_table(3, opts, short, _FUNDING_COLUMNS, leaves, funding, "合计", year))
+    tables.append(_coded_table(3, opts, short, cat.FUNDING_COLUMNS, leaves, funding, "合计", year))
     tables.append(
         _coded_table(
-            4, opts, short, _BY_TYPE_COLUMNS, leaves, lambda lf: _by_type(lf, None), "总计", year
+            4, opts, short, cat.BY_TYPE_COLUMNS, leaves, lambda lf: _by_type(lf, None), "总计", year
         )
     )
     # ---- 附件5, 6, 7 (all funds)
     tables.append(
         _detail_table(
-            5, opts, short, _WAGE_COLUMNS, leaves, unit, lambda lf: _wage_values(_all(lf))
+            5, opts, short, cat.WAGE_COLUMNS, leaves, unit, lambda lf: _wage_values(_all(lf))
         )
     )
     tables.append(
@@ -866,7 +559,7 @@ def generate_budget_report(seed: int, *, mixed: bool | None = None) -> dict[str,
             6,
             opts,
             short,
-            _GOODS_COLUMNS,
+            cat.GOODS_COLUMNS,
             leaves,
             unit,
             lambda lf: _item_values(_all(lf), "302", 38),
@@ -874,13 +567,19 @@ def generate_budget_report(seed: int, *, mixed: bool | None = None) -> dict[str,
     )
     tables.append(
         _detail_table(
-            7, opts, short, _AID_COLUMNS, leaves, unit, lambda lf: _item_values(_all(lf), "303", 12)
+            7,
+            opts,
+            short,
+            cat.AID_COLUMNS,
+            leaves,
+            unit,
+            lambda lf: _item_values(_all(lf), "303", 12),
         )
     )
     # ---- 附件8 财政拨款收支总表 (two-sided)
     fiscal_classes = _listed(year, with_money, opts)
     t8 = _table(8, opts, short, "two_sided")
-    inc8 = [_side(n, [_fmt(income[k])]) for n, k in _SUMMARY_INCOME]
+    inc8 = [_side(n, [_fmt(income[k])]) for n, k in cat.SUMMARY_INCOME]
     inc8.append(_side("本年收入合计", [_fmt(total)]))
 
     def fiscal_of(c: str) -> list[str | None]:
@@ -909,12 +608,19 @@ def generate_budget_report(seed: int, *, mixed: bool | None = None) -> dict[str,
     # ---- 附件9 (一般公共预算 by type), 10, 11, 12
     tables.append(
         _coded_table(
-            9, opts, short, _BY_TYPE_COLUMNS, leaves, lambda lf: _by_type(lf, "gpb"), "合计", year
+            9,
+            opts,
+            short,
+            cat.BY_TYPE_COLUMNS,
+            leaves,
+            lambda lf: _by_type(lf, "gpb"),
+            "合计",
+            year,
         )
     )
     tables.append(
         _detail_table(
-            10, opts, short, _WAGE_COLUMNS, leaves, unit, lambda lf: _wage_values(_gpb(lf))
+            10, opts, short, cat.WAGE_COLUMNS, leaves, unit, lambda lf: _wage_values(_gpb(lf))
         )
     )
     tables.append(
@@ -922,7 +628,7 @@ def generate_budget_report(seed: int, *, mixed: bool | None = None) -> dict[str,
             11,
             opts,
             short,
-            _GOODS_COLUMNS,
+            cat.GOODS_COLUMNS,
             leaves,
             unit,
             lambda lf: _item_values(_gpb(lf), "302", 38),
@@ -933,7 +639,7 @@ def generate_budget_report(seed: int, *, mixed: bool | None = None) -> dict[str,
             12,
             opts,
             short,
-            _AID_COLUMNS,
+            cat.AID_COLUMNS,
             leaves,
             unit,
             lambda lf: _item_values(_gpb(lf), "303", 12),
@@ -942,15 +648,24 @@ def generate_budget_report(seed: int, *, mixed: bool | None = None) -> dict[str,
     # ---- 附件13 (政府性基金 by type), 14 (专户: none in these reports)
     tables.append(
         _coded_table(
-            13, opts, short, _BY_TYPE_COLUMNS, leaves, lambda lf: _by_type(lf, "fund"), "合计", year
+            13,
+            opts,
+            short,
+            cat.BY_TYPE_COLUMNS,
+            leaves,
+            lambda lf: _by_type(lf, "fund"),
+            "合计",
+            year,
         )
     )
     tables.append(
-        _coded_table(14, opts, short, _BY_TYPE_COLUMNS, leaves, lambda lf: [0] * 13, "合计", year)
+        _coded_table(
+            14, opts, short, cat.BY_TYPE_COLUMNS, leaves, lambda lf: [0] * 13, "合计", year
+        )
     )
     # ---- 附件15 项目支出预算明细表
     t15 = _table(15, opts, short, "project_rows")
-    t15["columns"] = [{"col_no": no, "name": n} for no, n in _PROJECT_COLUMNS]
+    t15["columns"] = [{"col_no": no, "name": n} for no, n in cat.PROJECT_COLUMNS]
 
     def project_values(p: _Project) -> list[int]:
         v = [0] * 9
@@ -978,7 +693,7 @@ def generate_budget_report(seed: int, *, mixed: bool | None = None) -> dict[str,
     tables.append(t15)
     # ---- 附件16 三公
     t16 = _table(16, opts, short, "single_row")
-    t16["columns"] = [{"col_no": None, "name": n} for n in _THREE_PUBLIC_COLUMNS]
+    t16["columns"] = [{"col_no": None, "name": n} for n in cat.THREE_PUBLIC_COLUMNS]
     recv, run, abroad = (gpb_items.get(c, 0) for c in ("30217", "30231", "30212"))
     t16["rows"] = [
         {
@@ -1040,7 +755,7 @@ def generate_budget_report(seed: int, *, mixed: bool | None = None) -> dict[str,
             "unit_name": dept,
             "values": [_fmt(p.cents)],
             "texts": [
-                rng.choice(_PROJECT_NATURE),
+                rng.choice(cat.PROJECT_NATURE),
                 "专款专用",
                 "部门预算文件",
                 None,
@@ -1102,10 +817,10 @@ def generate_budget_report(seed: int, *, mixed: bool | None = None) -> dict[str,
     ]
 
     def econ_values(cents: int, cls: str) -> list[str | None]:
-        person = cls in _PERSONNEL
+        person = cls in cat.PERSONNEL
         return [_fmt(cents), _fmt(cents if person else 0), _fmt(0 if person else cents)]
 
-    person_total = sum(v for c, v in gpb_items.items() if c[:3] in _PERSONNEL)
+    person_total = sum(v for c, v in gpb_items.items() if c[:3] in cat.PERSONNEL)
     rows20: list[dict[str, Any]] = [
         _total_row("合计", [basic_gpb, person_total, basic_gpb - person_total])
     ]
@@ -1116,7 +831,7 @@ def generate_budget_report(seed: int, *, mixed: bool | None = None) -> dict[str,
                 "code": cls,
                 "code_as_printed": cls,
                 "level": "类",
-                "name": _ECON_CLASS_NAMES[cls],
+                "name": cat.ECON_CLASS_NAMES[cls],
                 "values": econ_values(cls_sum, cls),
             }
         )
