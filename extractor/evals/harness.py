@@ -5,7 +5,8 @@ TABLE_FORMAT.md shape. The folder's ``dataset.json`` lists them
 (``{"name": ..., "cases": [{"input": "...", "truth": "...", "labels": [...]}]}``); without one,
 every input ``X.*`` with a ``truth/X.json`` or ``X.truth.json`` beside it is a case. Labels
 (known source inconsistencies or injected damage) come from ``labels`` or the truth's
-``meta.expected_findings``. ``generated:N[:SEED]`` names N generated reports with injections.
+``meta.expected_findings``. ``generated:N[:SEED]`` names N generated reports with injections,
+``generated-budget:N[:SEED]`` N generated 预算 reports.
 """
 
 from __future__ import annotations
@@ -313,6 +314,46 @@ def generated_dataset(n: int, seed: int = 0) -> list[Case]:
     return cases
 
 
+def generated_budget_dataset(n: int, seed: int = 0) -> list[Case]:
+    """N generated 预算 reports as text: clean, each budget injection kind in turn, and clean
+    reports printed with 004's layout traps (rows that lost or gained an empty cell, headers
+    one cell left of their grid)."""
+    from extractor.evals.inject_budget import BUDGET_KINDS, make_budget_case
+    from extractor.evals.render_budget import TRAPS
+
+    kinds: list[str | None] = [None, *BUDGET_KINDS, "traps"]
+    cases: list[Case] = []
+    for i in range(n):
+        kind = kinds[i % len(kinds)]
+        trap = kind == "traps"
+        text, truth, injections = make_budget_case(
+            seed + i, None if trap else kind, traps=TRAPS if trap else ()
+        )
+        labels = [
+            Label(
+                kind=j.kind,
+                expected=j.expected,
+                # a narrative claim is named by its line alone
+                table=None if j.table_id == "narrative" else j.table_id,
+                # a cross-table change moves an item, its 类 and 合计 of 附件20 together: each
+                # of the three rows fails its own equality with 附件9/10, so the label is the table
+                line=None if j.kind == "source.cross_table" else j.line,
+                col=None if j.kind in ("narrative.percent", "source.cross_table") else j.col,
+            )
+            for j in injections
+        ]
+        cases.append(
+            Case(
+                f"budget{seed + i:04d}-{kind or 'clean'}",
+                text.encode("utf-8"),
+                truth,
+                labels,
+                f"budget{seed + i:04d}.txt",
+            )
+        )
+    return cases
+
+
 def generated_rendered(n: int, seed: int, form: str) -> list[Case]:
     """N clean generated reports rendered as text-layer PDFs (``pdf``, the renderer's styles
     in turn) or as degraded 150 dpi scans (``scan``, read by OCR)."""
@@ -334,17 +375,20 @@ def generated_rendered(n: int, seed: int, form: str) -> list[Case]:
 
 def resolve_datasets(specs: Sequence[str]) -> list[tuple[str, list[Case]]]:
     """Dataset specs to named case lists: folders, ``generated:N[:SEED]`` (text reports with
-    labeled injections), ``generated-pdf:N[:SEED]`` and ``generated-scan:N[:SEED]`` (clean
-    reports as PDFs in the renderer's styles, or as degraded scans)."""
+    labeled injections), ``generated-budget:N[:SEED]`` (预算 text reports with labeled
+    injections and layout traps), ``generated-pdf:N[:SEED]`` and ``generated-scan:N[:SEED]``
+    (clean reports as PDFs in the renderer's styles, or as degraded scans)."""
     out: list[tuple[str, list[Case]]] = []
     for spec in specs:
         kind, _, rest = spec.partition(":")
-        if kind in ("generated", "generated-pdf", "generated-scan"):
+        if kind in ("generated", "generated-budget", "generated-pdf", "generated-scan"):
             parts = rest.split(":")
             n = int(parts[0])
             seed = int(parts[1]) if len(parts) > 1 else 0
             if kind == "generated":
                 out.append((spec, generated_dataset(n, seed)))
+            elif kind == "generated-budget":
+                out.append((spec, generated_budget_dataset(n, seed)))
             else:
                 out.append((spec, generated_rendered(n, seed, kind.removeprefix("generated-"))))
         else:
