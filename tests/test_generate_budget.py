@@ -308,11 +308,6 @@ def test_extra_leading_cell_keeps_every_value(seed: int, definitions: Definition
     assert [(c.id, c.status) for c in hard if c.status != "pass"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline limitation: with an extra leading cell the 类/款/项 code of the 附件6 row "
-    "is read one cell right (2082850 as 20828); 004 prints that row without a code",
-)
 def test_extra_leading_cell_keeps_the_code(definitions: Definitions) -> None:
     doc = generate_budget_report(0)
     result = _extract(render_budget_report(doc, traps=("extra_cell",)), definitions)

@@ -114,13 +114,16 @@ def _row_identity_score(
 
 
 def _label_end(row: SourceRow) -> int | None:
-    """Index of the last label (text) cell before the row's first amount; None if none."""
+    """Index of the last label (text) cell before the row's first amount; None if none.
+    Code cells before the name ("208" "28" "50", a 单位代码) are labels, not amounts."""
     last = None
     for j, c in enumerate(row.cells):
         t = c.text.strip()
         if not t:
             continue
         if is_amount_cell(t):
+            if last is None and (is_code(t) or is_code_part(t)):
+                continue  # a code part, before the name
             break
         last = j
     return last
@@ -311,6 +314,8 @@ def map_function_coded(region: Region, tdef: TableDef | None, ctx: MapContext) -
         for j in range(first_value, width)
         if paths[j] or j in lanci_no
     ]
+    # the grid's width as the header rows print it (a data row may carry an extra cell)
+    header_width = grid_width(rows[:first_data]) if first_data else width
     kinds = label_kinds(paths, first_value)
     if lanci is None:
         # no 栏次 row anchors the header: when every data row's labels reach into its first
@@ -349,7 +354,7 @@ def map_function_coded(region: Region, tdef: TableDef | None, ctx: MapContext) -
             level = "total"
             name = total_label
         vals, cells_out, note = _align_values(
-            row_src, first_value, header, keys, ids, width=width, dropped=dropped
+            row_src, first_value, header, keys, ids, width=header_width, dropped=dropped
         )
         out_rows.append(
             Row(
