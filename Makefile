@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install demo test lint eval eval-large baseline bench bench-pdf bench-llm bench-batch fixtures clean
 
-EVAL_SETS := evals/datasets/seeds evals/datasets/seeds_budget evals/datasets/real_pdfs generated:12 generated-budget:6 generated-pdf:4
+EVAL_SETS := evals/datasets/seeds evals/datasets/seeds_budget evals/datasets/real_pdfs generated:12 generated-budget:6 generated-pdf:4 generated-budget-pdf:2
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -32,7 +32,7 @@ eval: $(STAMP)
 
 # the large sets: 50 决算 and 50 预算 text reports with injections, 20 PDFs in every renderer style, 4 scans
 eval-large: $(STAMP)
-	$(BIN)/extractor eval generated:50 generated-budget:50 generated-pdf:20 generated-scan:4:100
+	$(BIN)/extractor eval generated:50 generated-budget:50 generated-pdf:20 generated-budget-pdf:8 generated-scan:4:100 generated-budget-scan:2
 
 baseline: $(STAMP)
 	$(BIN)/extractor eval $(EVAL_SETS) --write-baseline evals/baselines/ci.json

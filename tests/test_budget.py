@@ -162,3 +162,19 @@ extends = "mine.special"
     assert r.tables[0].definition == "mine.special_next"
     fails = [c for c in r.checks if c.status == "fail"]
     assert len(fails) == 1 and fails[0].cells[0].line == 5  # 5.00 ≠ 1.00 + 3.00
+
+
+@pytest.mark.parametrize(("seed", "style"), [(0, "ruled_portrait"), (1, "ruled_landscape_wrapped")])
+def test_generated_budget_as_a_ruled_pdf(seed: int, style: str, definitions: Definitions) -> None:
+    # a generated 预算 (three-sided summary side by side, 38-column detail tables) rendered
+    # as a text-layer PDF by the project's renderer, read back cell for cell
+    from extractor.evals.generate_budget import generate_budget_report
+    from extractor.evals.render_pdf import STYLES, render_pdf
+
+    doc = generate_budget_report(seed)
+    pdf = render_pdf(doc, STYLES[style], seed=seed)
+    r = extract_bytes(pdf, source_name="b.pdf", config=ExtractConfig(), definitions=definitions)
+    scores = score_document(_as_json(r), doc, check_names=False)
+    assert all(s.found for s in scores) and len(scores) == 20
+    assert not [m for s in scores for m in s.mismatches]
+    assert {c.status for c in r.checks if c.severity == "hard"} <= {"pass", "rounding"}

@@ -6,7 +6,8 @@ TABLE_FORMAT.md shape. The folder's ``dataset.json`` lists them
 every input ``X.*`` with a ``truth/X.json`` or ``X.truth.json`` beside it is a case. Labels
 (known source inconsistencies or injected damage) come from ``labels`` or the truth's
 ``meta.expected_findings``. ``generated:N[:SEED]`` names N generated reports with injections,
-``generated-budget:N[:SEED]`` N generated 预算 reports.
+``generated-budget:N[:SEED]`` N generated 预算 reports; ``generated-budget-pdf:N[:SEED]`` and
+``generated-budget-scan:N[:SEED]`` the same rendered as PDFs and degraded scans.
 """
 
 from __future__ import annotations
@@ -356,20 +357,25 @@ def generated_budget_dataset(n: int, seed: int = 0) -> list[Case]:
 
 def generated_rendered(n: int, seed: int, form: str) -> list[Case]:
     """N clean generated reports rendered as text-layer PDFs (``pdf``, the renderer's styles
-    in turn) or as degraded 150 dpi scans (``scan``, read by OCR)."""
+    in turn) or as degraded 150 dpi scans (``scan``, read by OCR); ``budget-pdf`` and
+    ``budget-scan`` do the same with generated 预算 reports."""
     from extractor.evals.degrade import ScanStyle, degrade_pdf
     from extractor.evals.generate import generate_final_report
+    from extractor.evals.generate_budget import generate_budget_report
     from extractor.evals.render_pdf import STYLES, render_pdf
 
+    budget = form.startswith("budget-")
+    kind = form.removeprefix("budget-")
     styles = list(STYLES)
     cases: list[Case] = []
     for i in range(n):
-        doc = generate_final_report(seed + i)
-        style = styles[i % len(styles)] if form == "pdf" else "ruled_portrait"
+        doc = generate_budget_report(seed + i) if budget else generate_final_report(seed + i)
+        style = styles[i % len(styles)] if kind == "pdf" else "ruled_portrait"
         pdf = render_pdf(doc, STYLES[style], seed=seed + i)
-        if form == "scan":
+        if kind == "scan":
             pdf = degrade_pdf(pdf, ScanStyle(dpi=150), seed=seed + i)
-        cases.append(Case(f"gen{seed + i:04d}-{form}-{style}", pdf, doc, [], f"gen{seed + i}.pdf"))
+        stem = f"{'budget' if budget else 'gen'}{seed + i:04d}"
+        cases.append(Case(f"{stem}-{kind}-{style}", pdf, doc, [], f"{stem}.pdf"))
     return cases
 
 
@@ -377,11 +383,19 @@ def resolve_datasets(specs: Sequence[str]) -> list[tuple[str, list[Case]]]:
     """Dataset specs to named case lists: folders, ``generated:N[:SEED]`` (text reports with
     labeled injections), ``generated-budget:N[:SEED]`` (预算 text reports with labeled
     injections and layout traps), ``generated-pdf:N[:SEED]`` and ``generated-scan:N[:SEED]``
-    (clean reports as PDFs in the renderer's styles, or as degraded scans)."""
+    (clean reports as PDFs in the renderer's styles, or as degraded scans), and
+    ``generated-budget-pdf:N[:SEED]`` / ``generated-budget-scan:N[:SEED]`` for 预算."""
     out: list[tuple[str, list[Case]]] = []
     for spec in specs:
         kind, _, rest = spec.partition(":")
-        if kind in ("generated", "generated-budget", "generated-pdf", "generated-scan"):
+        if kind in (
+            "generated",
+            "generated-budget",
+            "generated-pdf",
+            "generated-scan",
+            "generated-budget-pdf",
+            "generated-budget-scan",
+        ):
             parts = rest.split(":")
             n = int(parts[0])
             seed = int(parts[1]) if len(parts) > 1 else 0

@@ -247,7 +247,7 @@ def _grid(table: dict[str, Any], style: TextStyle) -> _Grid:
     layout = table.get("layout") or ""
     if layout == "function_coded":
         return _function_coded(table, style)
-    if layout == "two_sided" and len(table.get("sections") or []) == 2:
+    if layout in ("two_sided", "three_sided") and len(table.get("sections") or []) >= 2:
         return _two_sided(table, style)
     if _BLOCKS.fullmatch(layout):
         return _economic_blocks(table, style)

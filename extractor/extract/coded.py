@@ -3,6 +3,7 @@ printed on the 栏次 line or merged over code and name, rows realigned by their
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -41,6 +42,7 @@ from extractor.model import (
 )
 from extractor.verify.rules import row_identity_holds
 
+_CODE_AND_NAME = re.compile(r"^(\d{3}(?:\d{2}){0,2})\s+(\D.*)$")
 LabelKind = str  # "label" (code parts or name), "unit_code", "unit_name"
 
 
@@ -75,6 +77,10 @@ def _code_cells(row: SourceRow, kinds: Sequence[LabelKind] | int) -> RowLabels:
     labels = [cell(row, j).strip() for j, k in enumerate(kinds) if k == "label"]
     unit_code = next((norm(cell(row, j)) for j, k in enumerate(kinds) if k == "unit_code"), None)
     unit_name = next((norm(cell(row, j)) for j, k in enumerate(kinds) if k == "unit_name"), None)
+    joined = _CODE_AND_NAME.match(labels[0]) if labels else None
+    if joined is not None:
+        # code and name in one cell ("2130104 事业运行"): their rule was not printed
+        labels = [joined.group(1), joined.group(2), *labels[1:]]
     parts = [t for t in labels if t and (is_code(t) or is_code_part(t))]
     names = [t for t in labels if t and not (is_code(t) or is_code_part(t))]
     name = norm(" ".join(names)) if names else None
@@ -92,6 +98,8 @@ def _is_coded_data(row: SourceRow) -> bool:
         return has_amounts(row)  # an unlabelled row of values (its label sits on another line)
     f = norm(first[0])
     if is_code(f) or (is_code_part(f) and len(first) > 1 and is_code_part(first[1])):
+        return True
+    if _CODE_AND_NAME.match(first[0].strip()):
         return True
     return bool(TOTAL_RE.match(f)) and has_amounts(row, 1)
 

@@ -72,8 +72,10 @@ def map_two_sided(region: Region, tdef: TableDef | None, ctx: MapContext) -> Tab
         ]
         header = [HeaderColumn(j, (norm(cell(hdr, j)),), lanci_no.get(j)) for j in value_pos]
         title = norm(cell(top, start)) if top is not None else ""
-        sdef = next((d for d in sdefs if title and any(re.search(p, title) for p in d.names)), None)
-        if sdef is None and s < len(sdefs):
+        taken = {sec.key for sec in sections}
+        free = [d for d in sdefs if d.key not in taken]
+        sdef = next((d for d in free if title and any(re.search(p, title) for p in d.names)), None)
+        if sdef is None and s < len(sdefs) and sdefs[s].key not in taken:
             sdef = sdefs[s]
         keys = assign_columns(header, sdef.columns) if sdef else {}
         out_rows: list[Row] = []

@@ -463,6 +463,24 @@ def _looks_tabular(line: list[Word], height: float) -> bool:
 # ---------------------------------------------------------------- page
 
 
+_LABEL_LINE = re.compile(r"^(公开\s*\d+\s*表|附\s*[件表]\s*\d+.*)$")
+
+
+def _header_above(line: list[Word], block: list[list[Word]], height: float) -> bool:
+    """A short line right above an unruled table's first tabular line that is part of its
+    header: touching it, inside its width, not a 部门/单位 line, a label or prose."""
+    below = block[0]
+    gap = min(w.y0 for w in below) - max(w.y1 for w in line)
+    if gap > 0.8 * height:
+        return False
+    text = "".join(w.text for w in line).replace(" ", "")
+    if any(_META_WORD.match(w.text) for w in line) or _LABEL_LINE.match(text) or "。" in text:
+        return False
+    x0 = min(w.x0 for ln in block for w in ln)
+    x1 = max(w.x1 for ln in block for w in ln)
+    return all(x0 - height <= w.x0 and w.x1 <= x1 + height for w in line)
+
+
 def _table_block_end(lines: list[list[Word]], i: int, height: float) -> int:
     """End (exclusive) of the unruled table starting at line ``i``: tabular lines, and the
     short lines between them (wrapped header or name text), while the lines stay close; ``i``
@@ -515,10 +533,21 @@ def page_rows(
     if lines:
         height = sorted(w.height for w in free)[len(free) // 2]
         i = 0
+        plain: list[int] = []  # lines placed as plain text just before the current one
         while i < len(lines):
             j = _table_block_end(lines, i, height)
             if j - i >= 2:
-                placed.extend(_unruled_rows(lines[i:j], page, origin))
+                # header lines printed above the first tabular line (a level spanning the
+                # columns, a label centred over two levels) belong to the table
+                k = i
+                while (
+                    plain and plain[-1] == k - 1 and _header_above(lines[k - 1], lines[k:j], height)
+                ):
+                    k -= 1
+                    plain.pop()
+                    placed.pop()
+                placed.extend(_unruled_rows(lines[k:j], page, origin))
+                plain.clear()
                 i = j
                 continue
             ln = sorted(lines[i], key=lambda w: w.x0)
@@ -528,6 +557,7 @@ def page_rows(
                     SourceRow((_cell(_join(ln), ln, page, origin),), tabbed=False, page=page),
                 )
             )
+            plain.append(i)
             i += 1
     placed.sort(key=lambda t: t[0])
     return [r for _, r in placed]
