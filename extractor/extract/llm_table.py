@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from extractor.definitions import Definitions, TableDef
 from extractor.extract.chunking import Chunk, column_index
+from extractor.extract.common import make_table
 from extractor.extract.meaning import assign_roles
 from extractor.layout.grid import is_lanci_row, norm
 from extractor.model import Cell, CellSource, Column, Region, Row, SourceRow, Table
@@ -321,23 +322,7 @@ def build_table(
             row_ids.append(gr.row_id)
     if tdef is not None and tdef.rows:
         assign_roles(rows, tdef.rows, defs)
-    has_data = any(v is not None for r in rows for v in r.values)
-    table = Table(
-        table_id=region.table_id,
-        definition=tdef.id if tdef else None,
-        title=region.title,
-        department_as_printed=region.department,
-        unit=region.unit,
-        year=region.year,
-        layout=tdef.layout if tdef else "generic",
-        columns=columns,
-        rows=rows,
-        empty=not has_data,
-        notes=list(region.notes),
-        source_lines=[(region.start_line, region.end_line)]
-        if region.start_line is not None and region.end_line is not None
-        else [],
-        pages=list(region.pages),
-        parts=region.parts,
+    table = make_table(
+        region, tdef, tdef.layout if tdef else "generic", columns=columns, rows=rows
     )
     return table, row_ids

@@ -542,51 +542,47 @@ class Verifier:
         totals = [i for i, r in enumerate(rows) if r.level == "total"]
         if len(totals) != 1 or totals[0] not in (0, len(rows) - 1) or len(rows) < 3:
             return
-        pi = totals[0]
+        self._total_rows(scope, totals[0], ident, f"table{ti}/G/total", printed_only=True)
+
+    def _column_total(self, table_id: str, ident: IdentityDef, ti: int, n: int) -> None:
+        """The table's total row (合计/总计) = the sum of its other rows, in each column."""
+        for scope in _scopes(self.tables[ti], ti):
+            totals = [i for i, r in enumerate(scope.rows) if r.level == "total"]
+            if len(totals) == 1:
+                self._total_rows(scope, totals[0], ident, f"{table_id}/{ident.family}{n}/total")
+
+    def _total_rows(
+        self,
+        scope: _Scope,
+        pi: int,
+        ident: IdentityDef,
+        prefix: str,
+        printed_only: bool = False,
+    ) -> None:
+        """Row ``pi`` = Σ the other rows ("其中" rows left out), column by column: the keyed
+        columns of a defined table, every column of an unknown one (``printed_only``: where
+        the total prints a number)."""
+        rows = scope.rows
         items = [
             i for i in range(len(rows)) if i != pi and not (rows[i].name or "").startswith("其中")
         ]
+        keyed = scope.table.definition is not None and any(c.key for c in scope.columns)
         for ci, col in enumerate(scope.columns):
-            head = self._operand(scope, pi, ci)
-            if head is None or head.amount.kind is not AmountKind.NUMBER:
+            if keyed and col.key is None:
                 continue
+            if printed_only:
+                head = self._operand(scope, pi, ci)
+                if head is None or head.amount.kind is not AmountKind.NUMBER:
+                    continue
             self._sum_check(
                 scope,
                 pi,
                 items,
                 ci,
                 ident,
-                f"table{ti}/G/total@{pi}/{ci}",
+                f"{prefix}@{pi}/{col.key or ci}" if printed_only else f"{prefix}/{col.key or ci}",
                 f"{rows[pi].name} = Σ rows ({col.name})",
             )
-
-    def _column_total(self, table_id: str, ident: IdentityDef, ti: int, n: int) -> None:
-        """The table's total row (合计/总计) = the sum of its other rows, in each column."""
-        for scope in _scopes(self.tables[ti], ti):
-            rows = scope.rows
-            totals = [i for i, r in enumerate(rows) if r.level == "total"]
-            if len(totals) != 1:
-                continue
-            pi = totals[0]
-            items = [
-                i
-                for i in range(len(rows))
-                if i != pi and not (rows[i].name or "").startswith("其中")
-            ]
-            for ci, col in enumerate(scope.columns):
-                if col.key is None and scope.table.definition is not None and any(
-                    c.key for c in scope.columns
-                ):
-                    continue
-                self._sum_check(
-                    scope,
-                    pi,
-                    items,
-                    ci,
-                    ident,
-                    f"{table_id}/{ident.family}{n}/total/{col.key or ci}",
-                    f"{rows[pi].name} = Σ rows ({col.name})",
-                )
 
     def _foreach_codes(self, ident: IdentityDef) -> list[str]:
         """Codes an identity runs over: 类 codes (class roles, 3-digit rows) or all codes
