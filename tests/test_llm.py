@@ -484,3 +484,20 @@ def test_a_long_table_goes_in_parts(definitions: Definitions) -> None:
     assert [r.values for r in by_id(result, "公开02表").rows] == truth_rows(doc, "公开02表")
     assert [r.values for r in by_id(result, "公开03表").rows] == truth_rows(doc, "公开03表")
     assert all(f"part 1 of {parts}" in r["messages"][1]["content"] for r in firsts[:1])
+
+
+def test_always_on_a_budget_with_empty_tables_and_prose(definitions: Definitions) -> None:
+    # 004: checks that name places which are no table cell (the total of a table printed
+    # without rows, the prose) reach the re-ask and repair code; every value stays as printed
+    from extractor.evals.score import score_document
+
+    from .conftest import SEED_FILES
+    from .conftest import truth as seed_truth
+
+    text = SEED_FILES["004"].read_text(encoding="utf-8")
+    with fake_openai(Oracle()) as server:
+        result = run(text, definitions, options(server, "always"))
+        assert server.requests  # tables were sent
+    scores = score_document(result.model_dump(mode="json"), seed_truth("004"), check_names=False)
+    assert not [m for s in scores for m in s.mismatches]
+    assert any(f.kind == "source_inconsistency" for f in result.findings)

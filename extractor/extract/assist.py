@@ -230,8 +230,8 @@ def _describe_check(check: Check, ti: int, row_ids: list[str], table: Table) -> 
     for ref in check.cells:
         if (
             ref.table_index == ti
-            and ref.row_index < len(row_ids)
-            and ref.col_index < len(table.columns)
+            and 0 <= ref.row_index < len(row_ids)
+            and 0 <= ref.col_index < len(table.columns)
         ):
             key = table.columns[ref.col_index].key or f"#{ref.col_index}"
             cells.append(f"{row_ids[ref.row_index]}/{key}={ref.value}")
@@ -314,7 +314,7 @@ class _TableReader:
                     for c in fails
                     if any(
                         ref.table_index == ti
-                        and ref.row_index < len(row_ids)
+                        and 0 <= ref.row_index < len(row_ids)
                         and row_ids[ref.row_index] in ids
                         for ref in c.cells
                     )
@@ -378,10 +378,13 @@ def _follow(findings: list[Finding], before: list[Table], after: list[Table]) ->
     where = {id(t): i for i, t in enumerate(after)}
     out: list[Finding] = []
     for f in findings:
+        # a cell of a table (table_index -1: the prose, an annex) follows its table
         moved = [
-            c.model_copy(update={"table_index": where[id(before[c.table_index])]})
+            c
+            if c.table_index < 0
+            else c.model_copy(update={"table_index": where[id(before[c.table_index])]})
             for c in f.cells
-            if id(before[c.table_index]) in where
+            if c.table_index < 0 or id(before[c.table_index]) in where
         ]
         if len(moved) == len(f.cells):
             out.append(f.model_copy(update={"cells": moved}))
@@ -437,7 +440,8 @@ def _read_with_llm(
         if table is not None and table.empty and not table.columns:
             continue  # printed as 无 / no grid: nothing to read
         # in auto mode the checks (of the mapper's tables) decide; a failed region has none
-        if mode == "auto" and not _needs_llm(table, tdef, checks, before, defs):
+        finished = table is not None and not _needs_llm(table, tdef, checks, before, defs)
+        if mode == "auto" and finished:
             continue
 
         def place(new: Table, k: int = k) -> list[Table]:
@@ -451,11 +455,25 @@ def _read_with_llm(
             continue
         new, problems = got.table, got.problems
         current = [t for t in slots if t is not None]
+        if finished:
+            # `always` on a table the mapper finished (every column placed, no extraction
+            # error): the LLM's reading is taken only where it agrees, value for value (a
+            # second reader). Where the report is inconsistent, a reading that moves values
+            # between columns can make a check pass; that is no evidence it is right.
+            agrees = not problems and _values(new) == _values(table)  # type: ignore[arg-type]
+            if agrees:
+                slots[k] = new
+                session.repairs += got.repairs
+            continue
         if table is None or _better(defs, current, place(new), before, problems, table, new):
             slots[k] = new
             session.repairs += got.repairs
             _report(session, region, problems)
     return [t for t in slots if t is not None], sent
+
+
+def _values(table: Table) -> list[list[str | None]]:
+    return [r.values for r in [*table.rows, *(r for sec in table.sections for r in sec.rows)]]
 
 
 def _better(
@@ -467,7 +485,10 @@ def _better(
     old: Table,
     new: Table,
 ) -> bool:
-    """The LLM reading replaces the mapper's when it is at least as good."""
+    """The LLM reading replaces the mapper's when it is better: fewer failing hard
+    identities, or as many and more of them evaluated. On a tie the mapper's reading stands:
+    when both readings fail alike (a source inconsistency), the arithmetic cannot tell which
+    structure is right, and the mapper read the printed grid."""
     if new.definition is None:
         return False  # the model knows no definition for it either: the mapper's generic reading
     if old.definition is None:
@@ -480,7 +501,7 @@ def _better(
     # equal failures: the reading under which more identities could be evaluated
     new_eval = sum(1 for c in new_checks if c.status != "not_evaluated")
     old_eval = sum(1 for c in old_checks if c.status != "not_evaluated")
-    return new_fails < old_fails or (new_fails == old_fails and new_eval >= old_eval)
+    return new_fails < old_fails or (new_fails == old_fails and new_eval > old_eval)
 
 
 def _report(session: _Session, region: Region, problems: list[str]) -> None:

@@ -66,6 +66,10 @@ def _rows(table: Table, section: str | None) -> list[Row]:
 
 
 def _cell(tables: Sequence[Table], ref: CellRef) -> tuple[Row, Cell] | None:
+    """The row and cell a reference names; None for a place that is no table cell (the
+    prose, an annex, the total of a table printed without rows: indexes of -1)."""
+    if not 0 <= ref.table_index < len(tables) or ref.row_index < 0 or ref.col_index < 0:
+        return None
     rows = _rows(tables[ref.table_index], ref.section)
     if ref.row_index >= len(rows):
         return None

@@ -31,6 +31,8 @@ CONFUSIONS: dict[str, str] = {
 
 def _row_of(tables: Sequence[Table], ref: CellRef) -> Row | None:
     """The row a cell reference points at (in its section for two-sided tables)."""
+    if not 0 <= ref.table_index < len(tables):
+        return None  # the prose or an annex: no table row
     table = tables[ref.table_index]
     rows = table.rows
     if table.sections:
