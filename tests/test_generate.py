@@ -17,37 +17,17 @@ from typing import Any
 
 import pytest
 
-from extractor.config import ExtractConfig
 from extractor.definitions import Definitions
 from extractor.evals import score_document
 from extractor.evals.generate import CLASSES, generate_final_report
 from extractor.evals.inject import KINDS, OCR_KINDS, SOURCE_KINDS, Injection, make_case
 from extractor.evals.render_text import TextStyle, render_report
 from extractor.model import Check, DocumentResult
-from extractor.pipeline import extract_text_bytes
+
+from .gen_util import extract_text, truth_rows, walk
 
 SEEDS = range(10)
 TABLE_IDS = [f"公开{i:02d}表" for i in range(1, 10)]
-
-
-def _extract(text: str, definitions: Definitions) -> DocumentResult:
-    return extract_text_bytes(
-        text.encode("utf-8"), source_name="gen.txt", config=ExtractConfig(), definitions=definitions
-    )
-
-
-def _rows(table: dict[str, Any]) -> list[dict[str, Any]]:
-    if table.get("sections"):
-        return [r for s in table["sections"] for r in s["rows"]]
-    return list(table.get("rows") or [])
-
-
-def _walk(value: Any) -> list[Any]:
-    if isinstance(value, dict):
-        return [x for v in value.values() for x in _walk(v)]
-    if isinstance(value, list):
-        return [x for v in value for x in _walk(v)]
-    return [value]
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -66,10 +46,10 @@ def test_report_shape(seed: int) -> None:
     assert re.fullmatch(r"\w\w市\w\w[区县]\w+", meta["department"])
     ids = [t["table_id"] for t in doc["tables"]]
     assert ids in (TABLE_IDS, [*TABLE_IDS, "公开10表"])
-    assert not any(isinstance(x, float) for x in _walk(doc))
+    assert not any(isinstance(x, float) for x in walk(doc))
     for t in doc["tables"]:
         assert t["unit"] == "万元" and t["department_as_printed"] == meta["department"]
-        for r in _rows(t):
+        for r in truth_rows(t):
             assert isinstance(r["line"], int)
             for v in r["values"]:
                 # 公开10表 counts vehicles and equipment in whole numbers
@@ -86,7 +66,7 @@ def test_report_shape(seed: int) -> None:
 @pytest.mark.parametrize("seed", SEEDS)
 def test_generated_report_extracts_exactly(seed: int, definitions: Definitions) -> None:
     doc = generate_final_report(seed)
-    result = _extract(render_report(doc, TextStyle()), definitions)
+    result = extract_text(render_report(doc, TextStyle()), definitions)
     assert result.summary.tables_matched == len(doc["tables"])
     scores = score_document(result.model_dump(mode="json"), doc, check_names=True)
     assert all(s.found for s in scores)
@@ -97,7 +77,7 @@ def test_generated_report_extracts_exactly(seed: int, definitions: Definitions) 
     for t in doc["tables"]:
         rows = got[t["table_id"]]
         lines = [r.line for r in ([r for s in rows.sections for r in s.rows] or rows.rows)]
-        assert lines == [r["line"] for r in _rows(t)], t["table_id"]
+        assert lines == [r["line"] for r in truth_rows(t)], t["table_id"]
     hard = [c for c in result.checks if c.severity == "hard"]
     assert len(hard) > 50
     assert [(c.id, c.status) for c in hard if c.status != "pass"] == []  # exact: not even rounding
@@ -124,7 +104,7 @@ def test_options(definitions: Definitions) -> None:
     assert len(classes) > len([n for n in with_data if n and "、" in n])
     assert all(c["col_no"] is None for c in by_id["公开02表"]["columns"])
     assert "公开10表" in by_id
-    result = _extract(render_report(full, TextStyle()), definitions)
+    result = extract_text(render_report(full, TextStyle()), definitions)
     scores = score_document(result.model_dump(mode="json"), full)
     assert [m for s in scores for m in s.mismatches] == []
     assert {c.status for c in result.checks if c.severity == "hard"} == {"pass"}
@@ -175,7 +155,7 @@ def test_injection_is_caught_and_named(kind: str, seed: int, definitions: Defini
         assert truth == clean  # the truth stays the generated report
         assert changed == [inj.line]
         assert (inj.before or "").replace(",", "") == _truth_value(truth, inj)
-    result = _extract(text, definitions)
+    result = extract_text(text, definitions)
     named = _named(result, inj)
     assert named, f"{inj} not caught"
     if kind in SOURCE_KINDS:
@@ -193,7 +173,7 @@ def test_clean_case(definitions: Definitions) -> None:
 
 def test_clean_report_has_no_flagged_cells(definitions: Definitions) -> None:
     doc = generate_final_report(7)
-    result = _extract(render_report(doc, TextStyle()), definitions)
+    result = extract_text(render_report(doc, TextStyle()), definitions)
     flagged = [
         (t.table_id, r.line, c.status)
         for t in result.tables

@@ -28,28 +28,10 @@ from extractor.model import DocumentResult, Table
 from extractor.pipeline import extract_text_bytes
 from extractor.verify.verifier import verify_tables
 
+from .gen_util import extract_text, truth_rows, walk
+
 SEEDS = range(12)
 MANY = range(40)
-
-
-def _extract(text: str, definitions: Definitions) -> DocumentResult:
-    return extract_text_bytes(
-        text.encode("utf-8"), source_name="b.txt", config=ExtractConfig(), definitions=definitions
-    )
-
-
-def _rows(table: dict[str, Any]) -> list[dict[str, Any]]:
-    if table.get("sections"):
-        return [r for s in table["sections"] for r in s["rows"]]
-    return list(table.get("rows") or [])
-
-
-def _walk(value: Any) -> list[Any]:
-    if isinstance(value, dict):
-        return [x for v in value.values() for x in _walk(v)]
-    if isinstance(value, list):
-        return [x for v in value for x in _walk(v)]
-    return [value]
 
 
 def _truth_tables(result: DocumentResult, doc: dict[str, Any]) -> list[Table]:
@@ -95,14 +77,14 @@ def test_report_shape(seed: int) -> None:
     meta = doc["meta"]
     assert 2018 <= meta["year"] <= 2025 and meta["kind"] == "预算" and meta["unit"] == "万元"
     assert [t["toc_no"] for t in doc["tables"]] == list(range(1, 21))
-    assert not any(isinstance(x, float) for x in _walk(doc))
+    assert not any(isinstance(x, float) for x in walk(doc))
     lines = render_budget_report(doc).split("\n")
     for t in doc["tables"]:
         assert t["table_id"] in (None, f"附件{t['toc_no']}")
         assert t["title"] == BUDGET_TOC[t["toc_no"]][1]
         # the 目录 lists every table by its number
         assert f"- {t['toc_no']}.{t['toc_title']}" in lines
-        for r in _rows(t):
+        for r in truth_rows(t):
             for v in r["values"]:
                 assert v is None or re.fullmatch(r"\d+\.\d\d", v), v
             # the row's line holds its printed values, in order
@@ -111,7 +93,7 @@ def test_report_shape(seed: int) -> None:
             it = iter(printed)
             assert all(v in it for v in vals), (t["toc_no"], r["line"])
         if t.get("empty"):
-            assert _rows(t) == [] and t["empty_as_printed"] in ("无", "no_row")
+            assert truth_rows(t) == [] and t["empty_as_printed"] in ("无", "no_row")
     coded = next(t for t in doc["tables"] if t["toc_no"] == 3)
     levels = [r["level"] for r in coded["rows"]]
     assert levels[0] == "total" and "项" in levels
@@ -188,7 +170,7 @@ def test_mixed_funding_all_funds_tables_differ() -> None:
 @pytest.mark.parametrize("seed", MANY)
 def test_truth_satisfies_every_hard_identity(seed: int, definitions: Definitions) -> None:
     doc = generate_budget_report(seed)
-    result = _extract(render_budget_report(doc), definitions)
+    result = extract_text(render_budget_report(doc), definitions)
     assert sorted(t.toc_no or 0 for t in result.tables) == list(range(1, 21))
     assert all(t.definition for t in result.tables)
     checks = verify_tables(definitions, _truth_tables(result, doc))
@@ -204,7 +186,7 @@ def test_truth_satisfies_every_hard_identity(seed: int, definitions: Definitions
 def test_verifier_sees_a_changed_truth(definitions: Definitions) -> None:
     """The identity test above can fail: one changed truth value makes a hard check fail."""
     doc = generate_budget_report(4)
-    result = _extract(render_budget_report(doc), definitions)
+    result = extract_text(render_budget_report(doc), definitions)
     t3 = next(t for t in doc["tables"] if t["toc_no"] == 3)
     t3["rows"][1]["values"][0] = str(Decimal(t3["rows"][1]["values"][0]) + Decimal("0.10"))
     checks = verify_tables(definitions, _truth_tables(result, doc))
@@ -222,7 +204,7 @@ def test_rendered_budget_reads_exactly(
         clean = render_budget_report(doc)
         assert text != clean
         assert sorted(text.split()) == sorted(clean.split())
-    result = _extract(text, definitions)
+    result = extract_text(text, definitions)
     assert result.status == "ok" and result.summary.tables_matched == 20
     scores = score_document(result.model_dump(mode="json"), doc, check_names=True)
     assert all(s.found for s in scores)
@@ -233,7 +215,7 @@ def test_rendered_budget_reads_exactly(
         got = by_toc[t["toc_no"]]
         assert got.table_id == t["table_id"]
         lines = [r.line for r in ([r for s in got.sections for r in s.rows] or got.rows)]
-        assert lines == [r["line"] for r in _rows(t)], t["toc_no"]
+        assert lines == [r["line"] for r in truth_rows(t)], t["toc_no"]
     hard = [c for c in result.checks if c.severity == "hard"]
     assert [(c.id, c.status) for c in hard if c.status != "pass"] == []
     assert [c for c in result.checks if c.classification is not None] == []
@@ -264,7 +246,7 @@ def test_injection_is_caught_at_its_label(kind: str, seed: int, definitions: Def
         text.split("\n")[inj.line - 1]
         != render_budget_report(generate_budget_report(seed)).split("\n")[inj.line - 1]
     )
-    result = _extract(text, definitions)
+    result = extract_text(text, definitions)
     assert result.status == "ok"
     # the pipeline still reads every cell as printed (the truth is the changed report)
     scores = score_document(result.model_dump(mode="json"), truth)
@@ -301,7 +283,7 @@ def test_extra_leading_cell_keeps_every_value(seed: int, definitions: Definition
     """004 附件6: a data row with one extra leading cell. Every value is still placed right."""
     doc = generate_budget_report(seed)
     text = render_budget_report(doc, traps=TRAPS)
-    result = _extract(text, definitions)
+    result = extract_text(text, definitions)
     scores = score_document(result.model_dump(mode="json"), doc, check_names=False)
     assert [m for s in scores for m in s.mismatches] == []
     hard = [c for c in result.checks if c.severity == "hard"]
@@ -310,7 +292,7 @@ def test_extra_leading_cell_keeps_every_value(seed: int, definitions: Definition
 
 def test_extra_leading_cell_keeps_the_code(definitions: Definitions) -> None:
     doc = generate_budget_report(0)
-    result = _extract(render_budget_report(doc, traps=("extra_cell",)), definitions)
+    result = extract_text(render_budget_report(doc, traps=("extra_cell",)), definitions)
     goods = next(t for t in result.tables if t.toc_no == 6)
     truth = next(t for t in doc["tables"] if t["toc_no"] == 6)
     assert [r.code for r in goods.rows] == [r["code"] for r in truth["rows"]]
