@@ -279,6 +279,55 @@ def _columns(rows: list[list[Word]], height: float) -> list[tuple[float, float]]
     return merged
 
 
+def _centred_span(
+    w: Word,
+    over: list[int],
+    row: Sequence[Word],
+    below: Sequence[Word],
+    cols: Sequence[tuple[float, float]],
+) -> list[int]:
+    """The columns a group title spans: it is printed centred over its span, which can be
+    wider than the title. Neighbouring columns that are named in the level below, have no
+    title of their own in this row and lie nearer this title than any other are added."""
+
+    def named_below(i: int) -> bool:
+        a, b = cols[i]
+        return any(v.x0 < b and v.x1 > a for v in below)
+
+    def titled(i: int) -> bool:
+        a, b = cols[i]
+        return any(v is not w and v.x0 < b and v.x1 > a for v in row)
+
+    def nearest_is_w(i: int) -> bool:
+        mid = (cols[i][0] + cols[i][1]) / 2
+        others = [v for v in row if v is not w]
+        return all(abs(mid - w.cx) < abs(mid - v.cx) for v in others)
+
+    lo, hi = min(over), max(over)
+    while lo > 0 and named_below(lo - 1) and not titled(lo - 1) and nearest_is_w(lo - 1):
+        lo -= 1
+    while (
+        hi + 1 < len(cols) and named_below(hi + 1) and not titled(hi + 1) and nearest_is_w(hi + 1)
+    ):
+        hi += 1
+    # keep the title centred: extend only as far as it stays over the middle of its span
+    while (
+        hi > lo
+        and abs((cols[lo][0] + cols[hi][1]) / 2 - w.cx)
+        > abs((cols[lo][0] + cols[hi - 1][1]) / 2 - w.cx)
+        and hi > max(over)
+    ):
+        hi -= 1
+    while (
+        hi > lo
+        and abs((cols[lo][0] + cols[hi][1]) / 2 - w.cx)
+        > abs((cols[lo + 1][0] + cols[hi][1]) / 2 - w.cx)
+        and lo < min(over)
+    ):
+        lo += 1
+    return list(range(lo, hi + 1))
+
+
 def _merge_intervals(
     intervals: Sequence[tuple[float, float]], height: float
 ) -> list[tuple[float, float]]:
@@ -344,8 +393,21 @@ def _split_levels(
         ]
         if below:
             cut = w.y1 - 0.2 * height
-            upper = [v for v in row if v.y0 < cut]
             lower = [v for v in row if v.y0 >= cut]
+            # the first line of a wrapped cell whose next line sits below the cut goes down
+            # with it: one cell, not two levels
+            wrapped = [
+                v
+                for v in row
+                if v.y0 < cut
+                and v is not w
+                and sum(1 for a, b in cols if v.x0 < b and v.x1 > a) <= 1
+                and any(
+                    0 <= u.y0 - v.y1 < 0.3 * height and u.x0 < v.x1 and u.x1 > v.x0 for u in lower
+                )
+            ]
+            lower = [*wrapped, *lower]
+            upper = [v for v in row if v.y0 < cut and v not in wrapped]
             return [*_split_levels(upper, cols, height), *_split_levels(lower, cols, height)]
     return [row]
 
@@ -400,11 +462,13 @@ def _unruled_rows(
             leaf_words,
             [w for r in data for w in r],
         )
-    rows = [*(part for r in head for part in _split_levels(r, cols, height)), *data]
+    split_head = [part for r in head for part in _split_levels(r, cols, height)]
+    rows = [*split_head, *data]
     out: list[tuple[float, SourceRow]] = []
-    for row in rows:
+    for ri, row in enumerate(rows):
         buckets: list[list[Word]] = [[] for _ in cols]
         spans = [1] * len(cols)
+        below = split_head[ri + 1] if ri + 1 < len(split_head) else None
         for w in row:
             pad = 0.1 * height
             over = [i for i, (a, b) in enumerate(cols) if w.x0 < b - pad and w.x1 > a + pad]
@@ -415,6 +479,8 @@ def _unruled_rows(
                         key=lambda i: min(abs(w.cx - cols[i][0]), abs(w.cx - cols[i][1])),
                     )
                 ]
+            if below is not None and len(over) >= 2:
+                over = _centred_span(w, over, row, below, cols)
             buckets[over[0]].append(w)
             spans[over[0]] = max(spans[over[0]], len(over)) if row not in data else 1
         cells: list[SourceCell] = []
