@@ -522,6 +522,8 @@ def _looks_tabular(line: list[Word], height: float) -> bool:
     if len(line) < 2:
         return False
     ws = sorted(line, key=lambda w: w.x0)
+    if _CODE_WORD.match(ws[0].text) and not _is_number(ws[1].text):
+        return True  # a coded row whose values are all blank ("30301 离休费")
     gaps = [b.x0 - a.x1 for a, b in itertools.pairwise(ws)]
     return max(gaps) >= 1.5 * height or sum(_is_number(w.text) for w in ws) >= 2
 
