@@ -86,9 +86,7 @@ def extract_bytes(
             return _failed(info, exc.code, str(exc))
         info = info.model_copy(update={"pages": paged.pages})
         return _from_rows(paged.rows, [], paged.errors, info, config, definitions, data, llm)
-    return extract_text_bytes(
-        data, source_name=source_name, config=config, definitions=definitions, llm=llm
-    )
+    return _from_text(data, info, config, definitions, llm)
 
 
 def default_engine_provider(config: ExtractConfig) -> EngineProvider:
@@ -116,6 +114,17 @@ def extract_text_bytes(
     refused = _refuse(data, info, config)
     if refused is not None:
         return refused
+    return _from_text(data, info, config, definitions, llm)
+
+
+def _from_text(
+    data: bytes,
+    info: DocumentInfo,
+    config: ExtractConfig,
+    definitions: Definitions,
+    llm: LlmClient | None,
+) -> DocumentResult:
+    """A text report once its bytes are hashed and accepted (not empty, not too large)."""
     if data.startswith(b"%PDF"):
         return _failed(info, "input.unsupported", "a PDF given to the text path")
     if looks_binary(data):

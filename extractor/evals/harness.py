@@ -215,47 +215,31 @@ def measure(case: Case, result: DocumentResult, seconds: float) -> CaseMetrics:
 # ---------------------------------------------------------------- datasets
 
 
+_PLACE = re.compile(r"^(\S+?)\s+l\.(\d+)")  # "附件5 l.271"
+
+
 def _labels_from_truth(truth: dict[str, Any]) -> list[Label]:
+    """A label per place a truth file's expected finding names: its ``where`` ("附件1 l.194 /
+    附件8 l.309 vs 附件3 …": the places before "vs") and the ``where`` of its instances."""
     out: list[Label] = []
     for f in truth.get("meta", {}).get("expected_findings", []) or []:
         if not isinstance(f, dict):
             continue
+        kind = str(f.get("kind") or f.get("rule") or "finding")
         table, line = f.get("table_id") or f.get("table"), f.get("line")
         places = str(f.get("where", "")).split(" vs ")[0].split(" / ")
-        where = re.match(r"^(\S+?)\s+l\.(\d+)", places[0])
-        if where:  # "附件5 l.271"
-            table, line = table or where.group(1), line or int(where.group(2))
-        for more in places[1:]:  # "附件1 l.194 / 附件8 l.309": the same finding in two places
-            m = re.match(r"^(\S+?)\s+l\.(\d+)", more)
-            if m:
+        more = [str(inst.get("where", "")) for inst in f.get("instances") or []]
+        first = _PLACE.match(places[0])
+        if first:
+            table, line = table or first.group(1), line or int(first.group(2))
+        out.append(Label(kind, "source_inconsistency", table=table, line=line, page=f.get("page")))
+        seen = {(table, line)}
+        for text in [*places[1:], *more]:
+            m = _PLACE.match(text)
+            if m and (m.group(1), int(m.group(2))) not in seen:
+                seen.add((m.group(1), int(m.group(2))))
                 out.append(
-                    Label(
-                        kind=str(f.get("kind") or "finding"),
-                        expected="source_inconsistency",
-                        table=m.group(1),
-                        line=int(m.group(2)),
-                    )
-                )
-        out.append(
-            Label(
-                kind=str(f.get("kind") or f.get("rule") or "finding"),
-                expected="source_inconsistency",
-                table=table,
-                line=line,
-                page=f.get("page"),
-            )
-        )
-        # further places of the same finding ("instances" with their own "where")
-        for inst in f.get("instances") or []:
-            w = re.match(r"^(\S+?)\s+l\.(\d+)", str(inst.get("where", "")))
-            if w and (w.group(1), int(w.group(2))) != (table, line):
-                out.append(
-                    Label(
-                        kind=str(f.get("kind") or "finding"),
-                        expected="source_inconsistency",
-                        table=w.group(1),
-                        line=int(w.group(2)),
-                    )
+                    Label(kind, "source_inconsistency", table=m.group(1), line=int(m.group(2)))
                 )
     return out
 

@@ -152,7 +152,7 @@ def _self_eval(
                 continue
             after = next((t for t in texts[pct + 1 :] if t), "")
             funds_score = (int(texts[pct - 1]), int(after) if _INT.match(after) else 0)
-            nums = [_amount(t) for t in texts[: pct - 1] if _amount(t) is not None]
+            nums = [a for a in map(_amount, texts[: pct - 1]) if a is not None]
             if len(nums) >= 2:
                 plan, spent = nums[-2], nums[-1]
                 m = _PCT.match(texts[pct])

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from extractor.definitions import Definitions
@@ -139,6 +139,23 @@ class _Claims:
     checks: list[Check]
     tables: Sequence[Table]
     definitions: Definitions
+    totals_printed: list[Decimal] = field(default_factory=list)  # summary totals, in 万元
+    by_class: dict[str, list[Decimal]] = field(default_factory=dict)  # 类 code -> its cells
+
+    def __post_init__(self) -> None:
+        # what the tables print, read once for every claim of the prose
+        for t in self.tables:
+            unit = _TO_WAN.get(t.unit or "万元", Decimal(1))
+            for r in [*t.rows, *(r for s in t.sections for r in s.rows)]:
+                if r.role in _TOTAL_ROLES:
+                    self.totals_printed.extend(
+                        Decimal(v) * unit for v in r.values if v and v != "——"
+                    )
+                role_code = r.role.split(":", 1)[1] if r.role and ":" in r.role else None
+                for code in {c for c in (r.code, role_code) if c}:
+                    self.by_class.setdefault(code, []).extend(
+                        Decimal(v) * unit if v else Decimal(0) for v in r.values if v != "——"
+                    )
 
     def emit(
         self,
@@ -303,13 +320,8 @@ class _Claims:
             self.class_amount(a, label)
 
     def totals(self, p: Paragraph) -> None:
-        """"收、支总计3682.51万元", "收入合计…": a total the summary tables print."""
-        printed: list[Decimal] = []
-        for t in self.tables:
-            unit = _TO_WAN.get(t.unit or "万元", Decimal(1))
-            for r in [*t.rows, *(r for s in t.sections for r in s.rows)]:
-                if r.role in _TOTAL_ROLES:
-                    printed.extend(Decimal(v) * unit for v in r.values if v and v != "——")
+        """ "收、支总计3682.51万元", "收入合计…": a total the summary tables print."""
+        printed = self.totals_printed
         if not printed:
             return
         for m in _TOTAL_CLAIM.finditer(p.text):
@@ -334,15 +346,7 @@ class _Claims:
         code = class_code(name, self.definitions) or class_code(name + "支出", self.definitions)
         if code is None:
             return
-        printed: list[Decimal] = []
-        for t in self.tables:
-            unit = _TO_WAN.get(t.unit or "万元", Decimal(1))
-            rows = [*t.rows, *(r for s in t.sections for r in s.rows)]
-            for r in rows:
-                if r.code == code or (r.role or "").endswith(":" + code):
-                    printed.extend(
-                        Decimal(v) * unit if v else Decimal(0) for v in r.values if v != "——"
-                    )
+        printed = self.by_class.get(code, [])
         if not printed and a.value == 0:
             return
         ok = any(abs(v - a.value) <= a.half + Decimal("0.005") for v in printed)

@@ -91,6 +91,16 @@ def _cell_ref(scope: _Scope, ri: int, ci: int) -> CellRef:
 _HEADING = re.compile(r"^[一二三四五六七八九十]+、")
 
 
+def _top_codes(rows: Sequence[Row], among: Sequence[int]) -> list[int]:
+    """Those of the rows ``among`` whose code has no shorter code among them as a prefix."""
+    codes = {rows[i].code for i in among if rows[i].code}
+    return [
+        i
+        for i in among
+        if not any(c != rows[i].code and (rows[i].code or "").startswith(c) for c in codes if c)
+    ]
+
+
 def _empty_ref(scope: _Scope, ci: int) -> CellRef:
     """The total cell of a table printed without any data row."""
     t = scope.table
@@ -203,16 +213,7 @@ class Verifier:
         if sel.kind == "prefix":
             code = sel.items[0][0]
             under = [i for i, r in enumerate(rows) if r.code and r.code.startswith(code)]
-            top = [
-                i
-                for i in under
-                if not any(
-                    len(rows[j].code or "") < len(rows[i].code or "")
-                    and (rows[i].code or "").startswith(rows[j].code or "-")
-                    for j in under
-                )
-            ]
-            return [(i, False) for i in top] or None
+            return [(i, False) for i in _top_codes(rows, under)] or None
         if sel.kind == "level":
             return [
                 (i, False) for i, r in enumerate(rows) for name, _ in sel.items if r.level == name
@@ -463,37 +464,28 @@ class Verifier:
                     relation=eq.relation,
                 )
 
-    def _tree(self, table_id: str, ident: IdentityDef, ti: int, n: int, economic: bool) -> None:
+    def _tree(self, table_id: str, ident: IdentityDef, ti: int, n: int) -> None:
+        """Each code = Σ the codes two digits longer under it; the total = Σ the top codes
+        printed (the 类 rows, or the 款/项 rows of a table that prints none above them)."""
         scope = _scopes(self.tables[ti], ti)[0]
         rows = scope.rows
         by_code = {r.code: i for i, r in enumerate(rows) if r.code}
+        parents: list[tuple[int, list[int]]] = []
+        for i, r in enumerate(rows):
+            if not r.code:
+                continue
+            kids = [
+                j for c, j in by_code.items() if len(c) == len(r.code) + 2 and c.startswith(r.code)
+            ]
+            if kids:
+                parents.append((i, sorted(kids)))
+        total = next((i for i, r in enumerate(rows) if r.level == "total"), None)
+        roots = _top_codes(rows, [i for i, r in enumerate(rows) if r.code])
+        if total is not None and roots:
+            parents.append((total, roots))
         for ci, col in enumerate(scope.columns):
             if col.key is None and self.tables[ti].definition is not None:
                 continue
-            parents: list[tuple[int, list[int]]] = []
-            for i, r in enumerate(rows):
-                if not r.code:
-                    continue
-                kids = [
-                    j
-                    for c, j in by_code.items()
-                    if len(c) == len(r.code) + 2 and c.startswith(r.code)
-                ]
-                if kids:
-                    parents.append((i, sorted(kids)))
-            total = next((i for i, r in enumerate(rows) if r.level == "total"), None)
-            # the total sums the top codes printed: the 类 rows, or the 款/项 rows of a table
-            # that prints no row above them (budget tables list 项 codes only)
-            roots = [
-                i
-                for i, r in enumerate(rows)
-                if r.code
-                and not any(
-                    r.code.startswith(c) and len(c) < len(r.code) for c in by_code if c != r.code
-                )
-            ]
-            if total is not None and roots:
-                parents.append((total, roots))
             for pi, kids in parents:
                 label = _row_label(rows[pi])
                 self._sum_check(
@@ -617,7 +609,7 @@ class Verifier:
             if tdef is None:
                 generic = IdentityDef(kind="tree", family="G", severity="soft")
                 if any(r.code for r in table.rows):
-                    self._tree(f"table{ti}", generic, ti, 0, economic=False)
+                    self._tree(f"table{ti}", generic, ti, 0)
                 else:
                     self._generic_total(generic, ti)
                 continue
@@ -628,7 +620,7 @@ class Verifier:
                 if ident.kind == "row":
                     self._row_identity(tid, ident, ti, n)
                 elif ident.kind in ("tree", "econ_tree"):
-                    self._tree(tid, ident, ti, n, economic=ident.kind == "econ_tree")
+                    self._tree(tid, ident, ti, n)
                 elif ident.kind == "column_total":
                     self._column_total(tid, ident, ti, n)
                 else:
