@@ -21,7 +21,6 @@ MIXED_EXPECTED: dict[str, tuple[str, str | None]] = {
     "bad/dup.txt": ("failed", "input.binary"),  # dup.txt and dup.pdf share a stem
     "bad/dup.pdf": ("failed", "input.empty"),
     "bad/prose": ("failed", "extract.no_tables"),
-    "hooks/hang": ("failed", "batch.timeout"),
     "hooks/crash": ("failed", "batch.crashed"),
     "hooks/oom": ("failed", "batch.memory"),
     "hooks/raise": ("failed", "batch.exception"),
@@ -61,7 +60,6 @@ def make_mixed(root: Path) -> Path:
     (src / "bad" / "dup.pdf").write_bytes(b"")
     (src / "bad" / "prose.txt").write_text("第一部分 概况\n\n本部门负责医疗保障工作。\n")
     (src / "bad" / "notes.md").write_text("not a report extension: not picked up\n")
-    (src / "hooks" / "hang.txt").write_bytes(b"#HANG\n")
     (src / "hooks" / "crash.txt").write_bytes(b"#CRASH\n")
     (src / "hooks" / "oom.txt").write_bytes(b"#OOM\n")
     (src / "hooks" / "raise.txt").write_bytes(b"#RAISE\n")

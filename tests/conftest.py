@@ -5,8 +5,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from extractor.definitions import Definitions, load_definitions
+
+# property tests take no per-example deadline (a loaded CI machine is slow, not wrong) and
+# draw the same examples on every run
+settings.register_profile("extractor", deadline=None, derandomize=True, print_blob=True)
+settings.load_profile("extractor")
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "evals" / "datasets" / "seeds"

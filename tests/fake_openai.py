@@ -52,7 +52,11 @@ class Oracle:
     faults: list[str] = field(default_factory=list)  # consumed one per request
     hang_s: float = 5.0
     retry_after: str = "0.05"
-    delay_s: float = 0.0  # every answer takes this long (to see requests overlap)
+    delay_s: float = 0.0  # every answer takes this long
+    # overlap shown, not hoped for: the first requests are held until this many are in flight
+    # at once (at most meet_s: only clients that never overlap wait that long)
+    meet: int = 0
+    meet_s: float = 120.0
 
 
 @dataclass
@@ -240,6 +244,7 @@ class FakeOpenAI:
         self.in_flight = 0
         self.max_in_flight = 0  # most requests being answered at once
         self.release = threading.Event()
+        self.met = threading.Condition(self.lock)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -339,6 +344,10 @@ class FakeOpenAI:
                 with fake.lock:
                     fake.in_flight += 1
                     fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+                    fake.met.notify_all()
+                    fake.met.wait_for(
+                        lambda: fake.max_in_flight >= fake.oracle.meet, fake.oracle.meet_s
+                    )
                 try:
                     if fake.oracle.delay_s:
                         time.sleep(fake.oracle.delay_s)

@@ -135,18 +135,42 @@ def test_progress_redraws_on_a_terminal_and_prints_lines_elsewhere() -> None:
         def isatty(self) -> bool:
             return True
 
+    now = [0.0]  # an injected clock that starts at 0, as a fresh machine's monotonic clock
+
+    def clock() -> float:
+        return now[0]
+
     log, tty = io.StringIO(), Tty()
     for stream in (log, tty):
-        bar = Progress(3, stream, every_s=3600)
-        bar.add("ok", skipped=True)
-        bar.add("failed")
+        now[0] = 0.0
+        bar = Progress(3, stream, every_s=3600, clock=clock)
+        bar.add("ok", skipped=True)  # the first document prints a line at once
+        now[0] = 10.0
+        bar.add("failed")  # within the interval: no plain line
+        now[0] = 20.0
         bar.add("partial")
-        bar.close()
+        bar.close()  # the final line
     # a log gets the first line and the final one, no carriage returns
     lines = log.getvalue().splitlines()
     assert len(lines) == 2 and "\r" not in log.getvalue()
+    assert "1/3 ok 1 partial 0 failed 0 skipped 1" in lines[0]
     assert "3/3 ok 1 partial 1 failed 1 skipped 1" in lines[-1]
+    assert "0.10 docs/s" in lines[-1]  # 2 documents run in 20 s of the injected clock
     assert tty.getvalue().count("\r") == 4 and tty.getvalue().endswith("\n")
+
+
+def test_progress_prints_a_plain_line_each_interval() -> None:
+    from extractor.batch.progress import Progress
+
+    now = [5.0]
+    log = io.StringIO()
+    bar = Progress(5, log, every_s=10, clock=lambda: now[0])
+    for t in (5.0, 9.0, 15.0, 16.0, 40.0):  # lines at 5 (first), 15 (10 s later), 40
+        now[0] = t
+        bar.add("ok")
+    bar.close()  # nothing new since the line at 40: no repeat
+    lines = log.getvalue().splitlines()
+    assert [ln.split("]")[1].split()[0] for ln in lines] == ["1/5", "3/5", "5/5"]
 
 
 def test_a_rewritten_result_leaves_no_stale_table_csv(tmp_path: Path) -> None:

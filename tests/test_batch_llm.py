@@ -23,7 +23,12 @@ def _hold(folder: str, n: int, counter: Any, peak: Any, lock: Any) -> None:
             with lock:
                 counter.value += 1
                 peak.value = max(peak.value, counter.value)
-            time.sleep(0.05)
+            # hold the slot until the cap has been reached once (bounded: a gate that lets
+            # fewer in would wait here 30 s and fail the test), however slowly others start
+            for _ in range(3000):
+                if peak.value >= n:
+                    break
+                time.sleep(0.01)
             with lock:
                 counter.value -= 1
 
@@ -60,8 +65,11 @@ def _config(base_url: str) -> ExtractConfig:
 def test_concurrent_requests_are_capped_across_workers(tmp_path: Path) -> None:
     src = _reports(tmp_path, 4)
     peaks = {}
+    # without a cap the server holds the first request until a second one overlaps it; with
+    # the cap every answer takes 0.3 s, time for a second worker's request to come in
+    oracles = {None: {"meet": 2}, 1: {"delay_s": 0.3}}
     for cap in (None, 1):
-        with fake_openai(Oracle(delay_s=0.3, **TEACH)) as server:  # type: ignore[arg-type]
+        with fake_openai(Oracle(**oracles[cap], **TEACH)) as server:  # type: ignore[arg-type]
             out = tmp_path / f"out{cap}"
             opts = BatchOptions(out=out, workers=2, llm_concurrency=cap)
             report = run_batch([str(src)], _config(server.base_url), opts, progress=None)

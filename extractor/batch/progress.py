@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
@@ -17,7 +18,14 @@ if TYPE_CHECKING:
 class Progress:
     """Counts and rate of a batch: done/total, ok/partial/failed, skipped, documents/s."""
 
-    def __init__(self, total: int, stream: TextIO | None, *, every_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        total: int,
+        stream: TextIO | None,
+        *,
+        every_s: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.total = total
         self.stream = stream
         self.tty = bool(stream is not None and stream.isatty())
@@ -25,8 +33,11 @@ class Progress:
         self.counts: Counter[str] = Counter()
         self.skipped = 0
         self.ran = 0
-        self._t0 = time.monotonic()
-        self._last = 0.0
+        self._clock = clock
+        self._t0 = clock()
+        # when the last plain line was printed; None: never, so the first document prints one
+        # at once (a monotonic clock may start near 0 on a fresh machine: no sentinel time)
+        self._last: float | None = None
         self._printed = -1  # documents done at the last plain line
 
     def add(self, status: str, *, skipped: bool = False) -> None:
@@ -43,7 +54,7 @@ class Progress:
 
     def line(self) -> str:
         done = self.done
-        elapsed = max(time.monotonic() - self._t0, 1e-9)
+        elapsed = max(self._clock() - self._t0, 1e-9)
         rate = self.ran / elapsed
         left = self.total - done
         eta = f" eta {left / rate:.0f}s" if rate > 0 and left else ""
@@ -58,11 +69,15 @@ class Progress:
     def _draw(self, *, final: bool) -> None:
         if self.stream is None:
             return
-        now = time.monotonic()
+        now = self._clock()
         if self.tty:
             self.stream.write("\r" + self.line() + ("\n" if final else ""))
             self.stream.flush()
-        elif (final and self._printed != self.done) or now - self._last >= self.every_s:
+        elif (
+            (final and self._printed != self.done)
+            or self._last is None
+            or now - self._last >= self.every_s
+        ):
             self._last = now
             self._printed = self.done
             self.stream.write(self.line() + "\n")
