@@ -27,7 +27,8 @@ EngineProvider = Callable[[], OcrEngine]
 
 
 def ocr_rows(gray: Any, scale: float, page_no: int, engine: OcrEngine) -> list[SourceRow]:
-    """OCR one page image: deskew, ruling lines, boxes -> rows (coordinates in PDF points)."""
+    """OCR one page image: deskew, ruling lines, boxes -> rows (coordinates in PDF points);
+    cells left empty that hold ink are read again from their crop."""
     from extractor.layout.scan import deskew, estimate_skew, image_rules
 
     angle = estimate_skew(gray)
@@ -37,14 +38,18 @@ def ocr_rows(gray: Any, scale: float, page_no: int, engine: OcrEngine) -> list[S
         Word(b.x0 / scale, b.y0 / scale, b.x1 / scale, b.y1 / scale, b.text, b.confidence)
         for b in engine.recognize(straight)
     ]
-    return _dashes(page_rows(words, rules, page_no, origin="ocr"), straight, scale)
+    rows = page_rows(words, rules, page_no, origin="ocr")
+    return reread_empty_cells(rows, straight, scale, engine)
 
 
-def _dashes(rows: list[SourceRow], gray: Any, scale: float) -> list[SourceRow]:
-    """Cells OCR left empty that hold a printed "——" (a text detector skips a lone stroke):
-    one long, thin, dark horizontal run in the middle of the cell."""
-    import numpy as np
-
+def reread_empty_cells(
+    rows: list[SourceRow], gray: Any, scale: float, engine: OcrEngine
+) -> list[SourceRow]:
+    """Cells OCR left empty although ink is printed in them. The text detector skips a lone
+    stroke ("——") and can miss a lone short glyph (a one-digit amount such as "7"), so a
+    blank there would read as 0 and make an identity fail as if the report were wrong. A
+    stroke is recognised from its shape; anything else glyph-sized is read again by the
+    recognizer alone from the cell's crop, upscaled."""
     out: list[SourceRow] = []
     for row in rows:
         cells = list(row.cells)
@@ -53,35 +58,110 @@ def _dashes(rows: list[SourceRow], gray: Any, scale: float) -> list[SourceRow]:
             if c.text or c.bbox is None or c.colspan not in (None, 1):
                 continue
             x0, y0, x1, y1 = (int(v * scale) for v in c.bbox)
-            w, h = x1 - x0, y1 - y0
-            if w < 8 or h < 6:
-                continue
-            crop = gray[y0 + h // 5 : y1 - h // 5, x0 + w // 6 : x1 - w // 6]
-            if crop.size == 0:
-                continue
-            # a blurred, JPEG'd stroke is grey, not black: the threshold sits halfway between
-            # the cell's background and its darkest pixel, when they differ enough
-            floor, background = int(crop.min()), int(np.median(crop))
-            if background - floor < 60:
-                continue
-            dark = crop < min((floor + background) // 2, 160)
-            dark_rows = np.flatnonzero(dark.sum(axis=1) >= 3)
-            if not len(dark_rows) or len(dark_rows) > max(2, crop.shape[0] // 4):
-                continue
-            longest = 0
-            for r in dark_rows:
-                run = best = 0
-                for v in dark[r]:
-                    run = run + 1 if v else 0
-                    best = max(best, run)
-                longest = max(longest, best)
-            if longest >= 0.2 * crop.shape[1]:
+            read = _read_cell_ink(gray[max(y0, 0) : max(y1, 0), max(x0, 0) : max(x1, 0)], engine)
+            if read is not None:
+                text, confidence = read
                 cells[k] = SourceCell(
-                    "——", page=c.page, bbox=c.bbox, confidence=0.5, origin="ocr", colspan=c.colspan
+                    text, page=c.page, bbox=c.bbox, confidence=confidence, origin="ocr",
+                    colspan=c.colspan,
                 )
                 changed = True
         out.append(SourceRow(tuple(cells), tabbed=row.tabbed, page=row.page) if changed else row)
     return out
+
+
+# a re-read below this confidence is noise, not a value
+_REREAD_MIN_CONFIDENCE = 0.5
+# the recognizer reads lines about this many pixels high
+_REREAD_LINE_PX = 40
+
+
+def _read_cell_ink(cell: Any, engine: OcrEngine) -> tuple[str, float] | None:
+    """(text, confidence) of the ink in one empty cell's image, or None when it holds none."""
+    import numpy as np
+
+    h, w = cell.shape[:2] if cell.ndim >= 2 else (0, 0)
+    if w < 8 or h < 6:
+        return None
+    # a blurred, JPEG'd stroke is grey, not black: the threshold sits halfway between the
+    # cell's background and its darkest pixel, when they differ enough
+    core = cell[h // 5 : h - h // 5, w // 6 : w - w // 6]
+    if core.size == 0:
+        return None
+    floor, background = int(core.min()), int(np.median(core))
+    if background - floor >= 60 and _is_dash(core < min((floor + background) // 2, 160)):
+        return "——", 0.5
+    glyphs = _glyph_box(cell)
+    if glyphs is None:
+        return None
+    gy0, gy1, gx0, gx1 = glyphs
+    pad = max(2, (gy1 - gy0) // 3)
+    crop = cell[max(gy0 - pad, 0) : gy1 + pad, max(gx0 - pad, 0) : gx1 + pad]
+    import cv2
+
+    factor = min(4.0, max(1.0, _REREAD_LINE_PX / max(gy1 - gy0, 1)))
+    if factor > 1.0:
+        crop = cv2.resize(crop, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+    crop = cv2.copyMakeBorder(crop, 8, 8, 8, 8, cv2.BORDER_CONSTANT, value=int(background))
+    text, confidence = engine.read_line(crop)
+    text = text.strip()
+    if not text or confidence < _REREAD_MIN_CONFIDENCE:
+        return None
+    return text, confidence
+
+
+def _is_dash(dark: Any) -> bool:
+    """One long, thin, dark horizontal run in the middle of the cell: a printed "——"."""
+    import numpy as np
+
+    dark_rows = np.flatnonzero(dark.sum(axis=1) >= 3)
+    if not len(dark_rows) or len(dark_rows) > max(2, dark.shape[0] // 4):
+        return False
+    band = dark[dark_rows.min() : dark_rows.max() + 1]
+    if int(dark.sum()) - int(band.sum()) > 3:
+        return False  # ink beside the stroke: a glyph with a bar (a "7"), not a dash
+    longest = 0
+    for r in dark_rows:
+        run = best = 0
+        for v in dark[r]:
+            run = run + 1 if v else 0
+            best = max(best, run)
+        longest = max(longest, best)
+    return bool(longest >= 0.2 * dark.shape[1])
+
+
+def _glyph_box(cell: Any) -> tuple[int, int, int, int] | None:
+    """(y0, y1, x0, x1) around the glyph-sized dark marks inside a cell, clear of its rules
+    and of speckles, or None."""
+    import cv2
+    import numpy as np
+
+    h, w = cell.shape
+    my, mx = max(2, h // 8), max(2, w // 25)
+    inner = cell[my : h - my, mx : w - mx]
+    ih, iw = inner.shape
+    if ih < 4 or iw < 4:
+        return None
+    floor, background = int(inner.min()), int(np.median(inner))
+    if background - floor < 60:
+        return None  # no ink
+    dark = (inner < (floor + background) // 2).astype(np.uint8)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    boxes = []
+    for i in range(1, n):
+        x, y, bw, bh, _area = stats[i]
+        rule_left = bw >= 0.6 * iw or (bh >= 0.9 * ih and bw <= 3)  # a ruling line's remnant
+        if rule_left or bh < max(4, 0.3 * ih):
+            continue  # a rule's remnant, or a speckle
+        boxes.append((y, y + bh, x, x + bw))
+    if not boxes:
+        return None
+    return (
+        min(b[0] for b in boxes) + my,
+        max(b[1] for b in boxes) + my,
+        min(b[2] for b in boxes) + mx,
+        max(b[3] for b in boxes) + mx,
+    )
 
 
 def read_pdf(data: bytes, config: ExtractConfig, engine: EngineProvider) -> PagedDocument:

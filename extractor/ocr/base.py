@@ -26,3 +26,9 @@ class OcrEngine(Protocol):
     def recognize(self, image: Any) -> list[OcrBox]:
         """Recognise the text of a grayscale uint8 image (H×W numpy array)."""
         ...
+
+    def read_line(self, image: Any) -> tuple[str, float]:
+        """Text and confidence of an image holding one line of text (a cell's crop), read by
+        the recognizer alone: the detector, which can miss a lone short glyph such as a
+        one-digit amount, is not asked."""
+        ...

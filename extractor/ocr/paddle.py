@@ -65,3 +65,12 @@ class PaddleOcrEngine:
                 ys = [float(p[1]) for p in poly]
                 out.append(OcrBox(min(xs), min(ys), max(xs), max(ys), str(text), float(score)))
         return out
+
+    def read_line(self, image: Any) -> tuple[str, float]:
+        # the pipeline's own predict on the small crop: PaddleOCR 3 gives no stable
+        # recognizer-only call across its versions; on one padded line the detector finds it
+        boxes = self.recognize(image)
+        if not boxes:
+            return "", 0.0
+        boxes.sort(key=lambda b: b.x0)
+        return " ".join(b.text for b in boxes), min(b.confidence for b in boxes)

@@ -61,7 +61,8 @@ class RapidOcrEngine:
         import numpy as np
 
         rgb = np.stack([image] * 3, axis=-1) if image.ndim == 2 else image
-        res = self._engine(rgb)
+        # rapidocr keeps the use_* flags of the last call: name them every time
+        res = self._engine(rgb, use_det=True, use_cls=False, use_rec=True)
         if res.boxes is None or res.txts is None or res.scores is None:
             return []
         out: list[OcrBox] = []
@@ -70,3 +71,13 @@ class RapidOcrEngine:
             ys = [float(p[1]) for p in box]
             out.append(OcrBox(min(xs), min(ys), max(xs), max(ys), str(text), float(score)))
         return out
+
+    def read_line(self, image: Any) -> tuple[str, float]:
+        import numpy as np
+
+        rgb = np.stack([image] * 3, axis=-1) if image.ndim == 2 else image
+        res = self._engine(rgb, use_det=False, use_cls=False, use_rec=True)
+        txts, scores = getattr(res, "txts", None), getattr(res, "scores", None)
+        if not txts or not scores:
+            return "", 0.0
+        return str(txts[0]), float(scores[0])

@@ -40,11 +40,12 @@ def _row_of(tables: Sequence[Table], ref: CellRef) -> Row | None:
     return rows[ref.row_index] if 0 <= ref.row_index < len(rows) else None
 
 
-def _uncertain(tables: Sequence[Table], check: Check) -> list[tuple[int, bool]]:
-    """(index into check.cells, digits uncertain) of terms whose reading is not certain: an
-    OCR'd, LLM-read or low-confidence cell may hold misread digits; a realigned or short row's
+def _uncertain(tables: Sequence[Table], check: Check) -> list[tuple[int, bool, bool]]:
+    """(index into check.cells, digits uncertain, blank on a scan) of terms whose reading is
+    not certain: an OCR'd, LLM-read or low-confidence cell may hold misread digits; a blank
+    cell of an OCR'd page may be a printed value the OCR dropped; a realigned or short row's
     cell was read verbatim, only its column is in doubt."""
-    out: list[tuple[int, bool]] = []
+    out: list[tuple[int, bool, bool]] = []
     for k, ref in enumerate(check.cells):
         row = _row_of(tables, ref)
         if row is None:
@@ -54,8 +55,9 @@ def _uncertain(tables: Sequence[Table], check: Check) -> list[tuple[int, bool]]:
         if cell is None:
             continue
         digits = cell.source in ("ocr", "llm") or cell.status == "low_confidence"
-        if digits or cell.status in ("realigned", "short_row"):
-            out.append((k, digits))
+        dropped = cell.source == "ocr" and not (cell.raw or "").strip()
+        if digits or dropped or cell.status in ("realigned", "short_row"):
+            out.append((k, digits, dropped))
     return out
 
 
@@ -95,9 +97,13 @@ def classify(tables: Sequence[Table], check: Check) -> Classification:
         return "source_inconsistency"
     delta = Decimal(check.delta)
     tol = Decimal(check.tolerance)
-    for k, digits in uncertain:
+    for k, digits, dropped in uncertain:
         ref = check.cells[k]
         side = 1 if k < check.lhs_terms else -1
+        # a blank term on a scan whose printed value, had OCR kept it, would close the gap
+        # with a positive amount: the cell was dropped (ingest already read the crop again)
+        if dropped and -delta * side * ref.sign > 0:
+            return "extraction_error"
         if digits and ref.value is not None:
             a = parse_amount(ref.value)
             old = a.value if a is not None and a.value is not None else Decimal(0)
