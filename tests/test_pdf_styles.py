@@ -9,17 +9,17 @@ import pytest
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions
 from extractor.evals import score_document
-from extractor.evals.render_pdf import STYLES, render_pdf
+from extractor.evals.render_pdf import STYLES
 from extractor.pipeline import extract_bytes
 
-from .conftest import truth
+from .rendered import load, rendered
 
 
 @pytest.mark.parametrize("doc", ["000", "001"])
 @pytest.mark.parametrize("style", list(STYLES))
 def test_rendered_pdf_cells(doc: str, style: str, definitions: Definitions) -> None:
-    t = truth(doc)
-    pdf = render_pdf(t, STYLES[style], seed=1)
+    t = load(doc)
+    pdf, _ = rendered(doc, style)  # the renders the renderer's own tests check too
     result = extract_bytes(
         pdf, source_name=f"{doc}.pdf", config=ExtractConfig(), definitions=definitions
     )

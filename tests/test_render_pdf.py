@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,22 +10,17 @@ import pymupdf
 import pytest
 
 from extractor.evals.degrade import ScanStyle, degrade_page_image, degrade_pdf
-from extractor.evals.render_pdf import STYLES, PageLayout, render_pdf, render_pdf_with_layout
+from extractor.evals.render_pdf import STYLES, PageLayout, render_pdf
 from extractor.evals.render_text import TextStyle, format_amount, table_cells
 
-TRUTH = Path(__file__).resolve().parent.parent / "evals" / "datasets" / "seeds" / "truth"
+from .rendered import load
+from .rendered import rendered as rendered_doc
+
 TOL = 0.01
 
 
-@cache
-def load(doc: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((TRUTH / f"{doc}.json").read_text(encoding="utf-8"))
-    return data
-
-
-@cache
 def rendered(style_name: str) -> tuple[bytes, list[PageLayout]]:
-    return render_pdf_with_layout(load("000"), STYLES[style_name], seed=0)
+    return rendered_doc("000", style_name)
 
 
 def small_doc() -> dict[str, Any]:
