@@ -88,12 +88,18 @@ class _Out(BaseModel):
 
 
 class Cell(_Out):
-    """Provenance and status of one value cell (aligned with ``Row.values``)."""
+    """Provenance and status of one value cell (aligned with ``Row.values``).
+
+    ``line`` is the 1-based line of a text input; ``page`` the 1-based page of a PDF or image;
+    ``bbox`` the cell's box on that page in PDF points (1/72 inch), origin at the page's
+    top-left corner, as (x0, y0, x1, y1) (OCR'd pages are converted from pixels)."""
 
     raw: str | None = Field(description="the cell text as printed; None where no cell was printed")
     line: int | None = None
     page: int | None = None
-    bbox: tuple[float, float, float, float] | None = None
+    bbox: tuple[float, float, float, float] | None = Field(
+        default=None, description="PDF points, origin top-left (x0, y0, x1, y1)"
+    )
     source: CellSource = CellSource.TEXT
     confidence: float | None = None
     status: Literal["ok", "realigned", "short_row", "low_confidence", "unparsed", "repaired"] = "ok"
@@ -150,6 +156,66 @@ class Table(_Out):
     pages: list[int] = Field(default_factory=list)
     parts: int = 1
 
+    def to_records(self) -> list[dict[str, object]]:
+        """One dict per row (section by section for two-sided tables): ``section``, ``row_no``,
+        ``code``, ``level``, ``name``, ``role``, then each value column under its printed name
+        (levels joined with '/'), as ``Decimal`` with the printed precision; None where the
+        cell is blank or holds no number (e.g. "——"). A column name that repeats gets its
+        栏次 or position appended. The raw text and provenance stay in ``rows[i].cells``."""
+        from extractor.numbers import parse_amount
+
+        out: list[dict[str, object]] = []
+        for section, columns, rows in self._parts():
+            names = _record_names(columns)
+            for r in rows:
+                rec: dict[str, object] = {
+                    "section": section,
+                    "row_no": r.row_no,
+                    "code": r.code,
+                    "level": r.level,
+                    "name": r.name,
+                    "role": r.role,
+                }
+                for name, raw in zip(names, r.values, strict=False):
+                    amount = parse_amount(raw) if raw else None
+                    rec[name] = amount.value if amount is not None else None
+                out.append(rec)
+        return out
+
+    def to_pandas(self) -> object:
+        """The records of ``to_records`` as a pandas DataFrame (``pip install pandas``); the
+        values stay ``Decimal`` (object columns), so no float rounding creeps in."""
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            raise ImportError("Table.to_pandas needs pandas: pip install pandas") from exc
+        records = self.to_records()
+        columns = list(records[0]) if records else ["section", "row_no", "code", "name"]
+        return pd.DataFrame.from_records(records, columns=columns)
+
+    def _parts(self) -> list[tuple[str | None, list[Column], list[Row]]]:
+        if self.sections:
+            return [(s.section, s.columns, s.rows) for s in self.sections]
+        return [(None, self.columns, self.rows)]
+
+
+_RECORD_KEYS = frozenset({"section", "row_no", "code", "level", "name", "role"})
+
+
+def _record_names(columns: list[Column]) -> list[str]:
+    """Unique record keys for a table's value columns: the printed name, or with its 栏次
+    (or position) where the name repeats or is one of the row keys."""
+    seen: dict[str, int] = {}
+    for c in columns:
+        seen[c.name] = seen.get(c.name, 0) + 1
+    names: list[str] = []
+    for i, c in enumerate(columns, 1):
+        name = c.name or f"column {i}"
+        if seen.get(c.name, 0) > 1 or name in _RECORD_KEYS or name in names:
+            name = f"{name} ({c.col_no or i})"
+        names.append(name)
+    return names
+
 
 # ---------------------------------------------------------------- output: checks and findings
 
@@ -162,12 +228,16 @@ class CellRef(_Out):
     """A cell named in a check or finding, readable on its own."""
 
     table: str = Field(description="table_id, or title where no id is printed")
+    title: str | None = Field(default=None, description="the table's printed title")
     section: str | None = None
     row: str = Field(description="code, row name or 行次 of the row")
     column: str = Field(description="column name (栏次 in brackets where printed)")
     value: str | None
     line: int | None = None
     page: int | None = None
+    bbox: tuple[float, float, float, float] | None = Field(
+        default=None, description="the cell on its page: PDF points, origin top-left"
+    )
     table_index: int
     row_index: int
     col_index: int

@@ -278,6 +278,8 @@ class FakeOpenAI:
             return 429, {"Retry-After": self.oracle.retry_after}, b'{"error":{"message":"slow"}}'
         if fault == "500":
             return 500, {}, b'{"error":{"message":"boom"}}'
+        if fault == "404":  # as servers answer a model name they do not serve
+            return 404, {}, b'{"error":{"message":"model not found"}}'
         if fault == "hang":
             self.release.wait(self.oracle.hang_s)
         if fault == "cut":  # the connection drops in the middle of the body

@@ -245,6 +245,31 @@ def test_transport_retries_are_bounded(definitions: Definitions) -> None:
     assert result.usage.llm_calls == 0
 
 
+def test_llm_errors_name_the_endpoint_and_model_never_the_key(definitions: Definitions) -> None:
+    import socket
+
+    text, _ = hard_case()
+    with socket.socket() as sock:  # a port on 127.0.0.1 where nothing listens
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    dead = LlmOptions(
+        mode="auto", model="qwen2.5:7b", base_url=f"http://127.0.0.1:{port}/v1",
+        api_key="sk-secret-key", backoff_s=0.01, transport_retries=1,
+    )
+    result = run(text, definitions, dead)
+    transport = [e for e in result.errors if e.code == "llm.transport"]
+    assert transport
+    for e in transport:
+        assert f"http://127.0.0.1:{port}/v1" in e.message and "'qwen2.5:7b'" in e.message
+        assert "Connection" in e.message and "sk-secret-key" not in e.message
+    with fake_openai(Oracle(**TEACH, faults=["404"] * 10)) as server:  # type: ignore[arg-type]
+        result = run(text, definitions, options(server, api_key="sk-secret-key"))
+    rejected = [e for e in result.errors if e.code == "llm.rejected"]
+    assert rejected and all("HTTP 404: " in e.message and "model not found" in e.message
+                            and server.base_url in e.message for e in rejected)
+    assert "sk-secret-key" not in result.model_dump_json()
+
+
 def test_a_hang_past_the_deadline_costs_one_chunk(definitions: Definitions) -> None:
     text, _ = hard_case()
     # the hung answer comes only when the server stops; the deadline (5 s a part) is far

@@ -139,7 +139,9 @@ class _Session:
             self.errors.append(
                 ErrorInfo(
                     code=answer.error,
-                    message=f"{where}: no LLM answer ({answer.error}); the mapper's reading stands",
+                    message=f"{where}: no LLM answer from {self.client.endpoint()} "
+                    f"({answer.error}{': ' + answer.detail if answer.detail else ''}); "
+                    "the mapper's reading stands",
                 )
             )
             return

@@ -58,6 +58,7 @@ class Answer(Generic[M]):
     content: str | None = None  # the answer's text, to show the model in a re-ask
     problem: str | None = None  # parse/validation problem (goes back in a re-ask)
     error: str | None = None  # "llm.deadline", "llm.transport", "llm.rejected": no answer
+    detail: str | None = None  # what the endpoint or the connection said, for the message
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cached: bool = False
@@ -106,6 +107,14 @@ class LlmClient:
             max_retries=0,  # transport retries are ours, below
         )
         self._client: Any = instructor.from_openai(raw, mode=_MODES[options.instructor_mode])
+
+    def endpoint(self) -> str:
+        """Which model at which endpoint, for messages (never the key)."""
+        return f"model {self.model!r} at {self.options.base_url or 'the OpenAI API'}"
+
+    def _scrub(self, text: str) -> str:
+        key = self.options.api_key.get_secret_value()
+        return text.replace(key, "***") if key else text
 
     # ------------------------------------------------------------ cache
 
@@ -202,27 +211,32 @@ class LlmClient:
         self, messages: list[dict[str, str]], model: type[M], deadline: float
     ) -> Answer[M]:
         attempt = 0
+        detail: str | None = None
         while True:
             remaining = deadline - self.clock()
             if remaining <= 0:
-                return Answer(error="llm.deadline")
+                return Answer(error="llm.deadline", detail=detail)
             wait: float | None = None
             try:
                 with self._gate():
                     self.stats.requests += 1
                     return self._one(messages, model, remaining)
             except openai.APIStatusError as exc:
+                detail = self._scrub(f"HTTP {exc.status_code}: {_short(exc)}")
                 if exc.status_code != 429 and exc.status_code < 500:
-                    return Answer(error="llm.rejected")  # 4xx: asking again will not help
+                    # 4xx: asking again will not help
+                    return Answer(error="llm.rejected", detail=detail)
                 wait = _retry_after(exc)
-            except openai.APIConnectionError:  # includes APITimeoutError
+            except openai.APIConnectionError as exc:  # includes APITimeoutError
+                cause = exc.__cause__
+                detail = self._scrub(f"{exc}" + (f" ({cause})" if cause else ""))
                 wait = None
             if attempt >= self.options.transport_retries:
-                return Answer(error="llm.transport")
+                return Answer(error="llm.transport", detail=detail)
             delay = wait if wait is not None else self.options.backoff_s * (2**attempt)
             delay = min(delay, MAX_BACKOFF_S)
             if self.clock() + delay >= deadline:
-                return Answer(error="llm.deadline")
+                return Answer(error="llm.deadline", detail=detail)
             attempt += 1
             self.stats.transport_retries += 1
             self._sleep(delay)

@@ -76,12 +76,14 @@ def _cell_ref(scope: _Scope, ri: int, ci: int) -> CellRef:
     cell = row.cells[ci] if ci < len(row.cells) else None
     return CellRef(
         table=scope.table.table_id or scope.table.title,
+        title=scope.table.title,
         section=scope.section,
         row=_row_label(row),
         column=col.name + (f"({col.col_no})" if col.col_no else ""),
         value=row.values[ci] if ci < len(row.values) else None,
         line=cell.line if cell and cell.line is not None else row.line,
         page=cell.page if cell and cell.page is not None else row.page,
+        bbox=cell.bbox if cell else None,
         table_index=scope.table_index,
         row_index=ri,
         col_index=ci,
@@ -107,6 +109,7 @@ def _empty_ref(scope: _Scope, ci: int) -> CellRef:
     col = scope.columns[ci]
     return CellRef(
         table=t.table_id or t.title,
+        title=t.title,
         section=scope.section,
         row="(no data row)",
         column=col.name + (f"({col.col_no})" if col.col_no else ""),
