@@ -277,12 +277,29 @@ class ErrorInfo(_Out):
     line: int | None = None
 
 
+FactName = Literal["department", "year", "kind", "scope", "region"]
+
+
+class DocumentFact(_Out):
+    """Where a fact about the document was read."""
+
+    name: FactName
+    value: str
+    text: str = Field(description="the printed text it was read from")
+    line: int | None = None
+    page: int | None = None
+    source: str = Field(description="cover, label (预算主管部门：…), part heading, or tables")
+
+
 class DocumentInfo(_Out):
     source: str
     sha256: str
     kind: str | None = None  # 决算 / 预算
+    scope: str | None = None  # 部门 / 单位
     department: str | None = None
+    region: str | None = Field(default=None, description="the region its name opens with")
     year: int | None = None
+    facts: list[DocumentFact] = Field(default_factory=list, description="where each was read")
     pages: int | None = None
     lines: int | None = None
     encoding: str | None = None
@@ -328,6 +345,7 @@ __all__ = [
     "CellSource",
     "Check",
     "Column",
+    "DocumentFact",
     "DocumentInfo",
     "DocumentResult",
     "ErrorInfo",

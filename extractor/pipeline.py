@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -16,14 +15,18 @@ from extractor.extract.common import MapContext
 from extractor.extract.mapper import map_region
 from extractor.ingest.pages import EngineProvider, read_image, read_pdf
 from extractor.ingest.text import looks_binary, read_text
+from extractor.layout.cover import Fact, read_facts
 from extractor.layout.identify import identify
 from extractor.layout.tables import find_regions
 from extractor.layout.toc import place_tables, read_toc
 from extractor.model import (
     Check,
+    DocumentFact,
     DocumentInfo,
     DocumentResult,
     ErrorInfo,
+    FactName,
+    Finding,
     Region,
     SourceRow,
     Summary,
@@ -39,7 +42,6 @@ from extractor.verify.verifier import verify_tables
 if TYPE_CHECKING:
     from extractor.extract.llm import LlmClient
 
-_YEAR = re.compile(r"((?:19|20)\d{2})\s*年\s*度?")
 
 
 def _failed(info: DocumentInfo, code: str, message: str) -> DocumentResult:
@@ -198,8 +200,9 @@ def _from_rows(
                     page=c.cells[0].page if c.cells else None,
                 )
             )
-    plain = lines or [c.text for r in rows if not r.tabbed for c in r.cells]
-    info = info.model_copy(update=_document_facts(plain, tables, definitions))
+    facts, missing = _document_facts(rows, tables, definitions)
+    info = info.model_copy(update=facts)
+    findings.extend(missing)
     status: Literal["ok", "partial"] = "ok" if not errors else "partial"
     return DocumentResult(
         document=info,
@@ -282,26 +285,53 @@ def _truncated_row(data: bytes, lines: list[str], regions: list[Region]) -> int 
     return last.line if sum(1 for c in last.cells if c.text.strip()) < min(filled) else None
 
 
-def _document_facts(lines: list[str], tables: list[Table], defs: Definitions) -> dict[str, object]:
-    kinds = Counter(
-        f.kind
-        for t in tables
-        if t.definition
-        for f in [defs.family_of(t.definition)]
-        if f is not None
-    )
-    depts = Counter(t.department_as_printed for t in tables if t.department_as_printed)
-    year = None
-    for line in lines[:120]:
-        m = _YEAR.search(line.replace(" ", ""))
-        if m:
-            year = int(m.group(1))
-            break
-    return {
-        "kind": kinds.most_common(1)[0][0] if kinds else None,
-        "department": depts.most_common(1)[0][0] if depts else None,
-        "year": year,
+_FACT_NAMES: tuple[FactName, ...] = ("department", "year", "kind", "scope", "region")
+
+
+def _document_facts(
+    rows: list[SourceRow], tables: list[Table], defs: Definitions
+) -> tuple[dict[str, object], list[Finding]]:
+    """Department, year, kind, scope and region from the cover and front matter (the tables'
+    department lines and definitions as fallbacks), with where each was read; a warning for
+    the department or year that could not be found."""
+    plain = [(r.cells[0].text, r.line, r.page) for r in rows if not r.tabbed and r.cells]
+    depts = [t.department_as_printed for t in tables if t.department_as_printed]
+    facts = read_facts(plain, depts)
+    found: dict[FactName, Fact] = {
+        n: f for n in _FACT_NAMES if (f := getattr(facts, n)) is not None
     }
+    out: dict[str, object] = {n: f.value for n, f in found.items()}
+    years = Counter(t.year for t in tables if t.year)
+    if "year" in found:
+        out["year"] = int(found["year"].value)
+    elif years:  # the year the tables print ("2023年度" above a table)
+        year = years.most_common(1)[0][0]
+        out["year"] = year
+        found["year"] = Fact(str(year), str(year), None, None, "tables")
+    if "kind" not in found:
+        kinds = Counter(
+            f.kind
+            for t in tables
+            if t.definition
+            for f in [defs.family_of(t.definition)]
+            if f is not None
+        )
+        out["kind"] = kinds.most_common(1)[0][0] if kinds else None
+    out["facts"] = [
+        DocumentFact(name=n, value=f.value, text=f.text, line=f.line, page=f.page, source=f.source)
+        for n, f in found.items()
+    ]
+    missing = [
+        Finding(
+            kind="warning",
+            check="document.facts",
+            message=f"the document's {what} was found neither on its cover nor in its front "
+            "matter or table headings",
+        )
+        for name, what in (("department", "department"), ("year", "year"))
+        if name not in found
+    ]
+    return out, missing
 
 
 def summarize(tables: list[Table], checks: list[Check]) -> Summary:

@@ -29,7 +29,9 @@ SCHEMA: dict[str, dict[str, str]] = {
         "source": "TEXT",
         "sha256": "TEXT",
         "kind": "TEXT",
+        "scope": "TEXT",
         "department": "TEXT",
+        "region": "TEXT",
         "year": "INTEGER",
         "pages": "INTEGER",
         "lines": "INTEGER",
@@ -179,7 +181,8 @@ def rows_of(doc_id: str, res: dict[str, Any]) -> dict[str, list[Row]]:
     out["documents"].append(
         {
             "doc_id": doc_id,
-            **{k: doc.get(k) for k in ("source", "sha256", "kind", "department", "year")},
+            **{k: doc.get(k) for k in ("source", "sha256", "kind", "scope", "department")},
+            **{k: doc.get(k) for k in ("region", "year")},
             **{k: doc.get(k) for k in ("pages", "lines")},
             "status": res["status"],
             "error_codes": ",".join(e["code"] for e in res.get("errors", [])),
