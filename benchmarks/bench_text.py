@@ -12,6 +12,9 @@ from __future__ import annotations
 import argparse
 import resource
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -22,11 +25,45 @@ from extractor.pipeline import extract_text_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "evals" / "datasets" / "seeds"
+REAL_PDF = ROOT / "evals" / "datasets" / "real_pdfs" / "sh_putuo_planning-resources_2024_dept-final.pdf"  # noqa: E501
+
+_PYMUPDF_READ = (
+    "import pymupdf, sys; d = pymupdf.open(sys.argv[1]); [p.get_text('words') for p in d]"
+)
+
+
+def _wall(argv: list[str], repeat: int) -> float:
+    """Median wall seconds of a fresh process (start-up included, as a user meets it)."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def startup(repeat: int) -> None:
+    """`extractor extract` wall time, a new process each time, beside pymupdf's own
+    open-and-read of the same PDF and a bare interpreter."""
+    exe = [sys.executable, "-m", "extractor.cli", "extract"]
+    with tempfile.TemporaryDirectory() as out:
+        rows = [
+            ("python -c pass", _wall([sys.executable, "-c", "pass"], repeat)),
+            ("pymupdf open + words", _wall([sys.executable, "-c", _PYMUPDF_READ, str(REAL_PDF)],
+                                            repeat)),
+            ("extract text PDF", _wall([*exe, str(REAL_PDF), "-o", out], repeat)),
+            ("extract seed 000", _wall([*exe, str(next(SEEDS.glob("000_*.txt"))), "-o", out],
+                                        repeat)),
+        ]
+    print(f"\nwall time of one command (median of {repeat}; {REAL_PDF.name}, 30 pages)")
+    for name, sec in rows:
+        print(f"  {name:<24}{sec:>8.2f} s")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument("--startup-repeat", type=int, default=3)
     args = ap.parse_args()
     defs = load_definitions()
     cfg = ExtractConfig()
@@ -58,6 +95,7 @@ def main() -> None:
         )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"process max RSS: {rss:.0f} MiB (includes the interpreter and pydantic)")
+    startup(args.startup_repeat)
 
 
 if __name__ == "__main__":
