@@ -165,8 +165,8 @@ class Table(_Out):
         from extractor.numbers import parse_amount
 
         out: list[dict[str, object]] = []
-        for section, columns, rows in self._parts():
-            names = _record_names(columns)
+        for section, columns, rows in self.row_groups():
+            names = record_names(columns)
             for r in rows:
                 rec: dict[str, object] = {
                     "section": section,
@@ -193,7 +193,8 @@ class Table(_Out):
         columns = list(records[0]) if records else ["section", "row_no", "code", "name"]
         return pd.DataFrame.from_records(records, columns=columns)
 
-    def _parts(self) -> list[tuple[str | None, list[Column], list[Row]]]:
+    def row_groups(self) -> list[tuple[str | None, list[Column], list[Row]]]:
+        """(section, columns, rows) of each part: the sections, or the table itself."""
         if self.sections:
             return [(s.section, s.columns, s.rows) for s in self.sections]
         return [(None, self.columns, self.rows)]
@@ -202,7 +203,7 @@ class Table(_Out):
 _RECORD_KEYS = frozenset({"section", "row_no", "code", "level", "name", "role"})
 
 
-def _record_names(columns: list[Column]) -> list[str]:
+def record_names(columns: list[Column]) -> list[str]:
     """Unique record keys for a table's value columns: the printed name, or with its 栏次
     (or position) where the name repeats or is one of the row keys."""
     seen: dict[str, int] = {}

@@ -1,5 +1,6 @@
 """Write a document result: ``<stem>.json`` (deterministic), ``<stem>.run.json`` (timings and
-environment: what changes from run to run), one CSV per table; atomically (temp + rename)."""
+environment: what changes from run to run), one CSV per table and an index of the tables
+(``<stem>.tables.csv``); atomically (temp + rename)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import io
 import json
 import os
 import secrets
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from extractor.model import Column, DocumentResult, Row, Table
+from extractor.model import Check, DocumentResult, Table, record_names
+from extractor.numbers import parse_amount
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -40,40 +43,120 @@ def result_json(result: DocumentResult) -> str:
     return result.model_dump_json(indent=1) + "\n"
 
 
-def table_csv(table: Table) -> str:
-    """One table as CSV: section, 行次, code, level, name, then one column per value column."""
+# a UTF-8 byte-order mark opens every CSV: Excel (a Chinese Windows one included) then reads
+# the file as UTF-8 instead of the ANSI code page; other readers skip it ("utf-8-sig")
+BOM = "\ufeff"
+
+
+def _csv(rows: list[list[object]]) -> str:
     buf = io.StringIO()
-    w = csv.writer(buf)
-    parts: list[tuple[str | None, list[Column], list[Row]]] = [
-        (s.section, s.columns, s.rows) for s in table.sections
-    ] or [(None, table.columns, table.rows)]
-    width = max((len(cols) for _, cols, _ in parts), default=0)
-    w.writerow(
-        ["section", "row_no", "code", "level", "name", "line", "page"]
-        + [f"value{i + 1}" for i in range(width)]
-    )
-    for section, cols, rows in parts:
-        w.writerow([section or "", "", "", "", "#columns", "", ""] + [c.name for c in cols])
-        for r in rows:
-            w.writerow(
-                [
-                    section or "",
-                    r.row_no if r.row_no is not None else "",
-                    r.code or "",
-                    r.level or "",
-                    r.name or "",
-                    r.line or "",
-                    r.page or "",
-                ]
-                + [v if v is not None else "" for v in r.values]
+    csv.writer(buf).writerows(rows)
+    return BOM + buf.getvalue()
+
+
+def _plain_number(raw: str | None) -> str:
+    """A printed amount as a spreadsheet reads it ("3, 676. 35" -> "3676.35", the printed
+    precision kept); blank stays blank and text ("——") stays as printed."""
+    if not raw or not raw.strip():
+        return ""
+    amount = parse_amount(raw)
+    return str(amount.value) if amount is not None and amount.value is not None else raw
+
+
+def table_csv(table: Table) -> str:
+    """One table as CSV: one header row of column names (``section`` for two-sided tables,
+    ``row_no``, ``code``, ``level``, ``name`` where the table has them, then each value column
+    under its printed name, levels joined with '/', then ``page``/``line``), one line per
+    row, amounts as plain numbers."""
+    parts = table.row_groups()
+    rows = [r for _, _, rs in parts for r in rs]
+    keys = [k for k in ("row_no", "code", "level", "name") if any(getattr(r, k) for r in rows)]
+    if not keys:
+        keys = ["name"]
+    where = [k for k in ("page", "line") if any(getattr(r, k) is not None for r in rows)]
+    value_names: list[str] = []
+    for _, cols, _ in parts:
+        for name in record_names(cols):
+            if name not in value_names:
+                value_names.append(name)
+    header: list[object] = [*(["section"] if table.sections else []), *keys, *value_names, *where]
+    out: list[list[object]] = [header]
+    for section, cols, part_rows in parts:
+        names = record_names(cols)
+        for r in part_rows:
+            by_name = dict(zip(names, (_plain_number(v) for v in r.values), strict=False))
+            out.append(
+                ([section] if table.sections else [])
+                + [getattr(r, k) if getattr(r, k) is not None else "" for k in keys]
+                + [by_name.get(n, "") for n in value_names]
+                + [getattr(r, k) if getattr(r, k) is not None else "" for k in where]
             )
-    return buf.getvalue()
+    return _csv(out)
 
 
-def document_files(result: DocumentResult) -> dict[str, str]:
-    """The deterministic files of a result, by name suffix: ``.json`` and one
-    ``.tableNN.csv`` per table (the ``.run.json`` sidecar is written apart)."""
+def _table_status(index: int, checks: list[Check]) -> str:
+    """What the checks say of a table: ok, or its failing hard checks by classification."""
+    failing = Counter(
+        c.classification or "unclassified"
+        for c in checks
+        if c.severity == "hard"
+        and c.status == "fail"
+        and any(r.table_index == index for r in c.cells)
+    )
+    if not failing:
+        return "ok"
+    return "; ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(failing.items()))
+
+
+def _span(values: list[int]) -> str:
+    return "" if not values else str(values[0]) if len(values) == 1 else f"{values[0]}-{values[-1]}"
+
+
+def tables_index_csv(result: DocumentResult, stem: str) -> str:
+    """``<stem>.tables.csv``: one line per table: its file, number, title, definition, unit,
+    pages, source lines, row count and what the checks say of it."""
+    out: list[list[object]] = [
+        [
+            "file",
+            "table_id",
+            "toc_no",
+            "title",
+            "definition",
+            "unit",
+            "year",
+            "pages",
+            "lines",
+            "rows",
+            "status",
+        ]
+    ]
+    for i, t in enumerate(result.tables):
+        lines = [n for span in t.source_lines for n in span]
+        out.append(
+            [
+                f"{stem}.table{i + 1:02d}.csv",
+                t.table_id or "",
+                t.toc_no or "",
+                t.title,
+                t.definition or "",
+                t.unit or "",
+                t.year or "",
+                _span(t.pages),
+                _span([min(lines), max(lines)]) if lines else "",
+                sum(len(rs) for _, _, rs in t.row_groups()),
+                _table_status(i, result.checks),
+            ]
+        )
+    return _csv(out)
+
+
+def document_files(result: DocumentResult, stem: str = "") -> dict[str, str]:
+    """The deterministic files of a result, by name suffix: ``.json``, one ``.tableNN.csv``
+    per table and the ``.tables.csv`` index (the ``.run.json`` sidecar is written apart);
+    ``stem`` is the documents' output name, for the index's file column."""
     files = {f".table{i:02d}.csv": table_csv(t) for i, t in enumerate(result.tables, 1)}
+    if result.tables:
+        files[".tables.csv"] = tables_index_csv(result, Path(stem).name)
     files[".json"] = result_json(result)
     return files
 
@@ -84,7 +167,7 @@ def write_result(
     """Write the result, its sidecar and its CSVs; returns the JSON path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{stem}.json"
-    files = document_files(result)
+    files = document_files(result, stem)
     for suffix, text in files.items():
         if suffix != ".json":
             atomic_write(out_dir / f"{stem}{suffix}", text)

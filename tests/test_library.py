@@ -56,11 +56,11 @@ def test_two_sided_tables_give_records_per_section_and_unique_names() -> None:
     records = table.to_records()
     assert {r["section"] for r in records} == {s.section for s in table.sections}
     assert len(records) == sum(len(s.rows) for s in table.sections)
-    from extractor.model import Column, _record_names
+    from extractor.model import Column, record_names
 
     cols = [Column(col_no="1", name="金额"), Column(col_no="2", name="金额"),
             Column(col_no=None, name="name")]
-    assert _record_names(cols) == ["金额 (1)", "金额 (2)", "name (3)"]
+    assert record_names(cols) == ["金额 (1)", "金额 (2)", "name (3)"]
 
 
 def test_to_pandas_keeps_decimals() -> None:

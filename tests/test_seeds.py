@@ -103,8 +103,9 @@ def test_result_is_deterministic_and_cli_writes_outputs(tmp_path: Path) -> None:
     assert str(tmp_path) not in a.decode() and str(src.parent) not in a.decode()
     run = json.loads((tmp_path / "a" / f"{src.stem}.run.json").read_text())
     assert run["seconds"] > 0
-    csvs = sorted((tmp_path / "a").glob("*.csv"))
+    csvs = sorted((tmp_path / "a").glob("*.table[0-9]*.csv"))
     assert len(csvs) == len(data["tables"])
+    assert (tmp_path / "a" / f"{src.stem}.tables.csv").is_file()  # the index of the tables
     assert "3676.35" in csvs[1].read_text(encoding="utf-8")  # 公开02表 合计
     # every value cell carries its provenance
     row = data["tables"][1]["rows"][0]

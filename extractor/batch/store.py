@@ -32,6 +32,8 @@ def write_document(
     while (old := output_path(out_dir, name, f".table{k:02d}.csv")).exists():
         old.unlink()
         k += 1
+    if ".tables.csv" not in files:  # no tables now: no index of them either
+        output_path(out_dir, name, ".tables.csv").unlink(missing_ok=True)
     for suffix, text in sorted(files.items()):
         if suffix != ".json":
             atomic_write(output_path(out_dir, name, suffix), text)
