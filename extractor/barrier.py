@@ -43,11 +43,15 @@ class Guard:
     def __init__(
         self,
         barrier: Barrier,
-        error: ErrorInfo,
+        stage: str,
+        element: str,
+        where: tuple[int | None, int | None],
         undo: list[Any] | None,
     ) -> None:
         self._barrier = barrier
-        self._error = error  # code, line, page and the element's name; the message completed
+        self._stage = stage
+        self._element = element
+        self._where = where  # (line, page)
         self._undo = undo
         self._mark = 0
         self.failed: ErrorInfo | None = None
@@ -68,8 +72,11 @@ class Guard:
             return False
         if self._undo is not None:
             del self._undo[self._mark :]
-        self.failed = self._error.model_copy(
-            update={"message": f"{self._error.message}: {describe(exc)}"}
+        self.failed = ErrorInfo(
+            code=f"internal.{self._stage}",
+            message=f"{self._element}: {describe(exc)}",
+            line=self._where[0],
+            page=self._where[1],
         )
         self._barrier.record(self.failed)
         return True
@@ -92,8 +99,7 @@ class Barrier:
         undo: list[Any] | None = None,
     ) -> Guard:
         """Run a block for one element: an exception in it becomes ``internal.<stage>``."""
-        error = ErrorInfo(code=f"internal.{stage}", message=element, line=line, page=page)
-        return Guard(self, error, undo)
+        return Guard(self, stage, element, (line, page), undo)
 
     def record(self, error: ErrorInfo) -> None:
         # a stage that runs again on the same tables (repair and LLM rounds re-verify) hits
