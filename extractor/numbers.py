@@ -22,6 +22,7 @@ __all__ = [
     "normalize_text",
     "parse_amount",
     "plain_decimal",
+    "small_int",
     "value_decimal",
 ]
 
@@ -162,6 +163,13 @@ def plain_decimal(text: str) -> Decimal | None:
     if m is None or not _plausible(m.group(1), m.group(2) or ""):
         return None
     return Decimal(text)
+
+
+def small_int(text: str) -> int | None:
+    """A printed 行次/栏次 number ("12") as an int, or None. ``str.isdigit`` also accepts
+    "①" and "²", which ``int`` refuses, and ``int`` refuses more than 4300 digits: a row or
+    column number has at most 9 decimal digits."""
+    return int(text) if text.isdecimal() and len(text) <= 9 else None
 
 
 def value_decimal(value: str | None) -> Decimal | None:
