@@ -155,7 +155,7 @@ def test_a_mutated_text_report_always_gets_a_result(seed: str, ops: list[Op]) ->
     assert_delivered(result)
 
 
-@settings(_FUZZ, max_examples=20)
+@settings(_FUZZ, max_examples=12)
 @given(seed=SEED_PATHS, ops=MUTATIONS)
 def test_a_mutated_ocr_reading_always_gets_a_result(seed: str, ops: list[Op]) -> None:
     """The same reports as OCR'd rows: the deterministic repair stage runs on them too."""
