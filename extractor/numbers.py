@@ -21,7 +21,17 @@ __all__ = [
     "format_amount",
     "normalize_text",
     "parse_amount",
+    "plain_decimal",
+    "small_int",
+    "value_decimal",
 ]
+
+# A printed amount has at most 15 significant integer digits (10^15 万元 is more than any
+# budget) and a few decimals, and never an exponent: a longer run of digits is OCR noise
+# (cells run together), not an amount. Within these bounds every sum of a table's amounts
+# is exact in Decimal's 28 digits, and nothing can overflow or become NaN.
+MAX_INTEGER_DIGITS = 15
+MAX_DECIMALS = 8
 
 
 class AmountKind(StrEnum):
@@ -131,10 +141,42 @@ def parse_amount(raw: str) -> Amount | None:
         negative = not negative
     int_part = m.group("int").replace(",", "")
     frac = m.group("frac") or ""
+    if not _plausible(int_part, frac):
+        return None
     canonical = int_part + (f".{frac}" if frac else "")
     if negative:
         canonical = "-" + canonical
     return Amount(AmountKind.NUMBER, raw, canonical, Decimal(canonical), len(frac))
+
+
+def _plausible(int_part: str, frac: str) -> bool:
+    return len(int_part.lstrip("0")) <= MAX_INTEGER_DIGITS and len(frac) <= MAX_DECIMALS
+
+
+_PLAIN = re.compile(r"-?(\d+)(?:\.(\d+))?")
+
+
+def plain_decimal(text: str) -> Decimal | None:
+    """The Decimal of a plain number as the prose prints it ("1234.56", "-3", "0.000"), or
+    None: no exponent, NaN or infinity, no absurd size (the bounds of :func:`parse_amount`)."""
+    m = _PLAIN.fullmatch(text)
+    if m is None or not _plausible(m.group(1), m.group(2) or ""):
+        return None
+    return Decimal(text)
+
+
+def small_int(text: str) -> int | None:
+    """A printed 行次/栏次 number ("12") as an int, or None. ``str.isdigit`` also accepts
+    "①" and "²", which ``int`` refuses, and ``int`` refuses more than 4300 digits: a row or
+    column number has at most 9 decimal digits."""
+    return int(text) if text.isdecimal() and len(text) <= 9 else None
+
+
+def value_decimal(value: str | None) -> Decimal | None:
+    """The number of a table value (canonical or as printed); None for a blank, a dash or
+    text that is not an amount."""
+    a = parse_amount(value or "")
+    return a.value if a is not None else None
 
 
 def format_amount(value: Decimal, precision: int, *, thousands: bool = False) -> str:

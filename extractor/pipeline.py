@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from extractor.barrier import Barrier
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions
 from extractor.errors import InputError
-from extractor.extract.assist import refine
+from extractor.extract.assist import Refined, refine
 from extractor.extract.common import MapContext
 from extractor.extract.mapper import map_region
 from extractor.ingest.pages import EngineProvider, read_image, read_pdf
@@ -73,8 +75,23 @@ def extract_bytes(
     engine: EngineProvider | None = None,
     llm: LlmClient | None = None,
 ) -> DocumentResult:
-    """Extract a report given as bytes: PDF, image or text, chosen by content."""
+    """Extract a report given as bytes: PDF, image or text, chosen by content. Data problems,
+    and bugs a document triggers, are errors in the result; a bad configuration raises."""
     info = DocumentInfo(source=source_name, sha256=hashlib.sha256(data).hexdigest())
+    barrier = Barrier()
+    with barrier.guard("pipeline", f"{source_name}: the document could not be extracted"):
+        return _extract_bytes(data, info, config, definitions, engine, llm)
+    return DocumentResult(document=info, status="failed", errors=barrier.errors)
+
+
+def _extract_bytes(
+    data: bytes,
+    info: DocumentInfo,
+    config: ExtractConfig,
+    definitions: Definitions,
+    engine: EngineProvider | None,
+    llm: LlmClient | None,
+) -> DocumentResult:
     refused = _refuse(data, info, config)
     if refused is not None:
         return refused
@@ -113,10 +130,11 @@ def extract_text_bytes(
 ) -> DocumentResult:
     """Extract a text report given as bytes. Data problems become errors in the result."""
     info = DocumentInfo(source=source_name, sha256=hashlib.sha256(data).hexdigest())
-    refused = _refuse(data, info, config)
-    if refused is not None:
-        return refused
-    return _from_text(data, info, config, definitions, llm)
+    barrier = Barrier()
+    with barrier.guard("pipeline", f"{source_name}: the document could not be extracted"):
+        refused = _refuse(data, info, config)
+        return refused if refused is not None else _from_text(data, info, config, definitions, llm)
+    return DocumentResult(document=info, status="failed", errors=barrier.errors)
 
 
 def _from_text(
@@ -146,28 +164,25 @@ def _from_rows(
     data: bytes,
     llm: LlmClient | None = None,
 ) -> DocumentResult:
-    regions = find_regions(rows)
+    barrier = Barrier()
+    regions = _regions(rows, barrier)
     ctx = MapContext(definitions)
     mapped: list[tuple[Region, Table | None]] = []
     for region in regions:
-        try:
+        table: Table | None = None  # a mapper bug costs this table, not the document
+        where = region.pages[0] if region.pages else None
+        with barrier.guard("map", _region_name(region), line=region.start_line, page=where):
             tdef = identify(region, definitions, config.family)
-            mapped.append((region, map_region(region, tdef, ctx)))
-        except Exception as exc:  # a mapper bug must cost one table, not the document
-            mapped.append((region, None))
-            errors.append(
-                ErrorInfo(
-                    code="extract.table_failed",
-                    line=region.start_line,
-                    page=region.pages[0] if region.pages else None,
-                    message=f"{region.title}: could not be mapped ({type(exc).__name__}: {exc})",
-                )
-            )
+            table = map_region(region, tdef, ctx)
+        mapped.append((region, table))
     # deterministic repair and the LLM path (extract/assist.py; the LLM is off by default)
-    refined = refine(rows, mapped, config, definitions, llm)
+    refined = Refined([t for _, t in mapped if t is not None], [], [])
+    with barrier.guard("refine", "repair and the LLM path"):
+        refined = refine(rows, mapped, config, definitions, llm, barrier)
     tables = refined.tables
     errors.extend(refined.errors)
     if not tables:
+        errors.extend(barrier.errors)
         errors.append(
             ErrorInfo(code="extract.no_tables", message="no recognisable table in the document")
         )
@@ -182,13 +197,21 @@ def _from_rows(
                     message="the document ends inside a table row: it was cut off",
                 )
             )
-    place_tables(tables, read_toc(lines or [c.text for r in rows if not r.tabbed for c in r.cells]))
+    with barrier.guard("toc", "the 目录 (table numbers)"):
+        place_tables(tables, read_toc(lines or _plain(rows)))
     errors.extend(_unreadable_errors(tables))
     errors.extend(_missing_tables(tables, definitions))
-    checks = verify_tables(definitions, tables)
-    checks.extend(narrative_checks(_prose(rows), tables, definitions))
-    checks.extend(annex_checks(regions))
-    findings = findings_for(tables, checks)
+    # each stage guards its elements; the guards here catch what is outside them
+    checks: list[Check] = []
+    with barrier.guard("verify", "the identities of the tables"):
+        checks = verify_tables(definitions, tables, barrier)
+    with barrier.guard("narrative", "the prose"):
+        checks.extend(narrative_checks(_prose(rows), tables, definitions, barrier))
+    with barrier.guard("annex", "the annexes"):
+        checks.extend(annex_checks(regions, barrier))
+    findings: list[Finding] = []
+    with barrier.guard("findings", "the findings"):
+        findings = findings_for(tables, checks, barrier)
     for c in checks:
         # a soft check (an annex whose row was cut upstream) is a finding, not a reading error
         if c.classification == "extraction_error" and c.severity == "hard":
@@ -200,9 +223,11 @@ def _from_rows(
                     page=c.cells[0].page if c.cells else None,
                 )
             )
-    facts, missing = _document_facts(rows, tables, definitions)
-    info = info.model_copy(update=facts)
-    findings.extend(missing)
+    with barrier.guard("facts", "the document's department, year and kind"):
+        facts, missing = _document_facts(rows, tables, definitions)
+        info = info.model_copy(update=facts)
+        findings.extend(missing)
+    errors.extend(barrier.errors)
     status: Literal["ok", "partial"] = "ok" if not errors else "partial"
     return DocumentResult(
         document=info,
@@ -214,6 +239,28 @@ def _from_rows(
         usage=refined.usage,
         summary=summarize(tables, checks),
     )
+
+
+def _regions(rows: list[SourceRow], barrier: Barrier) -> list[Region]:
+    """The document's table regions; when finding them fails on the whole document, page by
+    page, so that a page the layout stage cannot read costs that page only."""
+    with barrier.guard("regions", "the table regions of the document"):
+        return find_regions(rows)
+    out: list[Region] = []
+    for page, group in groupby(rows, key=lambda r: r.page):
+        if page is not None:
+            with barrier.guard("regions", f"the table regions of page {page}", page=page):
+                out.extend(find_regions(list(group)))
+    return out
+
+
+def _region_name(region: Region) -> str:
+    return " ".join(x for x in (region.table_id, region.title) if x) or "an untitled table"
+
+
+def _plain(rows: list[SourceRow]) -> list[str]:
+    """The text of the plain (not tabbed) rows: the lines of a paged document."""
+    return [c.text for r in rows if not r.tabbed for c in r.cells]
 
 
 def _prose(rows: list[SourceRow]) -> list[ProseLine]:

@@ -112,7 +112,7 @@ def test_a_table_the_mapper_cannot_map_costs_that_table_only(
     monkeypatch.setattr(pipeline, "map_region", flaky)
     r = extractor.extract(SEED_FILES["000"])
     assert r.status == "partial"
-    err = next(e for e in r.errors if e.code == "extract.table_failed")
+    err = next(e for e in r.errors if e.code == "internal.map")
     assert "boom" in err.message and err.line == 390
     assert sum(1 for t in r.tables if t.definition) == 8
 

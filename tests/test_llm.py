@@ -446,7 +446,7 @@ def test_whole_page_when_no_table_region_is_known(definitions: Definitions) -> N
 def test_a_table_the_mapper_failed_on_is_read_in_its_place(
     definitions: Definitions, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A mapper crash costs the table (extract.table_failed); auto reads it with the LLM and
+    """A mapper crash costs the table (internal.map); auto reads it with the LLM and
     the document's tables stay in printed order."""
     import extractor.pipeline as pipeline
 
@@ -465,7 +465,7 @@ def test_a_table_the_mapper_failed_on_is_read_in_its_place(
     ids = [t.table_id for t in result.tables]
     assert ids[:4] == ["公开01表", "公开02表", "公开03表", "公开04表"]
     assert [r.values for r in by_id(result, "公开02表").rows] == truth_rows(doc, "公开02表")
-    assert "extract.table_failed" in [e.code for e in result.errors]
+    assert "internal.map" in [e.code for e in result.errors]
 
 
 def test_renamed_and_reordered_headers(definitions: Definitions) -> None:

@@ -23,6 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from extractor.barrier import Barrier, or_reraise
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions, TableDef
 from extractor.extract.chunking import Chunk, page_chunks, table_chunks
@@ -86,8 +87,11 @@ class _Conversation:
 class _Session:
     """One document's LLM work: the client, the token budget and the accounting."""
 
-    def __init__(self, client: LlmClient, config: ExtractConfig, defs: Definitions) -> None:
+    def __init__(
+        self, client: LlmClient, config: ExtractConfig, defs: Definitions, barrier: Barrier
+    ) -> None:
         self.client = client
+        self.barrier = barrier
         self.opts = config.llm
         self.defs = defs
         self.usage = Usage()
@@ -248,9 +252,9 @@ def _same_reading(a: Table, b: Table) -> bool:
     )
 
 
-def _classified(defs: Definitions, tables: Sequence[Table]) -> list[Check]:
-    checks = verify_tables(defs, tables)
-    findings_for(tables, checks)
+def _classified(defs: Definitions, tables: Sequence[Table], barrier: Barrier) -> list[Check]:
+    checks = verify_tables(defs, tables, barrier)
+    findings_for(tables, checks, barrier)
     return checks
 
 
@@ -294,10 +298,10 @@ class _TableReader:
             parts = [c.grounded for c in convs if c.grounded is not None]
             table, row_ids = build_table(self.region, parts, self.s.defs)
             trial = place(table)  # the document's tables with this reading at index ti
-            checks = _classified(self.s.defs, trial)
+            checks = _classified(self.s.defs, trial, self.s.barrier)
             repairs: list[Finding] = []
             if self.s.repair:  # OCR misreads the identities locate: no re-ask needed for them
-                fixed = repair_tables(self.s.defs, trial, checks)
+                fixed = repair_tables(self.s.defs, trial, checks, self.s.barrier)
                 table, checks = fixed.tables[ti], fixed.checks
                 repairs = [f for f in fixed.findings if any(c.table_index == ti for c in f.cells)]
             fails = _hard_fails(checks, ti)
@@ -338,10 +342,13 @@ def refine(
     config: ExtractConfig,
     defs: Definitions,
     llm: LlmClient | None = None,
+    barrier: Barrier | None = None,
 ) -> Refined:
     """Verify, repair, and read with the LLM what the mode says; the tables in region order.
 
-    ``mapped`` pairs each region with the mapper's table (None where mapping failed)."""
+    ``mapped`` pairs each region with the mapper's table (None where mapping failed). Under
+    ``barrier`` a table whose repair or LLM reading raises keeps the mapper's reading."""
+    guard = or_reraise(barrier)
     tables = [t for _, t in mapped if t is not None]
     mode = config.llm.effective_mode
     repairable = config.repair and any(
@@ -349,10 +356,10 @@ def refine(
     )
     if mode == "off" and not repairable:
         return Refined(tables, [], [])  # nothing to do: spare the document a verification
-    checks = _classified(defs, tables)
+    checks = _classified(defs, tables, guard)
     repair_findings: list[Finding] = []
     if repairable:
-        out = repair_tables(defs, tables, checks)
+        out = repair_tables(defs, tables, checks, guard)
         tables, checks, repair_findings = out.tables, out.checks, out.findings
     usage = Usage()
     errors: list[ErrorInfo] = []
@@ -360,16 +367,16 @@ def refine(
     ungrounded = misplaced = 0
     if mode != "off":
         client = llm if llm is not None else _client(config)
-        session = _Session(client, config, defs)
+        session = _Session(client, config, defs, guard)
         before = tables
         tables, sent = _read_with_llm(session, rows, mapped, tables, checks, mode, defs, config)
         usage, errors = session.usage, session.errors
         # repairs of mapper readings the LLM replaced go; the others follow their table
         repair_findings = _follow(repair_findings, before, tables) + session.repairs
         ungrounded, misplaced = session.ungrounded, session.misplaced
-        checks = _classified(defs, tables)
+        checks = _classified(defs, tables, guard)
         if config.repair and sent:
-            out = repair_tables(defs, tables, checks)
+            out = repair_tables(defs, tables, checks, guard)
             tables, checks = out.tables, out.checks
             repair_findings += out.findings
     return Refined(tables, checks, repair_findings, usage, errors, sent, ungrounded, misplaced)
@@ -421,7 +428,15 @@ def _read_with_llm(
         for chunk in page_chunks(rows, max_rows):
             region = Region(title="", start_line=None, end_line=None, pages=[])
             n = len(out)
-            got = _TableReader(session, region, None).read([chunk], lambda t: [*out, t], n)
+            got = None
+            first = chunk.rows[0][1] if chunk.rows else None
+            with session.barrier.guard(
+                "llm",
+                f"page part {chunk.part} of {chunk.parts}",
+                line=first.line if first else None,
+                page=first.page if first else None,
+            ):
+                got = _TableReader(session, region, None).read([chunk], lambda t: [*out, t], n)
             if got is not None and got.table.definition is not None:
                 out.append(got.table)
                 session.repairs += got.repairs
@@ -431,47 +446,70 @@ def _read_with_llm(
     slots: list[Table | None] = [next(pending) if t is not None else None for _, t in mapped]
     sent: list[int] = []
     for k, (region, _) in enumerate(mapped):
-        table = slots[k]
-        before = sum(1 for t in slots[:k] if t is not None)  # its index among the tables
-        if table is None:  # mapping failed: the definition it was identified as, if any
-            tdef = identify(region, defs, config.family)
-        else:
-            tdef = defs.table(table.definition) if table.definition else None
-        if tdef is not None and tdef.layout not in FLAT_LAYOUTS:
-            continue  # two-sided, sectioned, economic blocks: the mapper's reading stands
-        if table is not None and table.empty and not table.columns:
-            continue  # printed as 无 / no grid: nothing to read
-        # in auto mode the checks (of the mapper's tables) decide; a failed region has none
-        finished = table is not None and not _needs_llm(table, tdef, checks, before, defs)
-        if mode == "auto" and finished:
-            continue
+        where = region.pages[0] if region.pages else None
+        name = " ".join(x for x in (region.table_id, region.title) if x)
+        with session.barrier.guard("llm", name, line=region.start_line, page=where):
+            _read_region(session, mapped, slots, sent, k, mode, defs, config, checks)
+    return [t for t in slots if t is not None], sent
 
-        def place(new: Table, k: int = k) -> list[Table]:
-            return [t for t in [*slots[:k], new, *slots[k + 1 :]] if t is not None]
 
-        got = _TableReader(session, region, tdef).read(
-            table_chunks(region, max_rows), place, before, table
-        )
-        sent.append(before)
-        if got is None:
-            continue
-        new, problems = got.table, got.problems
-        current = [t for t in slots if t is not None]
-        if finished:
-            # `always` on a table the mapper finished (every column placed, no extraction
-            # error): the LLM's reading is taken only where it agrees, value for value (a
-            # second reader). Where the report is inconsistent, a reading that moves values
-            # between columns can make a check pass; that is no evidence it is right.
-            agrees = not problems and _values(new) == _values(table)  # type: ignore[arg-type]
-            if agrees:
-                slots[k] = new
-                session.repairs += got.repairs
-            continue
-        if table is None or _better(defs, current, place(new), before, problems, table, new):
+def _read_region(
+    session: _Session,
+    mapped: Sequence[tuple[Region, Table | None]],
+    slots: list[Table | None],
+    sent: list[int],
+    k: int,
+    mode: str,
+    defs: Definitions,
+    config: ExtractConfig,
+    checks: list[Check],
+) -> None:
+    """Region ``k`` read with the LLM when the mode says so; its slot takes the reading
+    when it is better."""
+    max_rows = config.llm.max_rows_per_chunk
+    region = mapped[k][0]
+    table = slots[k]
+    before = sum(1 for t in slots[:k] if t is not None)  # its index among the tables
+    if table is None:  # mapping failed: the definition it was identified as, if any
+        tdef = identify(region, defs, config.family)
+    else:
+        tdef = defs.table(table.definition) if table.definition else None
+    if tdef is not None and tdef.layout not in FLAT_LAYOUTS:
+        return  # two-sided, sectioned, economic blocks: the mapper's reading stands
+    if table is not None and table.empty and not table.columns:
+        return  # printed as 无 / no grid: nothing to read
+    # in auto mode the checks (of the mapper's tables) decide; a failed region has none
+    finished = table is not None and not _needs_llm(table, tdef, checks, before, defs)
+    if mode == "auto" and finished:
+        return
+
+    def place(new: Table, k: int = k) -> list[Table]:
+        return [t for t in [*slots[:k], new, *slots[k + 1 :]] if t is not None]
+
+    got = _TableReader(session, region, tdef).read(
+        table_chunks(region, max_rows), place, before, table
+    )
+    sent.append(before)
+    if got is None:
+        return
+    new, problems = got.table, got.problems
+    current = [t for t in slots if t is not None]
+    if finished:
+        # `always` on a table the mapper finished (every column placed, no extraction
+        # error): the LLM's reading is taken only where it agrees, value for value (a
+        # second reader). Where the report is inconsistent, a reading that moves values
+        # between columns can make a check pass; that is no evidence it is right.
+        agrees = not problems and _values(new) == _values(table)  # type: ignore[arg-type]
+        if agrees:
             slots[k] = new
             session.repairs += got.repairs
-            _report(session, region, problems)
-    return [t for t in slots if t is not None], sent
+        return
+    if table is None or _better(
+        defs, current, place(new), before, problems, table, new, session.barrier
+    ):
+        slots[k] = new
+        session.repairs += got.repairs
+        _report(session, region, problems)
 
 
 def _values(table: Table) -> list[list[str | None]]:
@@ -486,6 +524,7 @@ def _better(
     problems: list[str],
     old: Table,
     new: Table,
+    barrier: Barrier,
 ) -> bool:
     """The LLM reading replaces the mapper's when it is better: fewer failing hard
     identities, or as many and more of them evaluated. On a tie the mapper's reading stands:
@@ -497,8 +536,8 @@ def _better(
         return True
     if problems:
         return False
-    new_checks = _classified(defs, trial)
-    old_checks = _classified(defs, tables)
+    new_checks = _classified(defs, trial, barrier)
+    old_checks = _classified(defs, tables, barrier)
     new_fails, old_fails = len(_hard_fails(new_checks, ti)), len(_hard_fails(old_checks, ti))
     # equal failures: the reading under which more identities could be evaluated
     new_eval = sum(1 for c in new_checks if c.status != "not_evaluated")

@@ -31,6 +31,7 @@ from extractor.model import (
     Section,
     Table,
 )
+from extractor.numbers import small_int
 
 
 def map_two_sided(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
@@ -87,7 +88,7 @@ def map_two_sided(region: Region, tdef: TableDef | None, ctx: MapContext) -> Tab
                 or None
             )
             rn = norm(cell(r, rowno_pos)) if rowno_pos is not None else ""
-            row_no = int(rn) if rn.isdigit() else None
+            row_no = small_int(rn)
             vals, cells_out = cell_values(r, value_pos)
             if name is None and row_no is None and all(v is None for v in vals):
                 continue
@@ -305,7 +306,7 @@ def map_sectioned(region: Region, tdef: TableDef | None, ctx: MapContext) -> Tab
         vals, cells_out = cell_values(r, value_pos)
         cur.rows.append(
             Row(
-                row_no=int(rn) if rn.isdigit() else None,
+                row_no=small_int(rn),
                 name=norm(" ".join(t for _, t in labels)) or None if labels else None,
                 values=vals,
                 line=r.line,

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from extractor.barrier import Barrier, or_reraise
 from extractor.definitions import Definitions
 from extractor.model import Cell, CellRef, CellSource, Check, Finding, Row, Table
 from extractor.numbers import parse_amount
@@ -200,18 +201,23 @@ def _apply(tables: list[Table], edit: Edit) -> list[Table]:
     return out
 
 
-def _classified(definitions: Definitions, tables: Sequence[Table]) -> list[Check]:
-    checks = verify_tables(definitions, tables)
-    findings_for(tables, checks)  # classifies failed checks in place
+def _classified(definitions: Definitions, tables: Sequence[Table], barrier: Barrier) -> list[Check]:
+    checks = verify_tables(definitions, tables, barrier)
+    findings_for(tables, checks, barrier)  # classifies failed checks in place
     return checks
 
 
 def repair_tables(
-    definitions: Definitions, tables: list[Table], checks: list[Check] | None = None
+    definitions: Definitions,
+    tables: list[Table],
+    checks: list[Check] | None = None,
+    barrier: Barrier | None = None,
 ) -> RepairOutcome:
-    """Repair what failing extraction-error identities locate; re-verify after each repair."""
+    """Repair what failing extraction-error identities locate; re-verify after each repair.
+    Under ``barrier`` a failure whose repair raises is left as it is (``internal.repair``)."""
+    guard = or_reraise(barrier)
     if checks is None:
-        checks = _classified(definitions, tables)
+        checks = _classified(definitions, tables, guard)
     findings: list[Finding] = []
     tried: set[str] = set()
     for _ in range(MAX_ROUNDS):
@@ -228,12 +234,20 @@ def repair_tables(
             break
         tried.add(target.id)
         accepted: list[tuple[Edit, list[Table], list[Check]]] = []
-        for edit in _candidates(tables, target):
-            new_tables = _apply(tables, edit)
-            new_checks = _classified(definitions, new_tables)
-            now_failing = _hard_failures(new_checks)
-            if target.id not in now_failing and now_failing <= failing:
-                accepted.append((edit, new_tables, new_checks))
+        where = target.cells[0] if target.cells else None
+        with guard.guard(
+            "repair",
+            f"the repair of {target.id}",
+            line=where.line if where else None,
+            page=where.page if where else None,
+            undo=accepted,  # an interrupted search proves nothing: no repair
+        ):
+            for edit in _candidates(tables, target):
+                new_tables = _apply(tables, edit)
+                new_checks = _classified(definitions, new_tables, guard)
+                now_failing = _hard_failures(new_checks)
+                if target.id not in now_failing and now_failing <= failing:
+                    accepted.append((edit, new_tables, new_checks))
         if len(accepted) != 1:
             continue  # none, or ambiguous: leave it to the LLM re-ask or report it
         edit, tables, new_checks = accepted[0]

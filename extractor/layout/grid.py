@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from extractor.model import SourceCell, SourceRow
-from extractor.numbers import AmountKind, fold_variants, normalize_text, parse_amount
+from extractor.numbers import AmountKind, fold_variants, normalize_text, parse_amount, small_int
 
 CODE_RE = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
 _CODE_PART_RE = re.compile(r"^\d{2,3}$")
@@ -61,9 +61,10 @@ def is_lanci_row(row: SourceRow) -> bool:
         nums = nums[1:]
     placeholders = any(t in ("栏次", "**") for t in nums)
     nums = [t for t in nums if t not in ("栏次", "**")]
-    if len(nums) < 2 or not all(t.isdigit() for t in nums):
+    found = [small_int(t) for t in nums]
+    ints = [n for n in found if n is not None]
+    if len(nums) < 2 or len(ints) < len(nums):
         return False
-    ints = [int(t) for t in nums]
     if (placeholders or len(ints) >= 4) and len(ints) >= 3 and ints[0] == 1 and ints[-1] <= 60:
         # "** ** 1 2 3 5 6 9": a 栏次 row may skip the numbers of columns it does not print
         return all(a < b for a, b in itertools.pairwise(ints))

@@ -16,8 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from extractor.barrier import Barrier, or_reraise
 from extractor.layout.grid import norm
 from extractor.model import CellRef, Check, Classification, Region, SourceRow
 from extractor.numbers import parse_amount
@@ -222,15 +223,19 @@ def _self_eval(
         )
 
 
-def annex_checks(regions: Sequence[Region]) -> list[Check]:
+def annex_checks(regions: Sequence[Region], barrier: Barrier | None = None) -> list[Check]:
     """Score totals, execution rates and the agreement with the 基础数据表, for every
-    绩效自评表 region of the document."""
+    绩效自评表 region of the document. Under ``barrier`` an annex whose check raises is
+    ``internal.annex`` (its checks taken back); the other annexes are checked."""
+    guard = or_reraise(barrier)
     a = _Annex()
-    base = _base_data(regions)
+    base: dict[str, tuple[Decimal | None, Decimal | None]] = {}
+    with guard.guard("annex", "the 绩效评价基础数据表"):
+        base = _base_data(regions)
     for reg in regions:
         if _SELF_EVAL.search(norm(reg.title)):
-            try:
+            name = reg.table_id or norm(reg.title)
+            page = reg.pages[0] if reg.pages else None
+            with guard.guard("annex", name, line=reg.start_line, page=page, undo=a.checks):
                 _self_eval(reg, base, a)
-            except (InvalidOperation, ValueError, IndexError):
-                continue  # an annex too damaged to read is left unchecked, never guessed
     return a.checks

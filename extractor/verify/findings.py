@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
+from extractor.barrier import Barrier, or_reraise
 from extractor.model import CellRef, Check, Classification, Finding, Row, Table
 from extractor.numbers import parse_amount
 
@@ -117,13 +118,19 @@ def classify(tables: Sequence[Table], check: Check) -> Classification:
     return "source_inconsistency"
 
 
-def findings_for(tables: Sequence[Table], checks: list[Check]) -> list[Finding]:
-    """Classify failed checks in place and list what a reader must know."""
+def findings_for(
+    tables: Sequence[Table], checks: list[Check], barrier: Barrier | None = None
+) -> list[Finding]:
+    """Classify failed checks in place and list what a reader must know. Under ``barrier``
+    a check whose classification raises is an extraction error (``internal.findings``): the
+    source is not blamed on evidence nobody weighed."""
     out: list[Finding] = []
     for i, c in enumerate(checks):
         if c.status == "fail":
             # a soft check that fails (a narrative claim) comes classified by its checker
-            cls = c.classification or classify(tables, c)
+            cls: Classification = "extraction_error"
+            with or_reraise(barrier).guard("findings", f"the classification of {c.id}"):
+                cls = c.classification or classify(tables, c)
             checks[i] = c = c.model_copy(update={"classification": cls})
             out.append(
                 Finding(

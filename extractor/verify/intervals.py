@@ -59,3 +59,46 @@ def compare(
     unit = numbers[0].unit if numbers else Decimal("0.01")
     status: Literal["rounding", "suspect"] = "suspect" if abs(delta) > unit else "rounding"
     return Outcome(status, left, right, delta, bound)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """The closed interval [lo, hi] a printed number stands for; empty when lo > hi (or a
+    bound is not a number)."""
+
+    lo: Decimal
+    hi: Decimal
+
+    @classmethod
+    def around(cls, value: Decimal, half: Decimal) -> Interval:
+        """``value`` ± ``half`` (half a unit of its last printed digit)."""
+        return cls(value - half, value + half)
+
+    @property
+    def empty(self) -> bool:
+        # `not lo <= hi`, not `lo > hi`: a NaN bound makes no interval either
+        return self.lo.is_nan() or self.hi.is_nan() or not self.lo <= self.hi
+
+    @property
+    def bounded(self) -> bool:
+        return not self.empty and self.lo.is_finite() and self.hi.is_finite()
+
+    def contains(self, x: Decimal) -> bool:
+        return not self.empty and self.lo <= x <= self.hi
+
+    def mid(self) -> Decimal | None:
+        """The midpoint, or None for an empty or unbounded interval."""
+        return (self.lo + self.hi) / 2 if self.bounded else None
+
+    def overlaps(self, other: Interval) -> bool:
+        return not (self.empty or other.empty) and self.lo <= other.hi and other.lo <= self.hi
+
+
+def ratio(num: Interval, den: Interval, scale: Decimal = Decimal(1)) -> Interval | None:
+    """``scale · num / den`` over the intervals: the hull of the quotients of the bounds.
+    None when it is unbounded or undefined: ``den`` contains 0, or an interval is empty or
+    unbounded."""
+    if not (num.bounded and den.bounded) or den.contains(Decimal(0)):
+        return None
+    quotients = [scale * n / d for n in (num.lo, num.hi) for d in (den.lo, den.hi)]
+    return Interval(min(quotients), max(quotients))

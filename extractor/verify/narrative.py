@@ -24,10 +24,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from extractor.barrier import Barrier, Guard, or_reraise
 from extractor.definitions import Definitions
 from extractor.extract.meaning import class_code
-from extractor.model import CellRef, Check, Table
-from extractor.numbers import normalize_text
+from extractor.model import CellRef, Check, CheckStatus, Table
+from extractor.numbers import normalize_text, plain_decimal, value_decimal
+from extractor.verify.intervals import Interval, ratio
 
 _AMOUNT = re.compile(r"(?<![\d.])(\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(亿元|万元|元)")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*[%％]")
@@ -107,12 +109,15 @@ def _amounts(p: Paragraph, start: int = 0, end: int | None = None) -> list[Amoun
     out: list[Amount] = []
     for m in _AMOUNT.finditer(p.text, start, len(p.text) if end is None else end):
         digits = m.group(1).replace(",", "").replace("，", "")
+        value = plain_decimal(digits)
+        if value is None:
+            continue  # digits run together (OCR), not an amount anyone printed
         scale = _TO_WAN[m.group(2)]
         decimals = len(digits.split(".")[1]) if "." in digits else 0
         half = Decimal(5) / Decimal(10) ** (decimals + 1) * scale
         out.append(
             Amount(
-                Decimal(digits) * scale,
+                value * scale,
                 half,
                 m.group(0),
                 m.start(),
@@ -124,14 +129,21 @@ def _amounts(p: Paragraph, start: int = 0, end: int | None = None) -> list[Amoun
     return out
 
 
-def _pct_interval(num: Amount, den_value: Decimal, den_half: Decimal) -> tuple[Decimal, Decimal]:
-    """The interval of 100·num/den when both are known to their printed precision."""
-    lo_d, hi_d = den_value - den_half, den_value + den_half
-    lo_n, hi_n = num.value - num.half, num.value + num.half
-    if lo_d <= 0:
-        return Decimal("-Infinity"), Decimal("Infinity")
-    cands = [100 * n / d for n in (lo_n, hi_n) for d in (lo_d, hi_d)]
-    return min(cands), max(cands)
+def _pct_interval(num: Amount, den_value: Decimal, den_half: Decimal) -> Interval | None:
+    """The interval of 100·num/den when both are known to their printed precision; None
+    when the base may be 0 or less (the year before had nothing: any percentage fits)."""
+    den = Interval.around(den_value, den_half)
+    if den.lo <= 0:
+        return None
+    return ratio(Interval.around(num.value, num.half), den, Decimal(100))
+
+
+def _in_wan(value: str | None, unit: Decimal) -> Decimal | None:
+    """A table value in 万元: a blank is 0; a dash, or text that is no amount, is None."""
+    if not value:
+        return Decimal(0)
+    d = value_decimal(value)
+    return None if d is None else d * unit
 
 
 @dataclass
@@ -139,6 +151,7 @@ class _Claims:
     checks: list[Check]
     tables: Sequence[Table]
     definitions: Definitions
+    barrier: Barrier = field(default_factory=lambda: Barrier(reraise=True))
     totals_printed: list[Decimal] = field(default_factory=list)  # summary totals, in 万元
     by_class: dict[str, list[Decimal]] = field(default_factory=dict)  # 类 code -> its cells
 
@@ -147,35 +160,50 @@ class _Claims:
         for t in self.tables:
             unit = _TO_WAN.get(t.unit or "万元", Decimal(1))
             for r in [*t.rows, *(r for s in t.sections for r in s.rows)]:
+                numbers = [(v, _in_wan(v, unit)) for v in r.values]
                 if r.role in _TOTAL_ROLES:
-                    self.totals_printed.extend(
-                        Decimal(v) * unit for v in r.values if v and v != "——"
-                    )
+                    self.totals_printed.extend(d for v, d in numbers if v and d is not None)
                 role_code = r.role.split(":", 1)[1] if r.role and ":" in r.role else None
                 for code in {c for c in (r.code, role_code) if c}:
                     self.by_class.setdefault(code, []).extend(
-                        Decimal(v) * unit if v else Decimal(0) for v in r.values if v != "——"
+                        d for _, d in numbers if d is not None
                     )
+
+    def guard(self, kind: str, p: Paragraph, at: int) -> Guard:
+        """One claim under the barrier: if checking it raises, it is ``internal.narrative``
+        and the other claims are still checked."""
+        return self.guard_at(kind, (p.line_at(at), p.page_at(at)), p.text[at : at + 40])
+
+    def guard_at(self, kind: str, where: tuple[int | None, int | None], claim: str) -> Guard:
+        return self.barrier.guard(
+            "narrative",
+            f"narrative {_where(where)}: the {kind} claim {claim!r}",
+            line=where[0],
+            page=where[1],
+            undo=self.checks,
+        )
 
     def emit(
         self,
         kind: str,
         where: tuple[int | None, int | None],
         printed: str,
-        computed: str,
-        ok: bool,
+        computed: str | None,
+        ok: bool | None,
         message: str,
         delta: str | None = None,
     ) -> None:
+        """One claim's check; ``ok`` None: the claim cannot be checked (``not_evaluated``)."""
         line, page = where
+        status: CheckStatus = "not_evaluated" if ok is None else "pass" if ok else "fail"
         self.checks.append(
             Check(
                 id=f"narrative/{kind}@{_where(where)}/{len(self.checks)}",
                 rule="verify.narrative",
                 family="N",
                 severity="soft",
-                status="pass" if ok else "fail",
-                classification=None if ok else "source_inconsistency",
+                status=status,
+                classification="source_inconsistency" if ok is False else None,
                 expression=kind,
                 expected=computed,
                 actual=printed,
@@ -204,16 +232,32 @@ class _Claims:
         kind: str,
         where: tuple[int | None, int | None],
         pct: re.Match[str],
-        lo: Decimal,
-        hi: Decimal,
+        interval: Interval | None,
         what: str,
     ) -> None:
-        printed = Decimal(pct.group(1))
+        """A printed percentage against the interval the amounts give (None: unbounded, the
+        base may be 0, and the claim is not evaluated)."""
+        printed = plain_decimal(pct.group(1))
+        mid = interval.mid() if interval is not None else None
+        if printed is None or interval is None or mid is None:
+            why = (
+                "the percentage is no plausible number"
+                if printed is None
+                else ("its base may be 0 at the printed precision: any percentage fits")
+            )
+            self.emit(
+                kind,
+                where,
+                pct.group(0),
+                None,
+                None,
+                f"narrative {_where(where)}: {what}: printed {pct.group(0)}; not evaluated: {why}",
+            )
+            return
         decimals = len(pct.group(1).split(".")[1]) if "." in pct.group(1) else 0
         # one unit of the last printed digit: reports round or truncate percentages
         u = Decimal(1) / Decimal(10) ** decimals
-        ok = printed + u >= lo and printed - u <= hi
-        mid = (lo + hi) / 2
+        ok = printed + u >= interval.lo and printed - u <= interval.hi
         computed = f"{mid:.{max(decimals, 2)}f}%"
         self.emit(
             kind,
@@ -227,66 +271,78 @@ class _Claims:
 
     def growth(self, p: Paragraph) -> None:
         for m in _GROWTH.finditer(p.text):
-            x = next(a for a in _amounts(p, m.start(2), m.end(3)))
-            cur = _current(p, m.start())
-            if cur is None:
-                continue
-            sign = 1 if m.group(1) == "增加" else -1
-            prior = cur.value - sign * x.value
-            lo, hi = _pct_interval(x, prior, cur.half + x.half)
-            pct = re.search(r"(\d+(?:\.\d+)?)\s*[%％]", m.group(0)[m.end(3) - m.start() :])
-            assert pct is not None
-            self.percent(
-                "growth",
-                (x.line, x.page),
-                pct,
-                lo,
-                hi,
-                f"{m.group(1)}{x.text} against {cur.text} "
-                f"(the year before: {prior.normalize()}万元)",
-            )
+            with self.guard("growth", p, m.start()):
+                self._growth(p, m)
+
+    def _growth(self, p: Paragraph, m: re.Match[str]) -> None:
+        x = next(iter(_amounts(p, m.start(2), m.end(3))), None)
+        cur = _current(p, m.start())
+        if x is None or cur is None:
+            return
+        sign = 1 if m.group(1) == "增加" else -1
+        prior = cur.value - sign * x.value
+        pct = re.search(r"(\d+(?:\.\d+)?)\s*[%％]", m.group(0)[m.end(3) - m.start() :])
+        assert pct is not None
+        self.percent(
+            "growth",
+            (x.line, x.page),
+            pct,
+            _pct_interval(x, prior, cur.half + x.half),
+            f"{m.group(1)}{x.text} against {cur.text} (the year before: {prior.normalize()}万元)",
+        )
 
     def completion(self, p: Paragraph) -> None:
         for m in re.finditer(r"完成(年初|全年)预算(数)?的\s*(\d+(?:\.\d+)?)\s*[%％]", p.text):
-            seg_start = max(p.text.rfind("。", 0, m.start()), p.text.rfind("；", 0, m.start())) + 1
-            seg = p.text[seg_start : m.start()]
-            budget = list(re.finditer(r"(年初|全年)预算(数)?(为)?\s*(?=\d)", seg))
-            actual = list(re.finditer(r"决算(数)?(为)?\s*(?=\d)", seg))
-            if not budget or not actual:
-                continue
-            a = _amounts(p, seg_start + budget[-1].end(), seg_start + budget[-1].end() + 20)
-            b = _amounts(p, seg_start + actual[-1].end(), seg_start + actual[-1].end() + 20)
-            if not a or not b or a[0].value == 0:
-                continue
-            lo, hi = _pct_interval(b[0], a[0].value, a[0].half)
-            pct = re.search(r"(\d+(?:\.\d+)?)\s*[%％]", m.group(0))
-            assert pct is not None
-            self.percent(
-                "completion",
-                (p.line_at(m.start()), p.page_at(m.start())),
-                pct,
-                lo,
-                hi,
-                f"决算 {b[0].text} / 年初预算 {a[0].text}",
-            )
+            with self.guard("completion", p, m.start()):
+                self._completion(p, m)
+
+    def _completion(self, p: Paragraph, m: re.Match[str]) -> None:
+        seg_start = max(p.text.rfind("。", 0, m.start()), p.text.rfind("；", 0, m.start())) + 1
+        seg = p.text[seg_start : m.start()]
+        budget = list(re.finditer(r"(年初|全年)预算(数)?(为)?\s*(?=\d)", seg))
+        actual = list(re.finditer(r"决算(数)?(为)?\s*(?=\d)", seg))
+        if not budget or not actual:
+            return
+        a = _amounts(p, seg_start + budget[-1].end(), seg_start + budget[-1].end() + 20)
+        b = _amounts(p, seg_start + actual[-1].end(), seg_start + actual[-1].end() + 20)
+        if not a or not b or a[0].value == 0:
+            return
+        pct = re.search(r"(\d+(?:\.\d+)?)\s*[%％]", m.group(0))
+        assert pct is not None
+        self.percent(
+            "completion",
+            (p.line_at(m.start()), p.page_at(m.start())),
+            pct,
+            _pct_interval(b[0], a[0].value, a[0].half),
+            f"决算 {b[0].text} / 年初预算 {a[0].text}",
+        )
 
     def share(self, p: Paragraph, head: Amount | None) -> None:
         for m in re.finditer(r"占(比)?(?:(\S{2,20}?)的)?\s*(\d+(?:\.\d+)?)\s*[%％]", p.text):
-            before = [a for a in _amounts(p, 0, m.start()) if a.end <= m.start()]
-            if not before or m.start() - before[-1].end > 3:
-                continue
-            x = before[-1]
-            whole: Amount | None = head
-            if m.group(2):
-                named = p.text.rfind(m.group(2), 0, x.start)
-                hits = [a for a in _amounts(p, named, x.start)] if named >= 0 else []
-                whole = hits[0] if hits and hits[0].start - named - len(m.group(2)) <= 6 else None
-            if whole is None or whole is x or whole.value == 0:
-                continue
-            lo, hi = _pct_interval(x, whole.value, whole.half)
-            pct = re.search(r"(\d+(?:\.\d+)?)\s*[%％]", m.group(0))
-            assert pct is not None
-            self.percent("share", (x.line, x.page), pct, lo, hi, f"{x.text} of {whole.text}")
+            with self.guard("share", p, m.start()):
+                self._share(p, head, m)
+
+    def _share(self, p: Paragraph, head: Amount | None, m: re.Match[str]) -> None:
+        before = [a for a in _amounts(p, 0, m.start()) if a.end <= m.start()]
+        if not before or m.start() - before[-1].end > 3:
+            return
+        x = before[-1]
+        whole: Amount | None = head
+        if m.group(2):
+            named = p.text.rfind(m.group(2), 0, x.start)
+            hits = [a for a in _amounts(p, named, x.start)] if named >= 0 else []
+            whole = hits[0] if hits and hits[0].start - named - len(m.group(2)) <= 6 else None
+        if whole is None or whole is x or whole.value == 0:
+            return
+        pct = re.search(r"(\d+(?:\.\d+)?)\s*[%％]", m.group(0))
+        assert pct is not None
+        self.percent(
+            "share",
+            (x.line, x.page),
+            pct,
+            _pct_interval(x, whole.value, whole.half),
+            f"{x.text} of {whole.text}",
+        )
 
     def breakdown(
         self,
@@ -325,17 +381,24 @@ class _Claims:
         if not printed:
             return
         for m in _TOTAL_CLAIM.finditer(p.text):
-            a = _amounts(p, m.end(1), m.end())[0]
-            ok = any(abs(v - a.value) <= a.half + Decimal("0.005") for v in printed)
-            self.emit(
-                "total",
-                (a.line, a.page),
-                a.text,
-                ", ".join(sorted({str(v.normalize()) for v in printed})[:6]),
-                ok,
-                f"narrative {_where((a.line, a.page))}: {m.group(1)} {a.text}"
-                + ("" if ok else "; no summary table prints that total"),
-            )
+            with self.guard("total", p, m.start()):
+                self._total(p, m, printed)
+
+    def _total(self, p: Paragraph, m: re.Match[str], printed: list[Decimal]) -> None:
+        found = _amounts(p, m.end(1), m.end())
+        if not found:
+            return  # "收入合计1,万元": digits, but no amount
+        a = found[0]
+        ok = any(abs(v - a.value) <= a.half + Decimal("0.005") for v in printed)
+        self.emit(
+            "total",
+            (a.line, a.page),
+            a.text,
+            ", ".join(sorted({str(v.normalize()) for v in printed})[:6]),
+            ok,
+            f"narrative {_where((a.line, a.page))}: {m.group(1)} {a.text}"
+            + ("" if ok else "; no summary table prints that total"),
+        )
 
     def class_amount(self, a: Amount, label: str) -> None:
         """An item naming a 类 must be printed for that 类 in some table."""
@@ -408,16 +471,21 @@ def _list_parts(p: Paragraph, start: int) -> list[tuple[Amount, str]]:
 
 
 def narrative_checks(
-    lines: Sequence[ProseLine], tables: Sequence[Table], definitions: Definitions
+    lines: Sequence[ProseLine],
+    tables: Sequence[Table],
+    definitions: Definitions,
+    barrier: Barrier | None = None,
 ) -> list[Check]:
-    """Every claim of the prose in ``lines`` (table rows given as breaks), checked."""
-    claims = _Claims([], tables, definitions)
+    """Every claim of the prose in ``lines`` (table rows given as breaks), checked. Under
+    ``barrier`` a claim whose check raises is ``internal.narrative``; the others are checked."""
+    claims = _Claims([], tables, definitions, or_reraise(barrier))
     head: Amount | None = None  # the amount a list refers to (its 占 shares)
     pending: tuple[Amount, tuple[int | None, int | None], list[tuple[Amount, str]]] | None = None
     for p in _paragraphs(lines):
         if pending is not None:
             if _HEADING.match(p.text) or p.text.startswith("其中"):
-                claims.breakdown(pending[0], pending[2], pending[1])
+                with claims.guard_at("breakdown", pending[1], pending[0].text):
+                    claims.breakdown(pending[0], pending[2], pending[1])
                 pending = None
             else:
                 first = _amounts(p)
@@ -429,26 +497,28 @@ def narrative_checks(
         claims.completion(p)
         claims.totals(p)
         for m in re.finditer(r"其中[:：，,]?|主要用于(?:以下方面)?[:：]", p.text):
-            seg = p.text.rfind("。", 0, m.start())
-            before = [a for a in _amounts(p, seg + 1, m.start()) if a.end <= m.start()]
-            if not before:
-                continue
-            where = (p.line_at(m.start()), p.page_at(m.start()))
-            if m.group(0).startswith("主要用于"):
-                head = before[0]
-                for a, label in _list_parts(p, m.end()):
-                    claims.class_amount(a, label)
-                continue
-            head = before[-1]
-            if m.group(0) == "其中" and before[-1].end < m.start() - 2:
-                continue  # "…0人次，其中外事接待费0万元": not a list of the amount before
-            parts = _list_parts(p, m.end())
-            if parts:
-                # "其中：a，b" lists the whole; "其中a…" (no colon) may name only some parts
-                claims.breakdown(head, parts, where, exhaustive=m.group(0) != "其中")
-            elif m.end() >= len(p.text) - 1:
-                pending = (before[0], where, [])
+            with claims.guard("breakdown", p, m.start()):
+                seg = p.text.rfind("。", 0, m.start())
+                before = [a for a in _amounts(p, seg + 1, m.start()) if a.end <= m.start()]
+                if not before:
+                    continue
+                where = (p.line_at(m.start()), p.page_at(m.start()))
+                if m.group(0).startswith("主要用于"):
+                    head = before[0]
+                    for a, label in _list_parts(p, m.end()):
+                        claims.class_amount(a, label)
+                    continue
+                head = before[-1]
+                if m.group(0) == "其中" and before[-1].end < m.start() - 2:
+                    continue  # "…0人次，其中外事接待费0万元": not a list of the amount before
+                parts = _list_parts(p, m.end())
+                if parts:
+                    # "其中：a，b" lists the whole; "其中a…" (no colon) may name only some parts
+                    claims.breakdown(head, parts, where, exhaustive=m.group(0) != "其中")
+                elif m.end() >= len(p.text) - 1:
+                    pending = (before[0], where, [])
         claims.share(p, head)
     if pending is not None:
-        claims.breakdown(pending[0], pending[2], pending[1])
+        with claims.guard_at("breakdown", pending[1], pending[0].text):
+            claims.breakdown(pending[0], pending[2], pending[1])
     return claims.checks

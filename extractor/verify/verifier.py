@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 
+from extractor.barrier import Barrier, or_reraise
 from extractor.definitions import Definitions, IdentityDef
 from extractor.model import CellRef, Check, Column, Row, Table
 from extractor.numbers import Amount, AmountKind, parse_amount
@@ -129,7 +131,10 @@ def _col_index(scope: _Scope, key: str) -> int | None:
 class Verifier:
     """Runs the identities of the matched definitions over one document's tables."""
 
-    def __init__(self, definitions: Definitions, tables: Sequence[Table]) -> None:
+    def __init__(
+        self, definitions: Definitions, tables: Sequence[Table], barrier: Barrier | None = None
+    ) -> None:
+        self.barrier = or_reraise(barrier)
         self.defs = definitions
         self.tables = list(tables)
         self.by_def: dict[str, int] = {}
@@ -606,44 +611,71 @@ class Verifier:
 
     # ------------------------------------------------------------ driver
 
+    def _guarded(
+        self, ident: IdentityDef, check_id: str, ti: int | None, run: Callable[[], None]
+    ) -> None:
+        """Evaluate one identity; if it raises, its checks are taken back and one
+        ``not_evaluated`` check and an ``internal.verify`` error name it."""
+        table = self.tables[ti] if ti is not None else None
+        name = (table.table_id or table.title) if table is not None else "cross-table"
+        line = table.source_lines[0][0] if table is not None and table.source_lines else None
+        page = table.pages[0] if table is not None and table.pages else None
+        what = f"{name}: identity {check_id} ({ident.expr or ident.kind})"
+        with self.barrier.guard("verify", what, line=line, page=page, undo=self.checks) as g:
+            run()
+        if g.failed is not None:
+            self._emit(
+                check_id=f"{check_id}/internal",
+                ident=ident,
+                expression=ident.expr or ident.kind,
+                lhs=[],
+                rhs=[],
+                relation="=",
+                missing=f"the identity could not be evaluated ({g.failed.message})",
+            )
+
+    def _table_identity(self, tid: str, ident: IdentityDef, ti: int, n: int) -> None:
+        if ident.kind == "row":
+            self._row_identity(tid, ident, ti, n)
+        elif ident.kind in ("tree", "econ_tree"):
+            self._tree(tid, ident, ti, n)
+        elif ident.kind == "column_total":
+            self._column_total(tid, ident, ti, n)
+        else:
+            for text, suffix in _expand(ident):
+                self._equation(ident, text, ti, f"{tid}/{ident.family}{n}{suffix}")
+
+    def _cross_identity(self, fam: str, ident: IdentityDef, n: int) -> None:
+        if ident.foreach:
+            for code in self._foreach_codes(ident):
+                cid = f"{fam}.cross/{ident.family}{n}/{code}"
+                text = ident.expr.replace("{code}", code)
+                self._guarded(ident, cid, None, partial(self._equation, ident, text, None, cid))
+        else:
+            for text, suffix in _expand(ident):
+                self._equation(ident, text, None, f"{fam}.cross/{ident.family}{n}{suffix}")
+
     def run(self) -> list[Check]:
         for ti, table in enumerate(self.tables):
             tdef = self.defs.table(table.definition) if table.definition else None
             if tdef is None:
                 generic = IdentityDef(kind="tree", family="G", severity="soft")
                 if any(r.code for r in table.rows):
-                    self._tree(f"table{ti}", generic, ti, 0)
+                    run = partial(self._tree, f"table{ti}", generic, ti, 0)
                 else:
-                    self._generic_total(generic, ti)
+                    run = partial(self._generic_total, generic, ti)
+                self._guarded(generic, f"table{ti}/G", ti, run)
                 continue
             # a second table of the same definition (printed twice) is verified on its own;
             # cross-table identities use the first
             tid = tdef.id if self.by_def.get(tdef.id) == ti else f"{tdef.id}#{ti}"
             for n, ident in enumerate(tdef.identities):
-                if ident.kind == "row":
-                    self._row_identity(tid, ident, ti, n)
-                elif ident.kind in ("tree", "econ_tree"):
-                    self._tree(tid, ident, ti, n)
-                elif ident.kind == "column_total":
-                    self._column_total(tid, ident, ti, n)
-                else:
-                    for text, suffix in _expand(ident):
-                        self._equation(ident, text, ti, f"{tid}/{ident.family}{n}{suffix}")
+                run = partial(self._table_identity, tid, ident, ti, n)
+                self._guarded(ident, f"{tid}/{ident.family}{n}", ti, run)
         for fam in self.defs.families:
             for n, ident in enumerate(fam.cross):
-                if ident.foreach:
-                    for code in self._foreach_codes(ident):
-                        self._equation(
-                            ident,
-                            ident.expr.replace("{code}", code),
-                            None,
-                            f"{fam.family}.cross/{ident.family}{n}/{code}",
-                        )
-                else:
-                    for text, suffix in _expand(ident):
-                        self._equation(
-                            ident, text, None, f"{fam.family}.cross/{ident.family}{n}{suffix}"
-                        )
+                run = partial(self._cross_identity, fam.family, ident, n)
+                self._guarded(ident, f"{fam.family}.cross/{ident.family}{n}", None, run)
         return self.checks
 
 
@@ -662,6 +694,9 @@ def _describe(ref: Ref) -> str:
     )
 
 
-def verify_tables(definitions: Definitions, tables: Sequence[Table]) -> list[Check]:
-    """All checks for one document's tables (pure)."""
-    return Verifier(definitions, tables).run()
+def verify_tables(
+    definitions: Definitions, tables: Sequence[Table], barrier: Barrier | None = None
+) -> list[Check]:
+    """All checks for one document's tables (pure). Under ``barrier`` an identity whose
+    evaluation raises is ``not_evaluated`` and an ``internal.verify`` error; the others run."""
+    return Verifier(definitions, tables, barrier).run()
