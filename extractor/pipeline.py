@@ -14,6 +14,7 @@ from extractor.errors import InputError
 from extractor.extract.assist import refine
 from extractor.extract.common import MapContext
 from extractor.extract.mapper import map_region
+from extractor.extract.structure import layout_errors, not_evaluable
 from extractor.ingest.pages import EngineProvider, read_image, read_pdf
 from extractor.ingest.text import looks_binary, read_text
 from extractor.layout.identify import identify
@@ -183,6 +184,7 @@ def _from_rows(
     place_tables(tables, read_toc(lines or [c.text for r in rows if not r.tabbed for c in r.cells]))
     errors.extend(_unreadable_errors(tables))
     errors.extend(_missing_tables(tables, definitions))
+    errors.extend(layout_errors(tables, definitions))
     checks = verify_tables(definitions, tables)
     checks.extend(narrative_checks(_prose(rows), tables, definitions))
     checks.extend(annex_checks(regions))
@@ -209,7 +211,7 @@ def _from_rows(
         checks=checks,
         findings=findings + refined.repairs,
         usage=refined.usage,
-        summary=summarize(tables, checks),
+        summary=summarize(tables, checks, not_evaluable(tables, definitions)),
     )
 
 
@@ -304,7 +306,7 @@ def _document_facts(lines: list[str], tables: list[Table], defs: Definitions) ->
     }
 
 
-def summarize(tables: list[Table], checks: list[Check]) -> Summary:
+def summarize(tables: list[Table], checks: list[Check], unevaluable: int = 0) -> Summary:
     hard = [c for c in checks if c.severity == "hard"]
     return Summary(
         tables=len(tables),
@@ -315,6 +317,7 @@ def summarize(tables: list[Table], checks: list[Check]) -> Summary:
         suspect=sum(1 for c in hard if c.status == "suspect"),
         failed=sum(1 for c in hard if c.status == "fail"),
         not_evaluated=sum(1 for c in hard if c.status == "not_evaluated"),
+        not_evaluable=unevaluable,
         warnings=sum(1 for c in checks if c.status == "warn"),
         source_inconsistencies=sum(1 for c in checks if c.classification == "source_inconsistency"),
         extraction_errors=sum(1 for c in checks if c.classification == "extraction_error"),

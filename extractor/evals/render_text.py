@@ -31,6 +31,8 @@ class TextStyle:
     split_pages: split tables with >= 6 body rows in two page parts, repeating the heading
     lines and header rows, with a page-footer line between the parts.
     spaced_digits: a space after each thousands comma and after the decimal point.
+    side_heads: the label column heading of each side of a two-sided table: "项目" on both
+    ("plain") or the side's name before it ("named": 收入项目, 支出项目).
     """
 
     layout: Literal["tab_rows", "cell_per_line"] = "tab_rows"
@@ -38,6 +40,7 @@ class TextStyle:
     blank_zeros: bool = False
     split_pages: bool = False
     spaced_digits: bool = False
+    side_heads: Literal["plain", "named"] = "plain"
 
 
 @dataclass
@@ -144,7 +147,8 @@ def _two_sided(table: dict[str, Any], style: TextStyle) -> _Grid:
     nos_row: list[str] = []
     for section, width in zip(sections, widths, strict=True):
         top += [section["section"], *[""] * (width - 1)]
-        names += [*lead, *[c["name"] for c in section["columns"]]]
+        head = section["section"] + lead[0] if style.side_heads == "named" else lead[0]
+        names += [head, *lead[1:], *[c["name"] for c in section["columns"]]]
         nos_row += ["栏次", *[""] * (len(lead) - 1), *(_col_nos(section["columns"]) or [])]
     header = [top, names]
     if any(_col_nos(s["columns"]) for s in sections):

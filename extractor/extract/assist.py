@@ -36,6 +36,7 @@ from extractor.extract.llm_table import (
     response_model,
 )
 from extractor.extract.repair import ocr_reading, repair_tables
+from extractor.extract.structure import unmapped_parts
 from extractor.layout.identify import identify
 from extractor.model import Check, ErrorInfo, Finding, Region, Row, SourceRow, Table, Usage
 from extractor.verify.findings import findings_for
@@ -204,6 +205,8 @@ def _needs_llm(
         return True  # the mapper failed on it
     if table.definition is None:
         return _could_be_defined(table, defs)
+    if tdef is not None and unmapped_parts(table, tdef):
+        return True  # identified, but its layout, a section or a required column not placed
     if tdef is not None and not table.empty and any(c.key is None for c in table.columns):
         return True  # a printed column the mapper could not place (a renamed header)
     return any(

@@ -20,9 +20,11 @@ from extractor.layout.grid import (
     is_code,
     is_label_word,
     is_lanci_row,
+    is_row_number_column,
     label,
     lanci_numbers,
     norm,
+    side_heads,
 )
 from extractor.model import (
     Column,
@@ -35,18 +37,11 @@ from extractor.model import (
 
 def map_two_sided(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
     rows = region.rows
-    hdr_i = next(
-        (
-            i
-            for i, r in enumerate(rows)
-            if sum(1 for t in r.texts if norm(t) in ("项目", "项目(科目)")) >= 2
-        ),
-        None,
-    )
+    hdr_i = next((i for i, r in enumerate(rows) if len(side_heads(r)) >= 2), None)
     if hdr_i is None:
         return map_generic(region, tdef, ctx)
     hdr = rows[hdr_i]
-    starts = [j for j, t in enumerate(hdr.texts) if norm(t) in ("项目", "项目(科目)")]
+    starts = side_heads(hdr)
     width = grid_width(rows)
     top = rows[hdr_i - 1] if hdr_i > 0 else None
     lanci_i = next(
@@ -64,7 +59,11 @@ def map_two_sided(region: Region, tdef: TableDef | None, ctx: MapContext) -> Tab
     label_from = 0  # a row's label may sit left of the header's 项目 (unruled jitter)
     for s, start in enumerate(starts):
         end = starts[s + 1] if s + 1 < len(starts) else width
-        rowno_pos = next((j for j in range(start + 1, end) if norm(cell(hdr, j)) == "行次"), None)
+        rowno_pos = next((j for j in range(start + 1, end) if label(cell(hdr, j)) == "行次"), None)
+        if rowno_pos is None:  # 行次 printed without its heading: numbers 1, 2, 3 … down
+            rowno_pos = next(
+                (j for j in range(start + 1, end) if is_row_number_column(data, j)), None
+            )
         value_pos = [
             j
             for j in range(start + 1, end)
@@ -334,8 +333,13 @@ def map_generic(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table
     paths = header_paths(head, width) if head else [() for _ in range(width)]
     code_col = any(is_code(cell(r, 0)) for r in rows[first:])
     label_count = 2 if code_col else 1
+    body = [r for r in rows[first:] if not is_lanci_row(r) and not r.is_blank()]
+    # a 行次 column (1, 2, 3 … down) is a row number, never an amount column
+    numbers = [j for j in range(label_count, width) if is_row_number_column(body, j)]
     header = [
-        HeaderColumn(j, paths[j] or (f"col{j + 1}",), None) for j in range(label_count, width)
+        HeaderColumn(j, paths[j] or (f"col{j + 1}",), None)
+        for j in range(label_count, width)
+        if j not in numbers
     ]
     out_rows: list[Row] = []
     for r in rows[first:]:
@@ -356,11 +360,13 @@ def map_generic(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table
             for c in cells_out
         ]
         level = "total" if name and TOTAL_RE.match(name) else _level(code)
+        row_no = next((int(norm(cell(r, j))) for j in numbers if norm(cell(r, j))), None)
         out_rows.append(
             Row(
                 code=code,
                 level=level,
                 name=name,
+                row_no=row_no,
                 values=vals,
                 texts=texts if any(texts) else None,
                 line=r.line,

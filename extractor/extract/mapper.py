@@ -30,6 +30,7 @@ from extractor.layout.grid import (
     is_amount_cell,
     is_code,
     norm,
+    side_heads,
 )
 from extractor.layout.tables import content
 from extractor.model import (
@@ -50,7 +51,7 @@ _MAPPERS = {
 
 
 def _two_sided_header(rows: Sequence[SourceRow]) -> bool:
-    return any(sum(1 for t in r.texts if norm(t) in ("项目", "项目(科目)")) >= 2 for r in rows[:6])
+    return any(len(side_heads(r)) >= 2 for r in rows[:6])
 
 
 def _single_row(rows: Sequence[SourceRow]) -> bool:
