@@ -424,7 +424,12 @@ def _row_lines(cells: list[str], merged: bool, style: TextStyle) -> list[str]:
     return [*("\t" + c for c in shown), ""]
 
 
-_ARTEFACTS = {"": "{}", "bookmark": "[bookmark: RANGE!A1:I34]{}", "bold": "**{}**", "p": "<p>{}</p>"}
+_ARTEFACTS = {
+    "": "{}",
+    "bookmark": "[bookmark: RANGE!A1:I34]{}",
+    "bold": "**{}**",
+    "p": "<p>{}</p>",
+}
 
 
 def _heading(table: dict[str, Any], style: TextStyle) -> list[str]:
