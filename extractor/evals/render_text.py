@@ -487,16 +487,17 @@ def render_table(table: dict[str, Any], style: TextStyle, *, page: int = 1) -> l
             lines += [f"- {page + part - 1} -", ""]
         top = heading if not part or style.repeat != "none" else []
         head = header if not part or style.repeat == "all" else []
-        if style.title_after:
-            _end_paragraph(lines)
-            lines += head + body
+        _end_paragraph(lines)
+        lines += head + body if style.title_after else top + head + body
+        if style.title_after and part + 1 < len(bodies):
             _end_paragraph(lines)
             lines += top
-        else:
-            lines += top + head + body
     for note in table.get("notes") or []:
         _end_paragraph(lines)
         lines.append(str(note))
+    if style.title_after:  # the grid, its notes, then its title lines
+        _end_paragraph(lines)
+        lines += heading
     while lines and lines[-1] == "" and style.layout == "tab_rows":
         lines.pop()
     return lines

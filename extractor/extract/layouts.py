@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from extractor.definitions import TableDef
+from extractor.definitions import SectionDef, TableDef
 from extractor.extract.coded import _code_cells, _level, map_function_coded
 from extractor.extract.common import MapContext, cell_values, grid_width, make_table
 from extractor.extract.meaning import assign_columns, assign_roles, to_columns
@@ -31,82 +33,140 @@ from extractor.model import (
     Region,
     Row,
     Section,
+    SourceRow,
     Table,
 )
 
 
-def map_two_sided(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
-    rows = region.rows
-    hdr_i = next((i for i, r in enumerate(rows) if len(side_heads(r)) >= 2), None)
-    if hdr_i is None:
-        return map_generic(region, tdef, ctx)
-    hdr = rows[hdr_i]
-    starts = side_heads(hdr)
-    width = grid_width(rows)
-    top = rows[hdr_i - 1] if hdr_i > 0 else None
-    lanci_i = next(
+@dataclass
+class _SideBlock:
+    """One header row of a two-sided table and the rows under it: the sides side by side
+    (several starts in one header), or one side of sides stacked one below the other."""
+
+    hdr: SourceRow
+    top: SourceRow | None  # the heading row above it (收入 | 支出)
+    starts: list[int]
+    data: list[SourceRow]
+    lanci_no: dict[int, str]
+
+
+def _lanci_after(rows: Sequence[SourceRow], i: int) -> int | None:
+    return next(
         (
-            i
-            for i in range(hdr_i + 1, min(hdr_i + 3, len(rows)))
-            if norm(cell(rows[i], 0)).startswith("栏次") or is_lanci_row(rows[i])
+            k
+            for k in range(i + 1, min(i + 3, len(rows)))
+            if norm(cell(rows[k], 0)).startswith("栏次") or is_lanci_row(rows[k])
         ),
         None,
     )
-    lanci_no = lanci_numbers(rows[lanci_i]) if lanci_i is not None else {}
-    data = rows[(lanci_i if lanci_i is not None else hdr_i) + 1 :]
-    sdefs = tdef.sections if tdef else []
-    sections: list[Section] = []
-    label_from = 0  # a row's label may sit left of the header's 项目 (unruled jitter)
-    for s, start in enumerate(starts):
-        end = starts[s + 1] if s + 1 < len(starts) else width
-        rowno_pos = next((j for j in range(start + 1, end) if label(cell(hdr, j)) == "行次"), None)
-        if rowno_pos is None:  # 行次 printed without its heading: numbers 1, 2, 3 … down
-            rowno_pos = next(
-                (j for j in range(start + 1, end) if is_row_number_column(data, j)), None
-            )
-        value_pos = [
-            j
-            for j in range(start + 1, end)
-            if j != rowno_pos and (norm(cell(hdr, j)) or j in lanci_no)
-        ]
-        header = [HeaderColumn(j, (norm(cell(hdr, j)),), lanci_no.get(j)) for j in value_pos]
-        title = norm(cell(top, start)) if top is not None else ""
-        taken = {sec.key for sec in sections}
-        free = [d for d in sdefs if d.key not in taken]
-        sdef = next((d for d in free if title and any(re.search(p, title) for p in d.names)), None)
-        if sdef is None and s < len(sdefs) and sdefs[s].key not in taken:
-            sdef = sdefs[s]
-        keys = assign_columns(header, sdef.columns) if sdef else {}
-        out_rows: list[Row] = []
-        first_value = min(value_pos, default=end)
-        label_pos = [j for j in range(min(label_from, start), first_value) if j != rowno_pos]
-        for r in data:
-            name = norm(cell(r, start)) or (
-                norm("".join(cell(r, j) for j in label_pos if not is_amount_cell(cell(r, j))))
-                or None
-            )
-            rn = norm(cell(r, rowno_pos)) if rowno_pos is not None else ""
-            row_no = int(rn) if rn.isdigit() else None
-            vals, cells_out = cell_values(r, value_pos)
-            if name is None and row_no is None and all(v is None for v in vals):
-                continue
-            out_rows.append(
-                Row(
-                    row_no=row_no, name=name, values=vals, line=r.line, page=r.page, cells=cells_out
-                )
-            )
-        label_from = max(value_pos, default=start) + 1
-        if sdef is not None:
-            assign_roles(out_rows, sdef.rows, ctx.definitions)
-        sections.append(
-            Section(
-                section=title or (sdef.names[0] if sdef else f"section {s + 1}"),
-                key=sdef.key if sdef else None,
-                columns=to_columns(header, keys),
-                rows=out_rows,
+
+
+def _is_heading_row(row: SourceRow) -> bool:
+    return len([t for t in row.texts if t.strip()]) == 1 and not has_amounts(row)
+
+
+def _side_blocks(rows: Sequence[SourceRow]) -> list[_SideBlock]:
+    """The header rows of a two-sided table: one with two side headings (项目 … 项目), or,
+    with the sides stacked, one per side (收入 / 项目 行次 金额 … then 支出 / 项目 …)."""
+    hdr_i = next((i for i, r in enumerate(rows) if len(side_heads(r)) >= 2), None)
+    heads = [hdr_i] if hdr_i is not None else []
+    if not heads:
+        heads = [i for i, r in enumerate(rows) if side_heads(r) and not has_amounts(r)]
+        if len(heads) < 2:
+            return []
+    blocks: list[_SideBlock] = []
+    for n, i in enumerate(heads):
+        lanci_i = _lanci_after(rows, i)
+        stop = heads[n + 1] if n + 1 < len(heads) else len(rows)
+        if n + 1 < len(heads) and stop > 0 and _is_heading_row(rows[stop - 1]):
+            stop -= 1  # the next side's heading row
+        top = rows[i - 1] if i > 0 else None
+        blocks.append(
+            _SideBlock(
+                hdr=rows[i],
+                top=top,
+                starts=side_heads(rows[i]),
+                data=list(rows[(lanci_i if lanci_i is not None else i) + 1 : stop]),
+                lanci_no=lanci_numbers(rows[lanci_i]) if lanci_i is not None else {},
             )
         )
+    return blocks
+
+
+def map_two_sided(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
+    blocks = _side_blocks(region.rows)
+    if not blocks:
+        return map_generic(region, tdef, ctx)
+    width = grid_width(region.rows)
+    sdefs = tdef.sections if tdef else []
+    sections: list[Section] = []
+    for block in blocks:
+        label_from = 0  # a row's label may sit left of the header's 项目 (unruled jitter)
+        for s, start in enumerate(block.starts):
+            end = block.starts[s + 1] if s + 1 < len(block.starts) else width
+            section, label_from = _read_side(block, start, end, label_from, sdefs, sections)
+            if section.key is not None:
+                sdef = next(d for d in sdefs if d.key == section.key)
+                assign_roles(section.rows, sdef.rows, ctx.definitions)
+            sections.append(section)
     return make_table(region, tdef, "two_sided", sections=sections)
+
+
+def _read_side(
+    block: _SideBlock,
+    start: int,
+    end: int,
+    label_from: int,
+    sdefs: Sequence[SectionDef],
+    sections: Sequence[Section],
+) -> tuple[Section, int]:
+    """One side (columns start..end of a header block) as a section, and where the next
+    side's labels may begin."""
+    hdr, data, lanci_no = block.hdr, block.data, block.lanci_no
+    rowno_pos = next((j for j in range(start + 1, end) if label(cell(hdr, j)) == "行次"), None)
+    if rowno_pos is None:  # 行次 printed without its heading: numbers 1, 2, 3 … down
+        rowno_pos = next((j for j in range(start + 1, end) if is_row_number_column(data, j)), None)
+    value_pos = [
+        j for j in range(start + 1, end) if j != rowno_pos and (norm(cell(hdr, j)) or j in lanci_no)
+    ]
+    header = [HeaderColumn(j, (norm(cell(hdr, j)),), lanci_no.get(j)) for j in value_pos]
+    top = block.top
+    title = norm(cell(top, start)) if top is not None else ""
+    if not title and top is not None and _is_heading_row(top):
+        title = norm(next(t for t in top.texts if t.strip()))  # a stacked side's heading
+    head = label(cell(hdr, start))
+    taken = {sec.key for sec in sections}
+    free = [d for d in sdefs if d.key not in taken]
+    sdef = next(
+        (d for d in free for t in (title, head) if t and any(re.search(p, t) for p in d.names)),
+        None,
+    )
+    s = len(sections)
+    if sdef is None and s < len(sdefs) and sdefs[s].key not in taken:
+        sdef = sdefs[s]
+    keys = assign_columns(header, sdef.columns) if sdef else {}
+    out_rows: list[Row] = []
+    first_value = min(value_pos, default=end)
+    label_pos = [j for j in range(min(label_from, start), first_value) if j != rowno_pos]
+    for r in data:
+        name = norm(cell(r, start)) or (
+            norm("".join(cell(r, j) for j in label_pos if not is_amount_cell(cell(r, j)))) or None
+        )
+        rn = norm(cell(r, rowno_pos)) if rowno_pos is not None else ""
+        row_no = int(rn) if rn.isdigit() else None
+        vals, cells_out = cell_values(r, value_pos)
+        if name is None and row_no is None and all(v is None for v in vals):
+            continue
+        out_rows.append(
+            Row(row_no=row_no, name=name, values=vals, line=r.line, page=r.page, cells=cells_out)
+        )
+    section = Section(
+        section=title or (sdef.names[0] if sdef else f"section {s + 1}"),
+        key=sdef.key if sdef else None,
+        columns=to_columns(header, keys),
+        rows=out_rows,
+    )
+    return section, max(value_pos, default=start) + 1
 
 
 # ---------------------------------------------------------------- economic blocks (06)

@@ -98,6 +98,8 @@ def find_regions(rows: Sequence[SourceRow]) -> list[Region]:
     """Split the rows into table regions. A title (or a printed label directly before a title)
     starts a region; it is kept only if grid rows follow before the next title."""
     regions: list[Region] = []
+    titled: list[Region] = []  # every titled region, also those no grid followed
+    orphans: list[SourceRow] = []  # grid rows before the first title
     cur: Region | None = None
     grid_started = False
     notes_open = False
@@ -105,8 +107,10 @@ def find_regions(rows: Sequence[SourceRow]) -> list[Region]:
 
     def close() -> None:
         nonlocal cur
-        if cur is not None and cur.rows:
-            regions.append(cur)
+        if cur is not None:
+            titled.append(cur)
+            if cur.rows:
+                regions.append(cur)
         cur = None
 
     stray = 0  # unknown plain lines since the last grid row (a running header, a footer…)
@@ -181,6 +185,8 @@ def find_regions(rows: Sequence[SourceRow]) -> list[Region]:
             continue
         # a grid row
         if cur is None:
+            if not titled:
+                orphans.append(row)
             continue
         if notes_open:
             # grid rows after the notes belong to something else (an untitled table)
@@ -195,7 +201,39 @@ def find_regions(rows: Sequence[SourceRow]) -> list[Region]:
         if row.page is not None and row.page not in cur.pages:
             cur.pages.append(row.page)
     close()
-    return merge_continuations(regions)
+    return merge_continuations(_titles_after(orphans, titled) or regions)
+
+
+def _titles_after(orphans: list[SourceRow], titled: list[Region]) -> list[Region] | None:
+    """The regions of a report whose producer put each title after its table, else None.
+    Read in order, each title then opens on the next table's grid: the first grid has no
+    title before it and the last title no grid after it. Each title gets the grid (and
+    notes) printed before it."""
+    if len(orphans) < 2 or len(titled) < 2 or titled[-1].rows:
+        return None
+    if any(not r.rows for r in titled[:-1]):
+        return None
+    grids = [(orphans, list[str]()), *((r.rows, r.notes) for r in titled[:-1])]
+    out: list[Region] = []
+    for region, (rows, notes) in zip(titled, grids, strict=True):
+        pages = list(dict.fromkeys(r.page for r in rows if r.page is not None))
+        lines = [x for x in (*(r.line for r in rows), region.start_line, region.end_line) if x]
+        start, end = (min(lines), max(lines)) if lines else (None, None)
+        out.append(
+            Region(
+                title=region.title,
+                table_id=region.table_id,
+                department=region.department,
+                unit=region.unit,
+                year=region.year,
+                start_line=start,
+                end_line=end,
+                rows=list(rows),
+                notes=list(notes),
+                pages=pages,
+            )
+        )
+    return out
 
 
 def content(row: SourceRow) -> tuple[str, ...]:
