@@ -278,6 +278,15 @@ def map_economic_blocks(region: Region, tdef: TableDef | None, ctx: MapContext) 
 # ---------------------------------------------------------------- single row (09)
 
 
+def _blank_data_row(rows: Sequence[SourceRow], width: int) -> list[SourceRow]:
+    """An empty table printed with its data row blank: that row (after every printed row,
+    as wide as the header), else nothing."""
+    last = rows[-1] if rows else None
+    if last is None or width == 0 or not last.is_blank() or len(last.cells) < width:
+        return []
+    return [last]
+
+
 def map_single_row(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
     rows = region.rows
     lanci = next((i for i, r in enumerate(rows) if is_lanci_row(r)), None)
@@ -300,9 +309,8 @@ def map_single_row(region: Region, tdef: TableDef | None, ctx: MapContext) -> Ta
     ]
     keys = assign_columns(header, tdef.columns) if tdef else {}
     out_rows: list[Row] = []
-    for r in data:
-        if not has_amounts(r) and not any(t.strip() for t in r.texts):
-            continue
+    printed = [r for r in data if has_amounts(r) or any(t.strip() for t in r.texts)]
+    for r in printed or _blank_data_row(rows, len(header)):
         vals, cells_out = cell_values(r, [h.position for h in header])
         name = norm("".join(cell(r, j) for j in range(first))) or None
         out_rows.append(Row(name=name, values=vals, line=r.line, page=r.page, cells=cells_out))

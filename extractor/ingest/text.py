@@ -140,7 +140,8 @@ def rows_from_lines(lines: list[str]) -> list[SourceRow]:
             next_run = next(run_iter, None)
             continue
         text = lines[i]
-        if "\t" in text and text.strip():
+        # a line of TABs only is a printed row of blank cells (an empty table's data row)
+        if "\t" in text and (text.strip() or text.count("\t") >= 2):
             rows.append(_row_from_tab_line(text, i + 1))
         else:
             rows.append(

@@ -73,6 +73,11 @@ def _meta(region: Region, text: str) -> bool:
     return found
 
 
+def _blank_cells(row: SourceRow) -> bool:
+    """A TAB row of several cells, all blank."""
+    return row.tabbed and len(row.cells) >= 2
+
+
 def _row_text(row: SourceRow) -> str:
     return " ".join(c.text for c in row.cells if c.text.strip())
 
@@ -116,6 +121,8 @@ def find_regions(rows: Sequence[SourceRow]) -> list[Region]:
     stray = 0  # unknown plain lines since the last grid row (a running header, a footer…)
     for row in rows:
         if row.is_blank():
+            if cur is not None and grid_started and not notes_open and _blank_cells(row):
+                cur.rows.append(row)  # a printed row of blank cells (an empty table's row)
             continue
         filled = [c for c in row.cells if c.text.strip()]
         if row.tabbed and len(filled) == 1 and LABEL_RE.match(normalize_text(filled[0].text)):
