@@ -7,7 +7,8 @@ markdown artefacts on title lines, the 公开NN表 label before, after, padded f
 title), ``split`` (every table over pages, headers repeated or not), ``two_sided`` (01/04 with
 行次 on both sides, sides named or not, side by side or stacked), ``empty`` (empty tables with a
 0.00 合计 row, a blank one or no row at all, with or without a 本表无数据 note) and
-``title_after`` (the heading lines printed after the table). Seeds from ``HELD_OUT`` on are
+``title_after`` (the heading lines printed after the table); ``mixed`` draws all of them at
+once. Seeds from ``HELD_OUT`` on are
 kept for the held-out evaluation that no tuning looks at.
 """
 
@@ -21,7 +22,7 @@ from typing import Any
 from extractor.evals.generate import generate_final_report
 from extractor.evals.render_text import TextStyle, render_report
 
-FAMILIES = ("cells", "artefacts", "split", "two_sided", "empty", "title_after")
+FAMILIES = ("cells", "artefacts", "split", "two_sided", "empty", "title_after", "mixed")
 HELD_OUT = 1000  # seeds >= this are the held-out range
 
 
@@ -56,23 +57,40 @@ def _empty_variant(doc: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     return out
 
 
+def _mixed(style: TextStyle, rng: random.Random) -> TextStyle:
+    """Every family's parameters drawn at once."""
+    return replace(
+        style,
+        side_heads=rng.choice(["plain", "named"]),
+        stacked_sides=rng.random() < 0.3,
+        title_artefact=rng.choice(["", "bookmark", "bookmark_line", "bold", "p"]),
+        label_line=rng.choice(["after_title", "before_title", "padded_right", "in_title"]),
+        split_pages=rng.random() < 0.5,
+        split_min_rows=rng.randint(2, 8),
+        repeat=rng.choice(["all", "title", "none"]),
+        title_after=rng.random() < 0.2,
+    )
+
+
 def draw(family: str, seed: int) -> tuple[dict[str, Any], TextStyle]:
     """(truth document, style) of one report of ``family``, deterministic from ``seed``."""
     rng = random.Random(f"layout:{family}:{seed}")
     style = _base_style(rng)
-    if family == "cells":
+    if family == "mixed":
+        style = _mixed(style, rng)
+    elif family == "cells":
         style = replace(style, layout="cell_per_line", side_heads=rng.choice(["plain", "named"]))
     elif family == "artefacts":
         style = replace(
             style,
-            title_artefact=rng.choice(["bookmark", "bold", "p"]),
+            title_artefact=rng.choice(["bookmark", "bookmark_line", "bold", "p"]),
             label_line=rng.choice(["after_title", "before_title", "padded_right", "in_title"]),
         )
     elif family == "split":
         style = replace(
             style,
             split_pages=True,
-            split_min_rows=rng.randint(2, 6),
+            split_min_rows=rng.randint(2, 3),  # nearly every table
             repeat=rng.choice(["all", "title", "none"]),
         )
     elif family == "two_sided":
@@ -85,8 +103,9 @@ def draw(family: str, seed: int) -> tuple[dict[str, Any], TextStyle]:
         style = replace(style, title_after=True)
     elif family != "empty":
         raise ValueError(f"unknown layout family {family!r}; one of {', '.join(FAMILIES)}")
-    doc = generate_final_report(seed, empty_tables=True if family == "empty" else None)
-    if family == "empty":
+    empty = family == "empty" or (family == "mixed" and rng.random() < 0.3)
+    doc = generate_final_report(seed, empty_tables=True if empty else None)
+    if empty:
         doc = _empty_variant(doc, rng)
     return doc, style
 

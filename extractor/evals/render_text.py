@@ -36,7 +36,8 @@ class TextStyle:
     stacked_sides: print the sides of a two-sided table one below the other (收入 above 支出,
     each with its own heading row and header), not side by side.
     title_artefact: what a converter left on the title line: "bookmark" ("[bookmark:
-    RANGE!A1:I34]" before the title), "bold" (markdown ``**title**``), "p" (``<p>title</p>``).
+    RANGE!A1:I34]" before the title; "bookmark_line": on the line above it), "bold"
+    (markdown ``**title**``), "p" (``<p>title</p>``).
     label_line: where the 公开NN表 label goes: its own line after the title ("after_title"),
     before it ("before_title"), after the title padded far right ("padded_right"), or in the
     title line ("in_title": "公开01表 收入支出决算总表").
@@ -54,7 +55,7 @@ class TextStyle:
     spaced_digits: bool = False
     side_heads: Literal["plain", "named"] = "plain"
     stacked_sides: bool = False
-    title_artefact: Literal["", "bookmark", "bold", "p"] = ""
+    title_artefact: Literal["", "bookmark", "bookmark_line", "bold", "p"] = ""
     label_line: Literal["after_title", "before_title", "padded_right", "in_title"] = "after_title"
     split_min_rows: int = _SPLIT_MIN_ROWS
     repeat: Literal["all", "title", "none"] = "all"
@@ -427,6 +428,7 @@ def _row_lines(cells: list[str], merged: bool, style: TextStyle) -> list[str]:
 _ARTEFACTS = {
     "": "{}",
     "bookmark": "[bookmark: RANGE!A1:I34]{}",
+    "bookmark_line": "[bookmark: RANGE!A1:I34]\n{}",
     "bold": "**{}**",
     "p": "<p>{}</p>",
 }
@@ -436,7 +438,7 @@ def _heading(table: dict[str, Any], style: TextStyle) -> list[str]:
     title, label = _text(table.get("title")), _text(table.get("table_id"))
     if label and style.label_line == "in_title":
         title, label = f"{label} {title}", ""
-    lines = [_ARTEFACTS[style.title_artefact].format(title), ""]
+    lines = [*_ARTEFACTS[style.title_artefact].format(title).split("\n"), ""]
     if label and style.label_line == "before_title":
         lines = [label, "", *lines]
     elif label:
