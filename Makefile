@@ -35,8 +35,9 @@ eval: $(STAMP)
 # dataset, on held-out seeds 1000-1139 that no tuning looked at
 eval-large: $(STAMP)
 	$(BIN)/extractor eval generated:50 generated-budget:50 generated-pdf:20 generated-budget-pdf:8 generated-scan:4:100 generated-budget-scan:2 \
-		generated-layout:98 \
-		generated-layout:140:1000
+		generated-layout:98 generated-layout-pdf:40 \
+		generated-layout:140:1000 \
+		generated-layout-pdf:40:1000
 
 baseline: $(STAMP)
 	$(BIN)/extractor eval $(EVAL_SETS) --write-baseline evals/baselines/ci.json

@@ -379,6 +379,19 @@ def generated_layout_dataset(n: int, seed: int = 0, family: str | None = None) -
     return cases
 
 
+def generated_layout_pdf_dataset(n: int, seed: int = 0) -> list[Case]:
+    """N clean generated 决算 reports as text-layer PDFs, two-sided tables with their side
+    headings named or not and their sides stacked or not (layout_families.pdf_layout_case)."""
+    from extractor.evals.layout_families import pdf_layout_case
+
+    cases: list[Case] = []
+    for i in range(n):
+        pdf, truth, style = pdf_layout_case(seed + i)
+        stem = f"layout{seed + i:04d}"
+        cases.append(Case(f"{stem}-pdf_{style}", pdf, truth, [], f"{stem}.pdf"))
+    return cases
+
+
 def resolve_datasets(specs: Sequence[str]) -> list[tuple[str, list[Case]]]:
     """Dataset specs to named case lists: folders, ``generated:N[:SEED]`` (text reports with
     labeled injections), ``generated-budget:N[:SEED]`` (预算 text reports with labeled
@@ -386,11 +399,16 @@ def resolve_datasets(specs: Sequence[str]) -> list[tuple[str, list[Case]]]:
     (clean reports as PDFs in the renderer's styles, or as degraded scans),
     ``generated-budget-pdf:N[:SEED]`` / ``generated-budget-scan:N[:SEED]`` for 预算, and
     ``generated-layout:N[:SEED]`` (the layout families in turn) or
-    ``generated-layout-FAMILY:N[:SEED]`` (one family); seeds >= 1000 are held out."""
+    ``generated-layout-FAMILY:N[:SEED]`` (one family), ``generated-layout-pdf:N[:SEED]`` (the
+    two-sided variants as PDFs); seeds >= 1000 are held out."""
     out: list[tuple[str, list[Case]]] = []
     for spec in specs:
         kind, _, rest = spec.partition(":")
-        if kind.startswith("generated-layout"):
+        if kind == "generated-layout-pdf":
+            parts = rest.split(":")
+            seed = int(parts[1]) if len(parts) > 1 else 0
+            out.append((spec, generated_layout_pdf_dataset(int(parts[0]), seed)))
+        elif kind.startswith("generated-layout"):
             parts = rest.split(":")
             family = kind.removeprefix("generated-layout").removeprefix("-") or None
             seed = int(parts[1]) if len(parts) > 1 else 0

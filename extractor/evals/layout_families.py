@@ -110,6 +110,23 @@ def draw(family: str, seed: int) -> tuple[dict[str, Any], TextStyle]:
     return doc, style
 
 
+def pdf_layout_case(seed: int) -> tuple[bytes, dict[str, Any], str]:
+    """(PDF, truth, style name) of a generated report drawn as a text-layer PDF in one of
+    the renderer's styles (in turn), its two-sided tables with 行次 on both sides, the side
+    headings named or not and the sides side by side or stacked (drawn from the seed)."""
+    from extractor.evals.render_pdf import STYLES, render_pdf
+
+    rng = random.Random(f"layout-pdf:{seed}")
+    base = list(STYLES.values())[seed % len(STYLES)]
+    grid = TextStyle(
+        thousands=rng.random() < 0.7,
+        side_heads=rng.choice(["plain", "named"]),
+        stacked_sides=rng.random() < 0.5,
+    )
+    doc = generate_final_report(seed)
+    return render_pdf(doc, replace(base, grid=grid), seed=seed), doc, base.name
+
+
 def layout_case(family: str, seed: int) -> tuple[str, dict[str, Any]]:
     """(report text, truth) of one generated report of ``family``."""
     doc, style = draw(family, seed)

@@ -81,12 +81,12 @@ def unmapped_parts(table: Table, tdef: TableDef) -> list[str]:
                 continue
             placed = {c.key for c in sec.columns if c.key}
             lost = sorted(required_columns(tdef, sdef.key) - placed)
-            if lost and not (table.empty and not sec.columns):
+            if lost and not table.empty:
                 missing.append(f"section {sdef.key} columns {', '.join(lost)}")
     elif tdef.columns and tdef.layout not in ("economic_blocks", "sectioned"):
         placed = {c.key for c in table.columns if c.key}
         lost = sorted(required_columns(tdef, None) - placed)
-        if lost:
+        if lost and not table.empty:  # an empty table has no value to misplace
             missing.append(f"columns {', '.join(lost)}")
     return missing
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from extractor.model import Region, SourceRow
+from extractor.model import Region, SourceCell, SourceRow
 from extractor.numbers import fold_variants, normalize_text
 
 _LABEL = r"(公开\s*\d+\s*表|附\s*件\s*\d+(?:\s*[-－—]\s*\d+)?|附\s*表\s*\d+)"
@@ -249,6 +249,51 @@ def content(row: SourceRow) -> tuple[str, ...]:
     return tuple(normalize_text(t).replace(" ", "") for t in row.texts if t.strip())
 
 
+def _column_spans(rows: Sequence[SourceRow]) -> list[tuple[float, float]] | None:
+    """Each grid column's horizontal extent over the rows' printed cells (PDF geometry),
+    or None when a column has no placed cell or the rows carry no positions."""
+    width = max((len(r.cells) for r in rows), default=0)
+    spans: list[tuple[float, float] | None] = [None] * width
+    for r in rows:
+        for j, c in enumerate(r.cells):
+            if c.bbox is None or not c.text.strip():
+                continue
+            lo, hi = spans[j] or (c.bbox[0], c.bbox[2])
+            spans[j] = (min(lo, c.bbox[0]), max(hi, c.bbox[2]))
+    if not width or any(s is None for s in spans):
+        return None
+    return [s for s in spans if s is not None]
+
+
+def align_columns(before: Sequence[SourceRow], rows: Sequence[SourceRow]) -> list[SourceRow]:
+    """Rows of a page part printed without the header, re-gridded to the columns of the part
+    before when their page's geometry gave them another number of columns: each printed
+    cell goes to the column its centre falls in (or is nearest to). Unchanged when the widths
+    agree, the rows carry no positions, or two cells would share a column."""
+    width = max((len(r.cells) for r in before), default=0)
+    if not rows or all(len(r.cells) == width for r in rows):
+        return list(rows)
+    spans = _column_spans([r for r in before if len(r.cells) == width])
+    if spans is None:
+        return list(rows)
+    out: list[SourceRow] = []
+    for r in rows:
+        placed: dict[int, SourceCell] = {}
+        for c in r.cells:
+            if not c.text.strip():
+                continue
+            if c.bbox is None:
+                return list(rows)
+            mid = (c.bbox[0] + c.bbox[2]) / 2
+            j = min(range(width), key=lambda k: max(spans[k][0] - mid, mid - spans[k][1], 0))
+            if j in placed:
+                return list(rows)
+            placed[j] = c
+        cells = tuple(placed.get(j, SourceCell("", page=r.page)) for j in range(width))
+        out.append(SourceRow(cells, tabbed=r.tabbed, line=r.line, page=r.page))
+    return out
+
+
 def merge_continuations(regions: list[Region]) -> list[Region]:
     """Join consecutive regions of the same table (split over pages, headers repeated). A
     part that repeats the header keeps it and is mapped on its own (its columns may sit
@@ -265,7 +310,7 @@ def merge_continuations(regions: list[Region]) -> list[Region]:
             if reg.rows and content(reg.rows[0]) in header:
                 prev.continuations.append(reg)
             else:
-                prev.rows.extend(reg.rows)
+                prev.rows.extend(align_columns(prev.rows, reg.rows))
             prev.notes.extend(n for n in reg.notes if n not in prev.notes)
             prev.end_line = reg.end_line
             prev.parts += 1
