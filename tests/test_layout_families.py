@@ -10,7 +10,9 @@ from extractor.evals.generate import generate_final_report
 from extractor.evals.harness import Case, measure, resolve_datasets
 from extractor.evals.layout_families import FAMILIES, HELD_OUT, draw, layout_case
 from extractor.evals.render_text import TextStyle, render_report
-from extractor.ingest.text import clean_line
+from extractor.ingest.text import clean_line, rows_from_lines
+from extractor.layout.tables import align_columns, find_regions
+from extractor.model import SourceCell, SourceRow
 from tests.gen_util import extract_text
 
 
@@ -77,3 +79,41 @@ def test_empty_three_public_table_printed_with_a_blank_row(definitions: Definiti
         result = extract_text(text, definitions)
         got = next(t for t in result.tables if t.table_id == "公开09表")
         assert got.empty and len(got.rows) == 1 and got.rows[0].values == [None] * 12
+
+
+def _pdf_row(cells: list[tuple[str, float]], page: int) -> SourceRow:
+    return SourceRow(
+        tuple(
+            SourceCell(t, page=page, bbox=(x, 0.0, x + 20.0, 8.0) if t else None, origin="pdf")
+            for t, x in cells
+        ),
+        tabbed=True,
+        page=page,
+    )
+
+
+def test_a_header_less_page_part_is_regridded_by_position() -> None:
+    """A stacked side split over two unruled pages: page 1's grid has a column for the
+    centred 项目 heading that page 2 (no header) lacks; page 2's cells go by x position."""
+    page1 = [
+        _pdf_row([("", 0), ("项目", 250), ("行次", 500), ("金额", 540)], 1),
+        _pdf_row([("一、一般公共服务支出", 30), ("", 0), ("31", 505), ("3,258.67", 535)], 1),
+    ]
+    page2 = [_pdf_row([("二、外交支出", 30), ("32", 505), ("0.00", 545)], 2)]
+    [row] = align_columns(page1, page2)
+    assert [c.text for c in row.cells] == ["二、外交支出", "", "32", "0.00"]
+    assert align_columns(page1, page1) == page1  # same width: unchanged
+
+
+def test_a_line_with_only_the_next_row_number_is_a_table_row() -> None:
+    lines = [
+        "收入支出决算总表",
+        "",
+        "项目\t行次\t金额",
+        "本年收入合计\t27\t10.00",
+        "28",
+        "总计\t29\t10.00",
+    ]
+    rows = rows_from_lines(lines)
+    [region] = find_regions(rows)
+    assert [r.texts for r in region.rows[-2:]] == [["", "28", ""], ["总计", "29", "10.00"]]

@@ -73,6 +73,21 @@ def _meta(region: Region, text: str) -> bool:
     return found
 
 
+def _row_number_only(row: SourceRow, last: SourceRow | None) -> SourceRow | None:
+    """A plain line holding one number N that the last grid row has N-1 in some cell: a grid
+    row that prints only its 行次, placed in that column (else None: a page number)."""
+    filled = [c for c in row.cells if c.text.strip()]
+    if row.tabbed or last is None or len(filled) != 1 or not filled[0].text.strip().isdigit():
+        return None
+    before = str(int(filled[0].text.strip()) - 1)
+    j = next((k for k, c in enumerate(last.cells) if c.text.strip() == before), None)
+    if j is None:
+        return None
+    cells = [SourceCell("", line=row.line, page=row.page) for _ in last.cells]
+    cells[j] = filled[0]
+    return SourceRow(tuple(cells), tabbed=True, line=row.line, page=row.page)
+
+
 def _blank_cells(row: SourceRow) -> bool:
     """A TAB row of several cells, all blank."""
     return row.tabbed and len(row.cells) >= 2
@@ -119,6 +134,7 @@ def find_regions(rows: Sequence[SourceRow]) -> list[Region]:
         cur = None
 
     stray = 0  # unknown plain lines since the last grid row (a running header, a footer…)
+    last_grid: SourceRow | None = None
     for row in rows:
         if row.is_blank():
             if cur is not None and grid_started and not notes_open and _blank_cells(row):
@@ -128,6 +144,9 @@ def find_regions(rows: Sequence[SourceRow]) -> list[Region]:
         if row.tabbed and len(filled) == 1 and LABEL_RE.match(normalize_text(filled[0].text)):
             # "附件19" alone in a TAB row is a label line like any other
             row = SourceRow(tuple(filled), tabbed=False, line=row.line, page=row.page)
+        numbered = _row_number_only(row, last_grid) if cur is not None and not notes_open else None
+        if numbered is not None:
+            row = numbered  # a row printing only its 行次 (a padding row), not a page number
         title = _title_of(row)
         text = _row_text(row)
         if title is not None:
@@ -203,6 +222,7 @@ def find_regions(rows: Sequence[SourceRow]) -> list[Region]:
             continue  # a TAB row holding only department/unit labels
         grid_started = True
         stray = 0
+        last_grid = row
         cur.rows.append(row)
         cur.end_line = row.line
         if row.page is not None and row.page not in cur.pages:
