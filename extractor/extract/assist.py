@@ -439,7 +439,19 @@ def _read_with_llm(
         else:
             tdef = defs.table(table.definition) if table.definition else None
         if tdef is not None and tdef.layout not in FLAT_LAYOUTS:
-            continue  # two-sided, sectioned, economic blocks: the mapper's reading stands
+            # two-sided, sectioned, economic blocks: the mapper's reading stands; one it could
+            # not put in the definition's shape is said to be left unread
+            if table is not None and unmapped_parts(table, tdef):
+                session.errors.append(
+                    ErrorInfo(
+                        code="llm.unsupported_layout",
+                        message=f"{region.table_id or region.title}: not sent to the LLM, "
+                        f"which reads one printed row per row, not the {tdef.layout} layout",
+                        line=region.start_line,
+                        page=region.pages[0] if region.pages else None,
+                    )
+                )
+            continue
         if table is not None and table.empty and not table.columns:
             continue  # printed as 无 / no grid: nothing to read
         # in auto mode the checks (of the mapper's tables) decide; a failed region has none
