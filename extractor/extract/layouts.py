@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from extractor.definitions import SectionDef, TableDef
+from extractor.definitions import Definitions, SectionDef, TableDef
 from extractor.extract.coded import _code_cells, _level, map_function_coded
 from extractor.extract.common import MapContext, cell_values, grid_width, make_table
 from extractor.extract.meaning import assign_columns, assign_roles, to_columns
@@ -65,14 +65,14 @@ def _is_heading_row(row: SourceRow) -> bool:
     return len([t for t in row.texts if t.strip()]) == 1 and not has_amounts(row)
 
 
-def _side_blocks(rows: Sequence[SourceRow]) -> list[_SideBlock]:
+def _side_blocks(rows: Sequence[SourceRow], least: int = 2) -> list[_SideBlock]:
     """The header rows of a two-sided table: one with two side headings (项目 … 项目), or,
     with the sides stacked, one per side (收入 / 项目 行次 金额 … then 支出 / 项目 …)."""
     hdr_i = next((i for i, r in enumerate(rows) if len(side_heads(r)) >= 2), None)
     heads = [hdr_i] if hdr_i is not None else []
     if not heads:
         heads = [i for i, r in enumerate(rows) if side_heads(r) and not has_amounts(r)]
-        if len(heads) < 2:
+        if len(heads) < least:
             return []
     blocks: list[_SideBlock] = []
     for n, i in enumerate(heads):
@@ -93,8 +93,15 @@ def _side_blocks(rows: Sequence[SourceRow]) -> list[_SideBlock]:
     return blocks
 
 
+def _roles_matched(rows: Sequence[Row], sdef: SectionDef, definitions: Definitions) -> int:
+    trial = [r.model_copy() for r in rows]
+    assign_roles(trial, sdef.rows, definitions)
+    return sum(1 for r in trial if r.role)
+
+
 def map_two_sided(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
-    blocks = _side_blocks(region.rows)
+    # a region identified as two-sided may hold one side only (a page part of stacked sides)
+    blocks = _side_blocks(region.rows, 1 if tdef is not None and tdef.sections else 2)
     if not blocks:
         return map_generic(region, tdef, ctx)
     width = grid_width(region.rows)
@@ -104,7 +111,9 @@ def map_two_sided(region: Region, tdef: TableDef | None, ctx: MapContext) -> Tab
         label_from = 0  # a row's label may sit left of the header's 项目 (unruled jitter)
         for s, start in enumerate(block.starts):
             end = block.starts[s + 1] if s + 1 < len(block.starts) else width
-            section, label_from = _read_side(block, start, end, label_from, sdefs, sections)
+            section, label_from = _read_side(
+                block, start, end, label_from, sdefs, sections, ctx.definitions
+            )
             if section.key is not None:
                 sdef = next(d for d in sdefs if d.key == section.key)
                 assign_roles(section.rows, sdef.rows, ctx.definitions)
@@ -119,6 +128,7 @@ def _read_side(
     label_from: int,
     sdefs: Sequence[SectionDef],
     sections: Sequence[Section],
+    definitions: Definitions,
 ) -> tuple[Section, int]:
     """One side (columns start..end of a header block) as a section, and where the next
     side's labels may begin."""
@@ -142,9 +152,6 @@ def _read_side(
         None,
     )
     s = len(sections)
-    if sdef is None and s < len(sdefs) and sdefs[s].key not in taken:
-        sdef = sdefs[s]
-    keys = assign_columns(header, sdef.columns) if sdef else {}
     out_rows: list[Row] = []
     first_value = min(value_pos, default=end)
     label_pos = [j for j in range(min(label_from, start), first_value) if j != rowno_pos]
@@ -160,6 +167,12 @@ def _read_side(
         out_rows.append(
             Row(row_no=row_no, name=name, values=vals, line=r.line, page=r.page, cells=cells_out)
         )
+    if sdef is None and len(free) > 1 and title == "":
+        # no heading (a page part printing one side): the side whose rows its names name
+        sdef = max(free, key=lambda d: _roles_matched(out_rows, d, definitions))
+    elif sdef is None and s < len(sdefs) and sdefs[s].key not in taken:
+        sdef = sdefs[s]
+    keys = assign_columns(header, sdef.columns) if sdef else {}
     section = Section(
         section=title or (sdef.names[0] if sdef else f"section {s + 1}"),
         key=sdef.key if sdef else None,
@@ -172,6 +185,8 @@ def _read_side(
 # ---------------------------------------------------------------- economic blocks (06)
 
 
+# a block's code heading; "科目代码 科目名称" in one cell when the rule between them is missing
+_BLOCK_HEAD = re.compile(r"(编码|代码)(?:科目名称|名称)?$")
 _INNER_CODE = re.compile(r"(?<![\d.])(3\d{2}(?:\d{2})?)(?![\d.])")
 _CODE_NAME = re.compile(r"^(\d{3}(?:\d{2}){0,2})\s*(.*)$")
 
@@ -201,14 +216,14 @@ def map_economic_blocks(region: Region, tdef: TableDef | None, ctx: MapContext) 
         (
             i
             for i, r in enumerate(rows)
-            if sum(1 for t in r.texts if re.search(r"(编码|代码)$", norm(t))) >= 2
+            if sum(1 for t in r.texts if _BLOCK_HEAD.search(norm(t))) >= 2
         ),
         None,
     )
     if hdr_i is None:
         return map_function_coded(region, tdef, ctx)
     hdr = rows[hdr_i]
-    starts = [j for j, t in enumerate(hdr.texts) if re.search(r"(编码|代码)$", norm(t))]
+    starts = [j for j, t in enumerate(hdr.texts) if _BLOCK_HEAD.search(norm(t))]
     widths = [b - a for a, b in itertools.pairwise(starts)]
     widest = max(widths, default=3)
     # the last block runs to the end of the grid (its columns can be more than the others'

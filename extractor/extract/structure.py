@@ -72,6 +72,10 @@ def unmapped_parts(table: Table, tdef: TableDef) -> list[str]:
     reads = _READS.get(tdef.layout)
     if reads is not None and not table.layout.startswith(reads):
         return [f"the {tdef.layout} layout (read as {table.layout})"]
+    if tdef.layout == "economic_blocks" and table.layout == "function_coded" and any(
+        c.status == "unparsed" for r in table.rows for c in r.cells
+    ):  # one coded list whose value column holds codes and names: blocks not found
+        return ["the economic_blocks layout (read as one coded list, codes under values)"]
     missing: list[str] = []
     if tdef.sections and tdef.layout != "sectioned":
         for sdef in tdef.sections:
@@ -81,12 +85,12 @@ def unmapped_parts(table: Table, tdef: TableDef) -> list[str]:
                 continue
             placed = {c.key for c in sec.columns if c.key}
             lost = sorted(required_columns(tdef, sdef.key) - placed)
-            if lost and not table.empty:
+            if lost:
                 missing.append(f"section {sdef.key} columns {', '.join(lost)}")
     elif tdef.columns and tdef.layout not in ("economic_blocks", "sectioned"):
         placed = {c.key for c in table.columns if c.key}
         lost = sorted(required_columns(tdef, None) - placed)
-        if lost and not table.empty:  # an empty table has no value to misplace
+        if lost:  # even in an empty table: its zeros may sit in the unplaced column
             missing.append(f"columns {', '.join(lost)}")
     return missing
 
