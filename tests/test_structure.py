@@ -143,3 +143,17 @@ def test_auto_mode_says_why_an_unmapped_two_sided_table_was_not_read(
     assert {e.message.split(":")[0] for e in unread} == set(TWO_SIDED)
     assert "extract.layout_unmapped" in {e.code for e in result.errors}
     assert result.status == "partial"
+
+
+def test_a_lost_total_row_of_a_two_sided_table_is_named(definitions: Definitions) -> None:
+    """A page part the reader lost (the 总计 row alone on the last page): the rows the
+    definition's totals need are missing, which is an error, not an ok with missing cells."""
+    doc = generate_final_report(0)
+    lines = render_report(doc, TextStyle()).split("\n")
+    start = lines.index("收入支出决算总表")
+    i = next(k for k in range(start, len(lines)) if lines[k].startswith("总计\t"))
+    del lines[i]
+    result = extract_text("\n".join(lines), definitions)
+    [err] = [e for e in result.errors if e.code == "extract.layout_unmapped"]
+    assert "income rows grand_total" in err.message and "expense rows grand_total" in err.message
+    assert result.status == "partial"

@@ -65,6 +65,22 @@ def required_columns(tdef: TableDef, section: str | None) -> set[str]:
     return out & keys
 
 
+_LHS_ROLE = re.compile(r"^\s*(\w+)\[role=(\w+)\]")
+
+
+def required_totals(tdef: TableDef) -> dict[str, set[str]]:
+    """Section key -> the row roles the definition's hard identities total into (the left
+    side, "income[role=grand_total].c1 = …"): a two-sided table always prints these rows."""
+    out: dict[str, set[str]] = {}
+    for ident in tdef.identities:
+        if ident.effective_severity != "hard" or ident.kind != "cell":
+            continue
+        m = _LHS_ROLE.match(ident.expr)
+        if m:
+            out.setdefault(m.group(1), set()).add(m.group(2))
+    return out
+
+
 def unmapped_parts(table: Table, tdef: TableDef) -> list[str]:
     """What of the definition the mapper did not place in ``table`` (empty: nothing)."""
     if table.empty and not table.columns and not any(s.columns for s in table.sections):
@@ -87,6 +103,10 @@ def unmapped_parts(table: Table, tdef: TableDef) -> list[str]:
             lost = sorted(required_columns(tdef, sdef.key) - placed)
             if lost:
                 missing.append(f"section {sdef.key} columns {', '.join(lost)}")
+            roles = {r.role for r in sec.rows if r.role}
+            absent = sorted(required_totals(tdef).get(sdef.key, set()) - roles)
+            if absent and not table.empty:
+                missing.append(f"section {sdef.key} rows {', '.join(absent)}")
     elif tdef.columns and tdef.layout not in ("economic_blocks", "sectioned"):
         placed = {c.key for c in table.columns if c.key}
         lost = sorted(required_columns(tdef, None) - placed)
