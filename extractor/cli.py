@@ -31,8 +31,13 @@ def summary_line(result: DocumentResult) -> str:
     return (
         f"{head}\n  tables {s.tables} ({s.tables_matched} matched to a definition); "
         f"hard checks {s.hard_checks}: {s.passed} pass, {s.rounding} rounding, "
-        f"{s.suspect} suspect, {s.failed} fail, {s.not_evaluated} not evaluated; "
-        f"soft warnings {s.warnings}\n  source inconsistencies {s.source_inconsistencies}; "
+        f"{s.suspect} suspect, {s.failed} fail, {s.not_evaluated} not evaluated"
+        + (
+            f", {s.not_evaluable} not evaluable (table missing or unmapped)"
+            if s.not_evaluable
+            else ""
+        )
+        + f"; soft warnings {s.warnings}\n  source inconsistencies {s.source_inconsistencies}; "
         f"extraction errors {s.extraction_errors}"
     )
 

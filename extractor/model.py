@@ -276,6 +276,9 @@ class ErrorInfo(_Out):
     message: str
     page: int | None = None
     line: int | None = None
+    table_index: int | None = Field(
+        default=None, description="index into ``tables`` of the table the error is about"
+    )
 
 
 FactName = Literal["department", "year", "kind", "scope", "region"]
@@ -321,6 +324,11 @@ class Summary(_Out):
     suspect: int = 0
     failed: int = 0
     not_evaluated: int = 0
+    not_evaluable: int = Field(
+        default=0,
+        description="hard identities of the document's definitions never evaluated: their "
+        "table is missing or its structure was not placed (extract.layout_unmapped)",
+    )
     warnings: int = 0
     source_inconsistencies: int = 0
     extraction_errors: int = 0

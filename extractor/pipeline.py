@@ -15,6 +15,7 @@ from extractor.errors import InputError
 from extractor.extract.assist import Refined, refine
 from extractor.extract.common import MapContext
 from extractor.extract.mapper import map_region
+from extractor.extract.structure import layout_errors, not_evaluable
 from extractor.ingest.pages import EngineProvider, read_image, read_pdf
 from extractor.ingest.text import looks_binary, read_text
 from extractor.layout.cover import Fact, read_facts
@@ -201,6 +202,8 @@ def _from_rows(
         place_tables(tables, read_toc(lines or _plain(rows)))
     errors.extend(_unreadable_errors(tables))
     errors.extend(_missing_tables(tables, definitions))
+    with barrier.guard("structure", "the tables' shapes against their definitions"):
+        errors.extend(layout_errors(tables, definitions))
     # each stage guards its elements; the guards here catch what is outside them
     checks: list[Check] = []
     with barrier.guard("verify", "the identities of the tables"):
@@ -237,7 +240,7 @@ def _from_rows(
         checks=checks,
         findings=findings + refined.repairs,
         usage=refined.usage,
-        summary=summarize(tables, checks),
+        summary=summarize(tables, checks, not_evaluable(tables, definitions)),
     )
 
 
@@ -381,7 +384,7 @@ def _document_facts(
     return out, missing
 
 
-def summarize(tables: list[Table], checks: list[Check]) -> Summary:
+def summarize(tables: list[Table], checks: list[Check], unevaluable: int = 0) -> Summary:
     hard = [c for c in checks if c.severity == "hard"]
     return Summary(
         tables=len(tables),
@@ -392,6 +395,7 @@ def summarize(tables: list[Table], checks: list[Check]) -> Summary:
         suspect=sum(1 for c in hard if c.status == "suspect"),
         failed=sum(1 for c in hard if c.status == "fail"),
         not_evaluated=sum(1 for c in hard if c.status == "not_evaluated"),
+        not_evaluable=unevaluable,
         warnings=sum(1 for c in checks if c.status == "warn"),
         source_inconsistencies=sum(1 for c in checks if c.classification == "source_inconsistency"),
         extraction_errors=sum(1 for c in checks if c.classification == "extraction_error"),

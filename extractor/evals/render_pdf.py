@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import pymupdf
 
-from extractor.evals.render_text import TableCells, table_cells
+from extractor.evals.render_text import TableCells, TextStyle, table_cells
 
 _FONT_NAME = "cjk"
 _FONT = pymupdf.Font(_FONT_NAME)
@@ -43,7 +43,8 @@ class PdfStyle:
     font_size: body text size in points (the title is 1.6 times larger; a table that does not
     fit the page width at this size is set smaller). wrap_headers: header texts are set on 2-3
     lines in narrow columns instead of widening their columns. col_width_jitter: relative
-    random variation (seeded) of the natural column widths, 0..0.3.
+    random variation (seeded) of the natural column widths, 0..0.3. grid: the text style
+    whose table grid is drawn (two-sided headings named or sides stacked, number formats).
     """
 
     name: str
@@ -52,6 +53,7 @@ class PdfStyle:
     font_size: float
     wrap_headers: bool
     col_width_jitter: float
+    grid: TextStyle = field(default_factory=TextStyle)
 
 
 STYLES: dict[str, PdfStyle] = {
@@ -360,7 +362,7 @@ class _Writer:
         return page, page.new_shape(), page.new_shape()
 
     def table(self, index: int, table: dict[str, Any], rng: random.Random) -> None:
-        tc = table_cells(table)
+        tc = table_cells(table, self.style.grid)
         avail = self.width - 2 * self.margin
         plan = _fit(tc, self.style, avail, rng)
         size = plan.font_size

@@ -31,6 +31,21 @@ class TextStyle:
     split_pages: split tables with >= 6 body rows in two page parts, repeating the heading
     lines and header rows, with a page-footer line between the parts.
     spaced_digits: a space after each thousands comma and after the decimal point.
+    side_heads: the label column heading of each side of a two-sided table: "项目" on both
+    ("plain") or the side's name before it ("named": 收入项目, 支出项目).
+    stacked_sides: print the sides of a two-sided table one below the other (收入 above 支出,
+    each with its own heading row and header), not side by side.
+    title_artefact: what a converter left on the title line: "bookmark" ("[bookmark:
+    RANGE!A1:I34]" before the title; "bookmark_line": on the line above it), "bold"
+    (markdown ``**title**``), "p" (``<p>title</p>``).
+    label_line: where the 公开NN表 label goes: its own line after the title ("after_title"),
+    before it ("before_title"), after the title padded far right ("padded_right"), or in the
+    title line ("in_title": "公开01表 收入支出决算总表").
+    split_min_rows: with split_pages, tables with at least this many body rows are split.
+    repeat: what a continuation page repeats: heading lines and header rows ("all"), the
+    heading lines only ("title"), nothing ("none": the rows go on after the page footer).
+    title_after: the heading lines (title, label, 部门, 单位) come after the table's rows, as
+    some PDF-to-text producers emit them.
     """
 
     layout: Literal["tab_rows", "cell_per_line"] = "tab_rows"
@@ -38,6 +53,13 @@ class TextStyle:
     blank_zeros: bool = False
     split_pages: bool = False
     spaced_digits: bool = False
+    side_heads: Literal["plain", "named"] = "plain"
+    stacked_sides: bool = False
+    title_artefact: Literal["", "bookmark", "bookmark_line", "bold", "p"] = ""
+    label_line: Literal["after_title", "before_title", "padded_right", "in_title"] = "after_title"
+    split_min_rows: int = _SPLIT_MIN_ROWS
+    repeat: Literal["all", "title", "none"] = "all"
+    title_after: bool = False
 
 
 @dataclass
@@ -144,7 +166,8 @@ def _two_sided(table: dict[str, Any], style: TextStyle) -> _Grid:
     nos_row: list[str] = []
     for section, width in zip(sections, widths, strict=True):
         top += [section["section"], *[""] * (width - 1)]
-        names += [*lead, *[c["name"] for c in section["columns"]]]
+        head = section["section"] + lead[0] if style.side_heads == "named" else lead[0]
+        names += [head, *lead[1:], *[c["name"] for c in section["columns"]]]
         nos_row += ["栏次", *[""] * (len(lead) - 1), *(_col_nos(section["columns"]) or [])]
     header = [top, names]
     if any(_col_nos(s["columns"]) for s in sections):
@@ -248,7 +271,7 @@ def _grid(table: dict[str, Any], style: TextStyle) -> _Grid:
     if layout == "function_coded":
         return _function_coded(table, style)
     if layout in ("two_sided", "three_sided") and len(table.get("sections") or []) >= 2:
-        return _two_sided(table, style)
+        return _sectioned(table, style) if style.stacked_sides else _two_sided(table, style)
     if _BLOCKS.fullmatch(layout):
         return _economic_blocks(table, style)
     if layout == "single_row":
@@ -402,10 +425,25 @@ def _row_lines(cells: list[str], merged: bool, style: TextStyle) -> list[str]:
     return [*("\t" + c for c in shown), ""]
 
 
-def _heading(table: dict[str, Any]) -> list[str]:
-    lines = [_text(table.get("title")), ""]
-    if table.get("table_id"):
-        lines += [str(table["table_id"]), ""]
+_ARTEFACTS = {
+    "": "{}",
+    "bookmark": "[bookmark: RANGE!A1:I34]{}",
+    "bookmark_line": "[bookmark: RANGE!A1:I34]\n{}",
+    "bold": "**{}**",
+    "p": "<p>{}</p>",
+}
+
+
+def _heading(table: dict[str, Any], style: TextStyle) -> list[str]:
+    title, label = _text(table.get("title")), _text(table.get("table_id"))
+    if label and style.label_line == "in_title":
+        title, label = f"{label} {title}", ""
+    lines = [*_ARTEFACTS[style.title_artefact].format(title).split("\n"), ""]
+    if label and style.label_line == "before_title":
+        lines = [label, "", *lines]
+    elif label:
+        pad = " " * 60 if style.label_line == "padded_right" else ""
+        lines += [pad + label, ""]
     if table.get("department_as_printed"):
         lines += ["部门：" + str(table["department_as_printed"]), ""]
     if table.get("unit"):
@@ -419,7 +457,7 @@ def _end_paragraph(lines: list[str]) -> None:
 
 
 def _page_ranges(n: int, style: TextStyle) -> list[tuple[int, int]]:
-    if style.split_pages and n >= _SPLIT_MIN_ROWS:
+    if style.split_pages and n >= max(style.split_min_rows, 2):
         half = math.ceil(n / 2)
         return [(0, half), (half, n)]
     return [(0, n)]
@@ -444,14 +482,24 @@ def render_table(table: dict[str, Any], style: TextStyle, *, page: int = 1) -> l
         for start, stop in _page_ranges(len(grid.body), style)
     ]
     lines: list[str] = []
+    heading = _heading(table, style)
     for part, body in enumerate(bodies):
         if part:
             _end_paragraph(lines)
             lines += [f"- {page + part - 1} -", ""]
-        lines += _heading(table) + header + body
+        top = heading if not part or style.repeat != "none" else []
+        head = header if not part or style.repeat == "all" else []
+        _end_paragraph(lines)
+        lines += head + body if style.title_after else top + head + body
+        if style.title_after and part + 1 < len(bodies):
+            _end_paragraph(lines)
+            lines += top
     for note in table.get("notes") or []:
         _end_paragraph(lines)
         lines.append(str(note))
+    if style.title_after:  # the grid, its notes, then its title lines
+        _end_paragraph(lines)
+        lines += heading
     while lines and lines[-1] == "" and style.layout == "tab_rows":
         lines.pop()
     return lines

@@ -37,6 +37,7 @@ from extractor.extract.llm_table import (
     response_model,
 )
 from extractor.extract.repair import ocr_reading, repair_tables
+from extractor.extract.structure import unmapped_parts
 from extractor.layout.identify import identify
 from extractor.model import Check, ErrorInfo, Finding, Region, Row, SourceRow, Table, Usage
 from extractor.verify.findings import findings_for
@@ -210,6 +211,8 @@ def _needs_llm(
         return True  # the mapper failed on it
     if table.definition is None:
         return _could_be_defined(table, defs)
+    if tdef is not None and unmapped_parts(table, tdef):
+        return True  # identified, but its layout, a section or a required column not placed
     if tdef is not None and not table.empty and any(c.key is None for c in table.columns):
         return True  # a printed column the mapper could not place (a renamed header)
     return any(
@@ -475,7 +478,19 @@ def _read_region(
     else:
         tdef = defs.table(table.definition) if table.definition else None
     if tdef is not None and tdef.layout not in FLAT_LAYOUTS:
-        return  # two-sided, sectioned, economic blocks: the mapper's reading stands
+        # two-sided, sectioned, economic blocks: the mapper's reading stands; one it could
+        # not put in the definition's shape is said to be left unread
+        if table is not None and unmapped_parts(table, tdef):
+            session.errors.append(
+                ErrorInfo(
+                    code="llm.unsupported_layout",
+                    message=f"{region.table_id or region.title}: not sent to the LLM, "
+                    f"which reads one printed row per row, not the {tdef.layout} layout",
+                    line=region.start_line,
+                    page=region.pages[0] if region.pages else None,
+                )
+            )
+        return
     if table is not None and table.empty and not table.columns:
         return  # printed as 无 / no grid: nothing to read
     # in auto mode the checks (of the mapper's tables) decide; a failed region has none

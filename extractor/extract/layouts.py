@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from extractor.definitions import TableDef
+from extractor.definitions import Definitions, SectionDef, TableDef
 from extractor.extract.coded import _code_cells, _level, map_function_coded
 from extractor.extract.common import MapContext, cell_values, grid_width, make_table
 from extractor.extract.meaning import assign_columns, assign_roles, to_columns
@@ -20,100 +22,172 @@ from extractor.layout.grid import (
     is_code,
     is_label_word,
     is_lanci_row,
+    is_row_number_column,
     label,
     lanci_numbers,
     norm,
+    side_heads,
 )
 from extractor.model import (
     Column,
     Region,
     Row,
     Section,
+    SourceRow,
     Table,
 )
 from extractor.numbers import small_int
 
 
-def map_two_sided(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
-    rows = region.rows
-    hdr_i = next(
+@dataclass
+class _SideBlock:
+    """One header row of a two-sided table and the rows under it: the sides side by side
+    (several starts in one header), or one side of sides stacked one below the other."""
+
+    hdr: SourceRow
+    top: SourceRow | None  # the heading row above it (收入 | 支出)
+    starts: list[int]
+    data: list[SourceRow]
+    lanci_no: dict[int, str]
+
+
+def _lanci_after(rows: Sequence[SourceRow], i: int) -> int | None:
+    return next(
         (
-            i
-            for i, r in enumerate(rows)
-            if sum(1 for t in r.texts if norm(t) in ("项目", "项目(科目)")) >= 2
+            k
+            for k in range(i + 1, min(i + 3, len(rows)))
+            if norm(cell(rows[k], 0)).startswith("栏次") or is_lanci_row(rows[k])
         ),
         None,
     )
-    if hdr_i is None:
-        return map_generic(region, tdef, ctx)
-    hdr = rows[hdr_i]
-    starts = [j for j, t in enumerate(hdr.texts) if norm(t) in ("项目", "项目(科目)")]
-    width = grid_width(rows)
-    top = rows[hdr_i - 1] if hdr_i > 0 else None
-    lanci_i = next(
-        (
-            i
-            for i in range(hdr_i + 1, min(hdr_i + 3, len(rows)))
-            if norm(cell(rows[i], 0)).startswith("栏次") or is_lanci_row(rows[i])
-        ),
-        None,
-    )
-    lanci_no = lanci_numbers(rows[lanci_i]) if lanci_i is not None else {}
-    data = rows[(lanci_i if lanci_i is not None else hdr_i) + 1 :]
-    sdefs = tdef.sections if tdef else []
-    sections: list[Section] = []
-    label_from = 0  # a row's label may sit left of the header's 项目 (unruled jitter)
-    for s, start in enumerate(starts):
-        end = starts[s + 1] if s + 1 < len(starts) else width
-        rowno_pos = next((j for j in range(start + 1, end) if norm(cell(hdr, j)) == "行次"), None)
-        value_pos = [
-            j
-            for j in range(start + 1, end)
-            if j != rowno_pos and (norm(cell(hdr, j)) or j in lanci_no)
-        ]
-        header = [HeaderColumn(j, (norm(cell(hdr, j)),), lanci_no.get(j)) for j in value_pos]
-        title = norm(cell(top, start)) if top is not None else ""
-        taken = {sec.key for sec in sections}
-        free = [d for d in sdefs if d.key not in taken]
-        sdef = next((d for d in free if title and any(re.search(p, title) for p in d.names)), None)
-        if sdef is None and s < len(sdefs) and sdefs[s].key not in taken:
-            sdef = sdefs[s]
-        keys = assign_columns(header, sdef.columns) if sdef else {}
-        out_rows: list[Row] = []
-        first_value = min(value_pos, default=end)
-        label_pos = [j for j in range(min(label_from, start), first_value) if j != rowno_pos]
-        for r in data:
-            name = norm(cell(r, start)) or (
-                norm("".join(cell(r, j) for j in label_pos if not is_amount_cell(cell(r, j))))
-                or None
-            )
-            rn = norm(cell(r, rowno_pos)) if rowno_pos is not None else ""
-            row_no = small_int(rn)
-            vals, cells_out = cell_values(r, value_pos)
-            if name is None and row_no is None and all(v is None for v in vals):
-                continue
-            out_rows.append(
-                Row(
-                    row_no=row_no, name=name, values=vals, line=r.line, page=r.page, cells=cells_out
-                )
-            )
-        label_from = max(value_pos, default=start) + 1
-        if sdef is not None:
-            assign_roles(out_rows, sdef.rows, ctx.definitions)
-        sections.append(
-            Section(
-                section=title or (sdef.names[0] if sdef else f"section {s + 1}"),
-                key=sdef.key if sdef else None,
-                columns=to_columns(header, keys),
-                rows=out_rows,
+
+
+def _is_heading_row(row: SourceRow) -> bool:
+    return len([t for t in row.texts if t.strip()]) == 1 and not has_amounts(row)
+
+
+def _side_blocks(rows: Sequence[SourceRow], least: int = 2) -> list[_SideBlock]:
+    """The header rows of a two-sided table: one with two side headings (项目 … 项目), or,
+    with the sides stacked, one per side (收入 / 项目 行次 金额 … then 支出 / 项目 …)."""
+    hdr_i = next((i for i, r in enumerate(rows) if len(side_heads(r)) >= 2), None)
+    heads = [hdr_i] if hdr_i is not None else []
+    if not heads:
+        heads = [i for i, r in enumerate(rows) if side_heads(r) and not has_amounts(r)]
+        if len(heads) < least:
+            return []
+    blocks: list[_SideBlock] = []
+    for n, i in enumerate(heads):
+        lanci_i = _lanci_after(rows, i)
+        stop = heads[n + 1] if n + 1 < len(heads) else len(rows)
+        if n + 1 < len(heads) and stop > 0 and _is_heading_row(rows[stop - 1]):
+            stop -= 1  # the next side's heading row
+        top = rows[i - 1] if i > 0 else None
+        blocks.append(
+            _SideBlock(
+                hdr=rows[i],
+                top=top,
+                starts=side_heads(rows[i]),
+                data=list(rows[(lanci_i if lanci_i is not None else i) + 1 : stop]),
+                lanci_no=lanci_numbers(rows[lanci_i]) if lanci_i is not None else {},
             )
         )
+    return blocks
+
+
+def _roles_matched(rows: Sequence[Row], sdef: SectionDef, definitions: Definitions) -> int:
+    trial = [r.model_copy() for r in rows]
+    assign_roles(trial, sdef.rows, definitions)
+    return sum(1 for r in trial if r.role)
+
+
+def map_two_sided(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
+    # a region identified as two-sided may hold one side only (a page part of stacked sides)
+    blocks = _side_blocks(region.rows, 1 if tdef is not None and tdef.sections else 2)
+    if not blocks:
+        return map_generic(region, tdef, ctx)
+    width = grid_width(region.rows)
+    sdefs = tdef.sections if tdef else []
+    sections: list[Section] = []
+    for block in blocks:
+        label_from = 0  # a row's label may sit left of the header's 项目 (unruled jitter)
+        for s, start in enumerate(block.starts):
+            end = block.starts[s + 1] if s + 1 < len(block.starts) else width
+            section, label_from = _read_side(
+                block, start, end, label_from, sdefs, sections, ctx.definitions
+            )
+            if section.key is not None:
+                sdef = next(d for d in sdefs if d.key == section.key)
+                assign_roles(section.rows, sdef.rows, ctx.definitions)
+            sections.append(section)
     return make_table(region, tdef, "two_sided", sections=sections)
+
+
+def _read_side(
+    block: _SideBlock,
+    start: int,
+    end: int,
+    label_from: int,
+    sdefs: Sequence[SectionDef],
+    sections: Sequence[Section],
+    definitions: Definitions,
+) -> tuple[Section, int]:
+    """One side (columns start..end of a header block) as a section, and where the next
+    side's labels may begin."""
+    hdr, data, lanci_no = block.hdr, block.data, block.lanci_no
+    rowno_pos = next((j for j in range(start + 1, end) if label(cell(hdr, j)) == "行次"), None)
+    if rowno_pos is None:  # 行次 printed without its heading: numbers 1, 2, 3 … down
+        rowno_pos = next((j for j in range(start + 1, end) if is_row_number_column(data, j)), None)
+    value_pos = [
+        j for j in range(start + 1, end) if j != rowno_pos and (norm(cell(hdr, j)) or j in lanci_no)
+    ]
+    header = [HeaderColumn(j, (norm(cell(hdr, j)),), lanci_no.get(j)) for j in value_pos]
+    top = block.top
+    title = norm(cell(top, start)) if top is not None else ""
+    if not title and top is not None and _is_heading_row(top):
+        title = norm(next(t for t in top.texts if t.strip()))  # a stacked side's heading
+    head = label(cell(hdr, start))
+    taken = {sec.key for sec in sections}
+    free = [d for d in sdefs if d.key not in taken]
+    sdef = next(
+        (d for d in free for t in (title, head) if t and any(re.search(p, t) for p in d.names)),
+        None,
+    )
+    s = len(sections)
+    out_rows: list[Row] = []
+    first_value = min(value_pos, default=end)
+    label_pos = [j for j in range(min(label_from, start), first_value) if j != rowno_pos]
+    for r in data:
+        name = norm(cell(r, start)) or (
+            norm("".join(cell(r, j) for j in label_pos if not is_amount_cell(cell(r, j)))) or None
+        )
+        rn = norm(cell(r, rowno_pos)) if rowno_pos is not None else ""
+        row_no = small_int(rn)
+        vals, cells_out = cell_values(r, value_pos)
+        if name is None and row_no is None and all(v is None for v in vals):
+            continue
+        out_rows.append(
+            Row(row_no=row_no, name=name, values=vals, line=r.line, page=r.page, cells=cells_out)
+        )
+    if sdef is None and len(free) > 1 and title == "":
+        # no heading (a page part printing one side): the side whose rows its names name
+        sdef = max(free, key=lambda d: _roles_matched(out_rows, d, definitions))
+    elif sdef is None and s < len(sdefs) and sdefs[s].key not in taken:
+        sdef = sdefs[s]
+    keys = assign_columns(header, sdef.columns) if sdef else {}
+    section = Section(
+        section=title or (sdef.names[0] if sdef else f"section {s + 1}"),
+        key=sdef.key if sdef else None,
+        columns=to_columns(header, keys),
+        rows=out_rows,
+    )
+    return section, max(value_pos, default=start) + 1
 
 
 # ---------------------------------------------------------------- economic blocks (06)
 
 
+# a block's code heading; "科目代码 科目名称" in one cell when the rule between them is missing
+_BLOCK_HEAD = re.compile(r"(编码|代码)(?:科目名称|名称)?$")
 _INNER_CODE = re.compile(r"(?<![\d.])(3\d{2}(?:\d{2})?)(?![\d.])")
 _CODE_NAME = re.compile(r"^(\d{3}(?:\d{2}){0,2})\s*(.*)$")
 
@@ -143,14 +217,14 @@ def map_economic_blocks(region: Region, tdef: TableDef | None, ctx: MapContext) 
         (
             i
             for i, r in enumerate(rows)
-            if sum(1 for t in r.texts if re.search(r"(编码|代码)$", norm(t))) >= 2
+            if sum(1 for t in r.texts if _BLOCK_HEAD.search(norm(t))) >= 2
         ),
         None,
     )
     if hdr_i is None:
         return map_function_coded(region, tdef, ctx)
     hdr = rows[hdr_i]
-    starts = [j for j, t in enumerate(hdr.texts) if re.search(r"(编码|代码)$", norm(t))]
+    starts = [j for j, t in enumerate(hdr.texts) if _BLOCK_HEAD.search(norm(t))]
     widths = [b - a for a, b in itertools.pairwise(starts)]
     widest = max(widths, default=3)
     # the last block runs to the end of the grid (its columns can be more than the others'
@@ -220,6 +294,15 @@ def map_economic_blocks(region: Region, tdef: TableDef | None, ctx: MapContext) 
 # ---------------------------------------------------------------- single row (09)
 
 
+def _blank_data_row(rows: Sequence[SourceRow], width: int) -> list[SourceRow]:
+    """An empty table printed with its data row blank: that row (after every printed row,
+    as wide as the header), else nothing."""
+    last = rows[-1] if rows else None
+    if last is None or width == 0 or not last.is_blank() or len(last.cells) < width:
+        return []
+    return [last]
+
+
 def map_single_row(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
     rows = region.rows
     lanci = next((i for i, r in enumerate(rows) if is_lanci_row(r)), None)
@@ -242,9 +325,8 @@ def map_single_row(region: Region, tdef: TableDef | None, ctx: MapContext) -> Ta
     ]
     keys = assign_columns(header, tdef.columns) if tdef else {}
     out_rows: list[Row] = []
-    for r in data:
-        if not has_amounts(r) and not any(t.strip() for t in r.texts):
-            continue
+    printed = [r for r in data if has_amounts(r) or any(t.strip() for t in r.texts)]
+    for r in printed or _blank_data_row(rows, len(header)):
         vals, cells_out = cell_values(r, [h.position for h in header])
         name = norm("".join(cell(r, j) for j in range(first))) or None
         out_rows.append(Row(name=name, values=vals, line=r.line, page=r.page, cells=cells_out))
@@ -335,8 +417,13 @@ def map_generic(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table
     paths = header_paths(head, width) if head else [() for _ in range(width)]
     code_col = any(is_code(cell(r, 0)) for r in rows[first:])
     label_count = 2 if code_col else 1
+    body = [r for r in rows[first:] if not is_lanci_row(r) and not r.is_blank()]
+    # a 行次 column (1, 2, 3 … down) is a row number, never an amount column
+    numbers = [j for j in range(label_count, width) if is_row_number_column(body, j)]
     header = [
-        HeaderColumn(j, paths[j] or (f"col{j + 1}",), None) for j in range(label_count, width)
+        HeaderColumn(j, paths[j] or (f"col{j + 1}",), None)
+        for j in range(label_count, width)
+        if j not in numbers
     ]
     out_rows: list[Row] = []
     for r in rows[first:]:
@@ -357,11 +444,13 @@ def map_generic(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table
             for c in cells_out
         ]
         level = "total" if name and TOTAL_RE.match(name) else _level(code)
+        row_no = next((int(norm(cell(r, j))) for j in numbers if norm(cell(r, j))), None)
         out_rows.append(
             Row(
                 code=code,
                 level=level,
                 name=name,
+                row_no=row_no,
                 values=vals,
                 texts=texts if any(texts) else None,
                 line=r.line,

@@ -30,8 +30,9 @@ from extractor.layout.grid import (
     is_amount_cell,
     is_code,
     norm,
+    side_heads,
 )
-from extractor.layout.tables import content
+from extractor.layout.tables import align_columns, content
 from extractor.model import (
     Region,
     SourceRow,
@@ -50,7 +51,7 @@ _MAPPERS = {
 
 
 def _two_sided_header(rows: Sequence[SourceRow]) -> bool:
-    return any(sum(1 for t in r.texts if norm(t) in ("项目", "项目(科目)")) >= 2 for r in rows[:6])
+    return any(len(side_heads(r)) >= 2 for r in rows[:6])
 
 
 def _single_row(rows: Sequence[SourceRow]) -> bool:
@@ -86,7 +87,7 @@ def map_region(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
             i = 0
             while i < len(part.rows) and content(part.rows[i]) in header:
                 i += 1
-            rows.extend(part.rows[i:])
+            rows.extend(align_columns(rows, part.rows[i:]))  # its page may grid otherwise
         region = replace(region, rows=rows, continuations=[])
     table = _map_one(region, tdef, ctx)
     for part in region.continuations:
@@ -99,9 +100,17 @@ def map_region(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
                     table.sections[-1].rows.extend(sec.rows)
                 else:
                     table.sections.append(sec)
-        else:  # the sides of a two-sided table, in order
-            for mine, theirs in zip(table.sections, more.sections, strict=False):
-                mine.rows.extend(theirs.rows)
+        else:  # the sides of a two-sided table: by key (a part may print one side), else in order
+            keyed = {sec.key: sec for sec in table.sections if sec.key}
+            if all(sec.key for sec in more.sections) and keyed:
+                for sec in more.sections:
+                    if sec.key in keyed:
+                        keyed[sec.key].rows.extend(sec.rows)
+                    else:
+                        table.sections.append(sec)
+            else:
+                for mine, theirs in zip(table.sections, more.sections, strict=False):
+                    mine.rows.extend(theirs.rows)
         table.source_lines.extend(more.source_lines)
     if region.continuations and tdef is not None:
         # a part mapped alone gave its rows the roles as if it were the whole table: the

@@ -15,6 +15,7 @@ from extractor.model import ErrorInfo, SourceCell, SourceRow
 
 _ARTEFACT = re.compile(r"\*\*|</?p>|</?br\s*/?>|</?td>|</?tr>")
 _BOOKMARK = re.compile(r"^\s*\[bookmark:[^\]]*\]\s*$")
+_BOOKMARK_LEAD = re.compile(r"^\s*\[bookmark:[^\]]*\]\s*")
 _CELL_LINE = re.compile(r"^\t[^\t]*$")
 
 
@@ -68,10 +69,11 @@ def looks_binary(data: bytes) -> bool:
 
 
 def clean_line(line: str) -> str:
-    """Remove artefacts that are not report content; keep the line (numbering stays)."""
+    """Remove artefacts that are not report content; keep the line (numbering stays). A
+    bookmark may stand alone or open the line of the title it marks."""
     if _BOOKMARK.match(line):
         return ""
-    line = line.replace("\ufeff", "").rstrip("\r\n")
+    line = _BOOKMARK_LEAD.sub("", line.replace("\ufeff", "").rstrip("\r\n"))
     return _ARTEFACT.sub("", line)
 
 
@@ -138,7 +140,8 @@ def rows_from_lines(lines: list[str]) -> list[SourceRow]:
             next_run = next(run_iter, None)
             continue
         text = lines[i]
-        if "\t" in text and text.strip():
+        # a line of TABs only is a printed row of blank cells (an empty table's data row)
+        if "\t" in text and (text.strip() or text.count("\t") >= 2):
             rows.append(_row_from_tab_line(text, i + 1))
         else:
             rows.append(

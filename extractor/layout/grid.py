@@ -18,6 +18,10 @@ _LABEL_WORDS = re.compile(
     r"项目名称|项目\(科目\)|项目（科目）|\*\*)$"
     r"|^.{0,12}(科目|分类|单位|项目)(编码|代码|名称)$|^.{0,6}(科目|分类)$"
 )
+# the name column heading each side of a two-sided table ("项目", "收入项目", "项目(科目)",
+# "科目名称"): two of them in one header row mark the sides
+_SIDE_HEAD = re.compile(r"^(?:收入|支出)?(?:项目(?:\(科目\))?|科目名称)$")
+_SMALL_INT = re.compile(r"^\d{1,3}$")
 _NUMBERING = re.compile(
     r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．])\s*"
 )
@@ -48,6 +52,33 @@ def source_cell(row: SourceRow, j: int) -> SourceCell | None:
 
 def is_label_word(text: str) -> bool:
     return bool(_LABEL_WORDS.match(label(text)))
+
+
+def is_side_head(text: str) -> bool:
+    """A header cell naming the label column of one side of a two-sided table."""
+    return bool(_SIDE_HEAD.match(label(text)))
+
+
+def side_heads(row: SourceRow) -> list[int]:
+    """Positions of the side headings in a header row (two or more: a two-sided header)."""
+    return [j for j, t in enumerate(row.texts) if is_side_head(t)]
+
+
+def is_row_number_column(rows: Sequence[SourceRow], j: int) -> bool:
+    """Cells down column ``j`` are small consecutive integers (行次 1, 2, 3 …; 栏次): a row
+    number column, never an amount column. At least three numbers, rising, with few gaps
+    (a blank cell where a row has no number)."""
+    nums: list[int] = []
+    for r in rows:
+        t = norm(cell(r, j))
+        if not t:
+            continue
+        if not _SMALL_INT.match(t):
+            return False
+        nums.append(int(t))
+    if len(nums) < 3 or any(b <= a for a, b in itertools.pairwise(nums)):
+        return False
+    return nums[-1] - nums[0] + 1 <= len(nums) + len(nums) // 2
 
 
 def is_lanci_row(row: SourceRow) -> bool:

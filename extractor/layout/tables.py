@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from extractor.model import Region, SourceRow
+from extractor.model import Region, SourceCell, SourceRow
 from extractor.numbers import fold_variants, normalize_text
 
 _LABEL = r"(公开\s*\d+\s*表|附\s*件\s*\d+(?:\s*[-－—]\s*\d+)?|附\s*表\s*\d+)"
@@ -73,6 +73,26 @@ def _meta(region: Region, text: str) -> bool:
     return found
 
 
+def _row_number_only(row: SourceRow, last: SourceRow | None) -> SourceRow | None:
+    """A plain line holding one number N that the last grid row has N-1 in some cell: a grid
+    row that prints only its 行次, placed in that column (else None: a page number)."""
+    filled = [c for c in row.cells if c.text.strip()]
+    if row.tabbed or last is None or len(filled) != 1 or not filled[0].text.strip().isdigit():
+        return None
+    before = str(int(filled[0].text.strip()) - 1)
+    j = next((k for k, c in enumerate(last.cells) if c.text.strip() == before), None)
+    if j is None:
+        return None
+    cells = [SourceCell("", line=row.line, page=row.page) for _ in last.cells]
+    cells[j] = filled[0]
+    return SourceRow(tuple(cells), tabbed=True, line=row.line, page=row.page)
+
+
+def _blank_cells(row: SourceRow) -> bool:
+    """A TAB row of several cells, all blank."""
+    return row.tabbed and len(row.cells) >= 2
+
+
 def _row_text(row: SourceRow) -> str:
     return " ".join(c.text for c in row.cells if c.text.strip())
 
@@ -98,6 +118,8 @@ def find_regions(rows: Sequence[SourceRow]) -> list[Region]:
     """Split the rows into table regions. A title (or a printed label directly before a title)
     starts a region; it is kept only if grid rows follow before the next title."""
     regions: list[Region] = []
+    titled: list[Region] = []  # every titled region, also those no grid followed
+    orphans: list[SourceRow] = []  # grid rows before the first title
     cur: Region | None = None
     grid_started = False
     notes_open = False
@@ -105,18 +127,26 @@ def find_regions(rows: Sequence[SourceRow]) -> list[Region]:
 
     def close() -> None:
         nonlocal cur
-        if cur is not None and cur.rows:
-            regions.append(cur)
+        if cur is not None:
+            titled.append(cur)
+            if cur.rows:
+                regions.append(cur)
         cur = None
 
     stray = 0  # unknown plain lines since the last grid row (a running header, a footer…)
+    last_grid: SourceRow | None = None
     for row in rows:
         if row.is_blank():
+            if cur is not None and grid_started and not notes_open and _blank_cells(row):
+                cur.rows.append(row)  # a printed row of blank cells (an empty table's row)
             continue
         filled = [c for c in row.cells if c.text.strip()]
         if row.tabbed and len(filled) == 1 and LABEL_RE.match(normalize_text(filled[0].text)):
             # "附件19" alone in a TAB row is a label line like any other
             row = SourceRow(tuple(filled), tabbed=False, line=row.line, page=row.page)
+        numbered = _row_number_only(row, last_grid) if cur is not None and not notes_open else None
+        if numbered is not None:
+            row = numbered  # a row printing only its 行次 (a padding row), not a page number
         title = _title_of(row)
         text = _row_text(row)
         if title is not None:
@@ -181,6 +211,8 @@ def find_regions(rows: Sequence[SourceRow]) -> list[Region]:
             continue
         # a grid row
         if cur is None:
+            if not titled:
+                orphans.append(row)
             continue
         if notes_open:
             # grid rows after the notes belong to something else (an untitled table)
@@ -190,18 +222,96 @@ def find_regions(rows: Sequence[SourceRow]) -> list[Region]:
             continue  # a TAB row holding only department/unit labels
         grid_started = True
         stray = 0
+        last_grid = row
         cur.rows.append(row)
         cur.end_line = row.line
         if row.page is not None and row.page not in cur.pages:
             cur.pages.append(row.page)
     close()
-    return merge_continuations(regions)
+    return merge_continuations(_titles_after(orphans, titled) or regions)
+
+
+def _titles_after(orphans: list[SourceRow], titled: list[Region]) -> list[Region] | None:
+    """The regions of a report whose producer put each title after its table, else None.
+    Read in order, each title then opens on the next table's grid: the first grid has no
+    title before it and the last title no grid after it. Each title gets the grid (and
+    notes) printed before it."""
+    if len(orphans) < 2 or len(titled) < 2 or titled[-1].rows:
+        return None
+    if any(not r.rows for r in titled[:-1]):
+        return None
+    grids = [(orphans, list[str]()), *((r.rows, r.notes) for r in titled[:-1])]
+    out: list[Region] = []
+    for region, (rows, notes) in zip(titled, grids, strict=True):
+        pages = list(dict.fromkeys(r.page for r in rows if r.page is not None))
+        lines = [x for x in (*(r.line for r in rows), region.start_line, region.end_line) if x]
+        start, end = (min(lines), max(lines)) if lines else (None, None)
+        out.append(
+            Region(
+                title=region.title,
+                table_id=region.table_id,
+                department=region.department,
+                unit=region.unit,
+                year=region.year,
+                start_line=start,
+                end_line=end,
+                rows=list(rows),
+                notes=list(notes),
+                pages=pages,
+            )
+        )
+    return out
 
 
 def content(row: SourceRow) -> tuple[str, ...]:
     """A row's printed texts in order, empty cells left out (column positions can differ
     from page to page when they come from geometry)."""
     return tuple(normalize_text(t).replace(" ", "") for t in row.texts if t.strip())
+
+
+def _column_spans(rows: Sequence[SourceRow]) -> list[tuple[float, float]] | None:
+    """Each grid column's horizontal extent over the rows' printed cells (PDF geometry),
+    or None when a column has no placed cell or the rows carry no positions."""
+    width = max((len(r.cells) for r in rows), default=0)
+    spans: list[tuple[float, float] | None] = [None] * width
+    for r in rows:
+        for j, c in enumerate(r.cells):
+            if c.bbox is None or not c.text.strip():
+                continue
+            lo, hi = spans[j] or (c.bbox[0], c.bbox[2])
+            spans[j] = (min(lo, c.bbox[0]), max(hi, c.bbox[2]))
+    if not width or any(s is None for s in spans):
+        return None
+    return [s for s in spans if s is not None]
+
+
+def align_columns(before: Sequence[SourceRow], rows: Sequence[SourceRow]) -> list[SourceRow]:
+    """Rows of a page part printed without the header, re-gridded to the columns of the part
+    before when their page's geometry gave them another number of columns: each printed
+    cell goes to the column its centre falls in (or is nearest to). Unchanged when the widths
+    agree, the rows carry no positions, or two cells would share a column."""
+    width = max((len(r.cells) for r in before), default=0)
+    if not rows or all(len(r.cells) == width for r in rows):
+        return list(rows)
+    spans = _column_spans([r for r in before if len(r.cells) == width])
+    if spans is None:
+        return list(rows)
+    out: list[SourceRow] = []
+    for r in rows:
+        placed: dict[int, SourceCell] = {}
+        for c in r.cells:
+            if not c.text.strip():
+                continue
+            if c.bbox is None:
+                return list(rows)
+            mid = (c.bbox[0] + c.bbox[2]) / 2
+            j = min(range(width), key=lambda k: max(spans[k][0] - mid, mid - spans[k][1], 0))
+            if j in placed:
+                return list(rows)
+            placed[j] = c
+        cells = tuple(placed.get(j, SourceCell("", page=r.page)) for j in range(width))
+        out.append(SourceRow(cells, tabbed=r.tabbed, line=r.line, page=r.page))
+    return out
 
 
 def merge_continuations(regions: list[Region]) -> list[Region]:
@@ -220,7 +330,7 @@ def merge_continuations(regions: list[Region]) -> list[Region]:
             if reg.rows and content(reg.rows[0]) in header:
                 prev.continuations.append(reg)
             else:
-                prev.rows.extend(reg.rows)
+                prev.rows.extend(align_columns(prev.rows, reg.rows))
             prev.notes.extend(n for n in reg.notes if n not in prev.notes)
             prev.end_line = reg.end_line
             prev.parts += 1

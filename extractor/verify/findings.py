@@ -10,12 +10,13 @@ extraction error.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 
 from extractor.barrier import Barrier, or_reraise
 from extractor.model import CellRef, Check, Classification, Finding, Row, Table
-from extractor.numbers import parse_amount
+from extractor.numbers import AmountKind, parse_amount
 
 # OCR confusions between digits (both directions)
 CONFUSIONS: dict[str, str] = {
@@ -28,6 +29,9 @@ CONFUSIONS: dict[str, str] = {
     "5": "6",
     "9": "8",
 }
+
+
+_AMOUNT_END = re.compile(r"(?<![\d.])\d{1,3}(?:,?\d{3})*\.\d{1,4}$")
 
 
 def _row_of(tables: Sequence[Table], ref: CellRef) -> Row | None:
@@ -91,8 +95,23 @@ def _neighbours(tables: Sequence[Table], ref: CellRef) -> list[Decimal]:
     return out
 
 
+def _moved(tables: Sequence[Table], ref: CellRef) -> bool:
+    """The term's row has an amount under its name column ("2112.86" read as the 科目名称):
+    the row's values moved columns, so its cells are not where the header says."""
+    row = _row_of(tables, ref)
+    if row is None or not row.name:
+        return False
+    if _AMOUNT_END.search(row.name):  # "一般公共服务支出2112.86": a name and an amount
+        return True
+    a = parse_amount(row.name)
+    return a is not None and a.kind is AmountKind.NUMBER and not row.name.strip().isdigit()
+
+
 def classify(tables: Sequence[Table], check: Check) -> Classification:
     """'extraction_error' or 'source_inconsistency' for a failed hard check (SPEC.md §3)."""
+    if any(_moved(tables, ref) for ref in check.cells):
+        # even a text layer read verbatim: a value under a name column is a misread grid
+        return "extraction_error"
     uncertain = _uncertain(tables, check)
     if not uncertain or check.delta is None or check.tolerance is None:
         return "source_inconsistency"

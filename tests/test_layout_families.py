@@ -1,0 +1,119 @@
+"""Layout families (issue 12, item 3): generated 决算 text in layouts the project's default
+style never prints must be read cell for cell, with no silent error and no failing identity."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractor.definitions import Definitions
+from extractor.evals.generate import generate_final_report
+from extractor.evals.harness import Case, measure, resolve_datasets
+from extractor.evals.layout_families import FAMILIES, HELD_OUT, draw, layout_case
+from extractor.evals.render_text import TextStyle, render_report
+from extractor.ingest.text import clean_line, rows_from_lines
+from extractor.layout.tables import align_columns, find_regions
+from extractor.model import SourceCell, SourceRow
+from tests.gen_util import extract_text
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_family_is_read_cell_for_cell(family: str, definitions: Definitions) -> None:
+    for seed in range(3):
+        text, doc = layout_case(family, seed)
+        result = extract_text(text, definitions)
+        m = measure(Case(family, text.encode(), doc), result, 0.0)
+        assert m.tables_found == m.tables_expected
+        assert m.cells_exact == m.cells, (family, seed)
+        assert m.silent_errors == 0 and m.hard_fail == 0
+        assert result.status == "ok", [e.message for e in result.errors]
+
+
+def test_families_draw_their_parameters_from_the_seed() -> None:
+    styles = {draw("mixed", seed)[1] for seed in range(12)}
+    assert len(styles) > 6  # a parameter space, not one style
+    assert draw("split", 5) == draw("split", 5)  # deterministic
+    assert all(draw("cells", s)[1].layout == "cell_per_line" for s in range(5))
+    with pytest.raises(ValueError):
+        draw("nonsense", 0)
+
+
+def test_layout_dataset_spec_and_held_out_range() -> None:
+    [(name, cases)] = resolve_datasets([f"generated-layout:{len(FAMILIES)}:{HELD_OUT}"])
+    assert name == f"generated-layout:{len(FAMILIES)}:{HELD_OUT}"
+    assert [c.name.split("-", 1)[1] for c in cases] == list(FAMILIES)
+    assert cases[0].name.startswith(f"layout{HELD_OUT:04d}")
+    [(_, one)] = resolve_datasets(["generated-layout-title_after:2"])
+    assert [c.name for c in one] == ["layout0000-title_after", "layout0001-title_after"]
+
+
+def test_bookmark_opening_a_title_line_is_dropped() -> None:
+    assert clean_line("[bookmark: RANGE!A1:I34]一般公共预算财政拨款基本支出决算明细表") == (
+        "一般公共预算财政拨款基本支出决算明细表"
+    )
+    assert clean_line("[bookmark: RANGE!A1:I34]") == ""
+
+
+def test_stacked_two_sided_tables_are_read_as_two_sides(definitions: Definitions) -> None:
+    doc = generate_final_report(3)
+    text = render_report(doc, TextStyle(stacked_sides=True, layout="cell_per_line"))
+    result = extract_text(text, definitions)
+    for table in (t for t in result.tables if t.table_id in ("公开01表", "公开04表")):
+        assert table.layout == "two_sided"
+        assert [s.key for s in table.sections] == ["income", "expense"]
+
+
+def test_titles_after_their_tables(definitions: Definitions) -> None:
+    doc = generate_final_report(1)
+    result = extract_text(render_report(doc, TextStyle(title_after=True)), definitions)
+    assert [t.table_id for t in result.tables] == [t["table_id"] for t in doc["tables"]]
+    first = result.tables[0]
+    assert first.definition == "final.summary" and first.unit == doc["tables"][0]["unit"]
+
+
+def test_empty_three_public_table_printed_with_a_blank_row(definitions: Definitions) -> None:
+    doc = generate_final_report(1, empty_tables=True)
+    t09 = next(t for t in doc["tables"] if t["table_id"] == "公开09表")
+    t09["rows"] = [{"code": None, "name": None, "values": [None] * 12}]
+    for layout in ("tab_rows", "cell_per_line"):
+        text = render_report(doc, TextStyle(layout=layout))
+        result = extract_text(text, definitions)
+        got = next(t for t in result.tables if t.table_id == "公开09表")
+        assert got.empty and len(got.rows) == 1 and got.rows[0].values == [None] * 12
+
+
+def _pdf_row(cells: list[tuple[str, float]], page: int) -> SourceRow:
+    return SourceRow(
+        tuple(
+            SourceCell(t, page=page, bbox=(x, 0.0, x + 20.0, 8.0) if t else None, origin="pdf")
+            for t, x in cells
+        ),
+        tabbed=True,
+        page=page,
+    )
+
+
+def test_a_header_less_page_part_is_regridded_by_position() -> None:
+    """A stacked side split over two unruled pages: page 1's grid has a column for the
+    centred 项目 heading that page 2 (no header) lacks; page 2's cells go by x position."""
+    page1 = [
+        _pdf_row([("", 0), ("项目", 250), ("行次", 500), ("金额", 540)], 1),
+        _pdf_row([("一、一般公共服务支出", 30), ("", 0), ("31", 505), ("3,258.67", 535)], 1),
+    ]
+    page2 = [_pdf_row([("二、外交支出", 30), ("32", 505), ("0.00", 545)], 2)]
+    [row] = align_columns(page1, page2)
+    assert [c.text for c in row.cells] == ["二、外交支出", "", "32", "0.00"]
+    assert align_columns(page1, page1) == page1  # same width: unchanged
+
+
+def test_a_line_with_only_the_next_row_number_is_a_table_row() -> None:
+    lines = [
+        "收入支出决算总表",
+        "",
+        "项目\t行次\t金额",
+        "本年收入合计\t27\t10.00",
+        "28",
+        "总计\t29\t10.00",
+    ]
+    rows = rows_from_lines(lines)
+    [region] = find_regions(rows)
+    assert [r.texts for r in region.rows[-2:]] == [["", "28", ""], ["总计", "29", "10.00"]]
