@@ -8,10 +8,11 @@ The 决算 and 预算 families, and a user's own, differ here and not in code.
 from __future__ import annotations
 
 import re
+import re._parser as _re_parser  # type: ignore[import-not-found]  # titles read back as text
 import tomllib
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -88,6 +89,27 @@ class IdentityDef(_Def):
         return "soft" if self.family in ("D", "N") else "hard"
 
 
+def _shortest(parsed: Any) -> str:
+    """The shortest string a parsed regex matches (optional parts left out, the first of
+    alternatives and of character sets taken)."""
+    out: list[str] = []
+    for op, arg in parsed:
+        name = str(op)
+        if name == "LITERAL":
+            out.append(chr(arg))
+        elif name in ("MAX_REPEAT", "MIN_REPEAT"):
+            low, _, sub = arg
+            out.append(_shortest(sub) * low)
+        elif name == "SUBPATTERN":
+            out.append(_shortest(arg[-1]))
+        elif name == "BRANCH":
+            out.append(min((_shortest(b) for b in arg[1]), key=len))
+        elif name == "IN":
+            first = next((a for o, a in arg if str(o) == "LITERAL"), None)
+            out.append(chr(first) if first is not None else "")
+    return "".join(out)
+
+
 class TableDef(_Def):
     id: str
     label: str | None = Field(default=None, description="usual printed number, e.g. 公开02表")
@@ -108,6 +130,12 @@ class TableDef(_Def):
     @cached_property
     def title_res(self) -> list[re.Pattern[str]]:
         return [re.compile(t) for t in self.titles]
+
+    @property
+    def title(self) -> str:
+        """The shortest text the first title pattern matches, as a reader would see it
+        ("(部门|单位)?财政拨款收支预算总表" -> "财政拨款收支预算总表")."""
+        return _shortest(_re_parser.parse(self.titles[0]))
 
 
 class FamilyDef(_Def):

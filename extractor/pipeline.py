@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Literal
 
 from extractor.barrier import Barrier
 from extractor.config import ExtractConfig
-from extractor.definitions import Definitions
+from extractor.definitions import Definitions, TableDef
 from extractor.errors import InputError
 from extractor.extract.assist import Refined, refine
 from extractor.extract.common import MapContext
@@ -169,11 +169,13 @@ def _from_rows(
     regions = _regions(rows, barrier)
     ctx = MapContext(definitions)
     mapped: list[tuple[Region, Table | None]] = []
-    for region in regions:
+    tdefs = _identified(regions, definitions, config.family, barrier)
+    for region, tdef in zip(regions, tdefs, strict=True):
         table: Table | None = None  # a mapper bug costs this table, not the document
+        if tdef is None and not any(_cells(r) > 1 for r in region.rows):
+            continue  # a heading over plain lines (a part heading, the 目录): no table
         where = region.pages[0] if region.pages else None
         with barrier.guard("map", _region_name(region), line=region.start_line, page=where):
-            tdef = identify(region, definitions, config.family)
             table = map_region(region, tdef, ctx)
         mapped.append((region, table))
     # deterministic repair and the LLM path (extract/assist.py; the LLM is off by default)
@@ -257,6 +259,36 @@ def _regions(rows: list[SourceRow], barrier: Barrier) -> list[Region]:
     return out
 
 
+def _identified(
+    regions: list[Region], defs: Definitions, family: str | None, barrier: Barrier
+) -> list[TableDef | None]:
+    """Each region's definition. A title two families share (a Shanghai 单位预算's
+    财政拨款收支预算总表 is also the 预算 set's) goes to the family most of the document's
+    tables belong to, so its cross-table identities find it."""
+    out: list[TableDef | None] = []
+    for region in regions:
+        tdef = None
+        with barrier.guard("identify", _region_name(region), line=region.start_line):
+            tdef = identify(region, defs, family)
+        out.append(tdef)
+    # the definition set (one file: 决算, the 附件 预算, the Shanghai 预算) most tables are in
+    sets = [defs.family_of(t.id) if t else None for t in out]
+    counts = Counter(id(f) for f in sets if f is not None)
+    if len(counts) < 2 or counts.most_common(1)[0][1] < 3:
+        return out
+    top = counts.most_common(1)[0][0]
+    main = next(f for f in sets if f is not None and id(f) == top)
+    for i, (region, own) in enumerate(zip(regions, sets, strict=True)):
+        if own is not None and own is not main:
+            with barrier.guard("identify", _region_name(region), line=region.start_line):
+                out[i] = identify(region, defs, family, among=main.tables) or out[i]
+    return out
+
+
+def _cells(row: SourceRow) -> int:
+    return sum(1 for c in row.cells if c.text.strip())
+
+
 def _region_name(region: Region) -> str:
     return " ".join(x for x in (region.table_id, region.title) if x) or "an untitled table"
 
@@ -290,11 +322,11 @@ def _missing_tables(tables: list[Table], definitions: Definitions) -> list[Error
     for group in best.required:
         if not found.intersection(group):
             tdef = definitions.table(group[0])
-            name = (tdef.label or group[0]) if tdef else group[0]
+            name = " ".join(x for x in (tdef.label, tdef.title) if x) if tdef else group[0]
             out.append(
                 ErrorInfo(
                     code="extract.table_missing",
-                    message=f"the {best.kind} table {name} ({group[0]}) was not found",
+                    message=f"the {best.kind} table {name} was not found ({group[0]})",
                 )
             )
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 
 from extractor.definitions import Definitions, TableDef
 from extractor.layout.tables import title_key
@@ -33,10 +34,18 @@ def _header_fit(region: Region, tdef: TableDef) -> float:
     return hits / len(cols)
 
 
-def identify(region: Region, defs: Definitions, family: str | None = None) -> TableDef | None:
-    """The definition matching this region, or None (the table is then mapped generically)."""
+def identify(
+    region: Region,
+    defs: Definitions,
+    family: str | None = None,
+    among: Sequence[TableDef] | None = None,
+) -> TableDef | None:
+    """The definition matching this region, or None (the table is then mapped generically);
+    ``among`` narrows the search to these definitions (one definition file's set)."""
     key = title_key(region.title)
-    pool = [t for f in defs.families if family in (None, f.family) for t in f.tables]
+    pool = list(among) if among is not None else [
+        t for f in defs.families if family in (None, f.family) for t in f.tables
+    ]
     exact = [t for t in pool if any(p.fullmatch(key) for p in t.title_res)]
     if len(exact) > 1:
         by_label = [t for t in exact if t.label and t.label == region.table_id]
