@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import stat
+import warnings
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -24,6 +26,7 @@ from extractor.model import (
     DocumentInfo,
     DocumentResult,
     ErrorInfo,
+    Finding,
     Region,
     SourceRow,
     Summary,
@@ -71,7 +74,37 @@ def extract_bytes(
     engine: EngineProvider | None = None,
     llm: LlmClient | None = None,
 ) -> DocumentResult:
-    """Extract a report given as bytes: PDF, image or text, chosen by content."""
+    """Extract a report given as bytes: PDF, image or text, chosen by content. Warnings the
+    libraries issue on the way (an image decoder's, a PDF parser's) become ``warning``
+    findings of the result instead of lines on stderr."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = _extract_bytes(data, source_name, config, definitions, engine, llm)
+    return _with_warnings(result, caught)
+
+
+def _with_warnings(
+    result: DocumentResult, caught: list[warnings.WarningMessage], most: int = 20
+) -> DocumentResult:
+    seen: list[str] = []
+    for w in caught:
+        text = f"{w.category.__name__}: {w.message}"
+        if text not in seen:
+            seen.append(text)
+    if not seen:
+        return result
+    found = [Finding(kind="warning", message=m) for m in seen[:most]]
+    return result.model_copy(update={"findings": [*result.findings, *found]})
+
+
+def _extract_bytes(
+    data: bytes,
+    source_name: str,
+    config: ExtractConfig,
+    definitions: Definitions,
+    engine: EngineProvider | None,
+    llm: LlmClient | None,
+) -> DocumentResult:
     info = DocumentInfo(source=source_name, sha256=hashlib.sha256(data).hexdigest())
     refused = _refuse(data, info, config)
     if refused is not None:
@@ -332,7 +365,11 @@ def extract_path(
     from extractor.errors import InputError
 
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        size = st.st_size
+        if not stat.S_ISREG(st.st_mode):  # a FIFO or a device would block or never end
+            info = DocumentInfo(source=path.name, sha256="")
+            return _failed(info, "input.special", "not a regular file")
         if size > config.max_file_bytes:
             info = DocumentInfo(source=path.name, sha256="")
             return _failed(info, "input.too_large", f"{size} bytes > limit {config.max_file_bytes}")

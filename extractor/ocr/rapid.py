@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from extractor.errors import ConfigError
+from extractor.errors import ConfigError, OcrError
 from extractor.ocr.base import OcrBox
 
 DET_MODEL = "PP-OCRv6_det_small.onnx"
@@ -43,7 +43,8 @@ class RapidOcrEngine:
             raise ConfigError(f"OCR runtime unavailable: {exc}", code="config.ocr_missing") from exc
         self._engine = RapidOCR(
             params={
-                "Global.log_level": "warning",
+                # its warnings (an empty detection on every blank page) are not ours to print
+                "Global.log_level": "error",
                 "Global.use_cls": False,  # report pages are upright once deskewed
                 "Det.model_path": str(det),
                 "Rec.model_path": str(rec),
@@ -61,7 +62,10 @@ class RapidOcrEngine:
         import numpy as np
 
         rgb = np.stack([image] * 3, axis=-1) if image.ndim == 2 else image
-        res = self._engine(rgb)
+        try:
+            res = self._engine(rgb)
+        except Exception as exc:  # rapidocr's own errors (ResizeImgError...) stop at this adapter
+            raise OcrError(f"OCR failed on the page image ({type(exc).__name__}: {exc})") from exc
         if res.boxes is None or res.txts is None or res.scores is None:
             return []
         out: list[OcrBox] = []
