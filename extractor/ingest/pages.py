@@ -30,6 +30,8 @@ def ocr_rows(gray: Any, scale: float, page_no: int, engine: OcrEngine) -> list[S
     """OCR one page image: deskew, ruling lines, boxes -> rows (coordinates in PDF points)."""
     from extractor.layout.scan import deskew, estimate_skew, image_rules
 
+    if gray.size == 0 or int(gray.min()) == int(gray.max()):
+        return []  # a blank page (or frame) holds no words: no detector pass for it
     angle = estimate_skew(gray)
     straight = deskew(gray, angle)
     rules = image_rules(straight, scale)
