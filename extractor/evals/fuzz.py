@@ -122,6 +122,19 @@ def _pdf(objects: list[str], *, root: int = 1, xref: bool = True) -> bytes:
     return bytes(out)
 
 
+@lru_cache(maxsize=2)
+def _deflated_spaces(mb: int) -> bytes:
+    return zlib.compress(b" " * (mb << 20), 9)
+
+
+@lru_cache(maxsize=2)
+def _many_frames_tiff(frames: int) -> bytes:
+    from PIL import Image
+
+    first, rest = Image.new("L", (8, 8), 255), [Image.new("L", (8, 8))] * frames
+    return _pil(lambda b: first.save(b, "TIFF", save_all=True, append_images=rest))
+
+
 def _stream(data: bytes, extra: str = "") -> str:
     return f"<</Length {len(data)}{extra}>>\nstream\n" + data.decode("latin-1") + "\nendstream"
 
@@ -182,7 +195,7 @@ def pdf_hostile(rng: random.Random, scale: Scale) -> tuple[str, bytes]:
         ],
         [  # a content stream that inflates to hundreds of MB of spaces
             "<</Type/Catalog/Pages 2 0 R>>", "<</Type/Pages/Kids[3 0 R]/Count 1>>", _PAGE,
-            _stream(zlib.compress(b" " * (bomb_mb << 20), 9), "/Filter/FlateDecode"),
+            _stream(_deflated_spaces(bomb_mb), "/Filter/FlateDecode"),
         ],
         [  # active content: JavaScript on open, a launch action
             "<</Type/Catalog/Pages 2 0 R/OpenAction 5 0 R>>",
@@ -223,9 +236,7 @@ def image_extreme(rng: random.Random, scale: Scale) -> tuple[str, bytes]:
             : rng.randrange(10, 400)
         ]),
         lambda: (".jpg", _pil(lambda b: Image.new("CMYK", (120, 80)).save(b, "JPEG"))),
-        lambda: (".tif", _pil(lambda b: Image.new("L", (8, 8), 255).save(
-            b, "TIFF", save_all=True, append_images=[Image.new("L", (8, 8))] * frames
-        ))),
+        lambda: (".tif", _many_frames_tiff(frames)),
         lambda: (".tif", _pil(lambda b: Image.new("L", (50, 50), 255).save(
             b, "TIFF", dpi=(rng.choice([0.0, 0.001, 1e9]), 72.0)
         ))),
