@@ -241,6 +241,17 @@ def test_row11_utf16_big_endian_without_bom_and_gbk_are_told_apart(tmp_path: Pat
         assert r.status == "ok" and r.document.encoding == expected
 
 
+def test_a_few_stray_nuls_in_a_report_are_removed_and_reported(tmp_path: Path) -> None:
+    data = SEED_FILES["000"].read_bytes()
+    i = data.index("收入决算表".encode())
+    p = tmp_path / "nul.txt"
+    p.write_bytes(data[:i] + b"\x00\x00" + data[i:])
+    r = extractor.extract(p)
+    assert r.status == "partial" and [e.code for e in r.errors] == ["input.encoding"]
+    assert "2 NUL bytes" in r.errors[0].message
+    assert len(r.tables) == len(extractor.extract(SEED_FILES["000"]).tables)
+
+
 def test_row13_image_size_is_refused_from_the_header_and_warnings_are_captured(
     hostile: Run,
 ) -> None:

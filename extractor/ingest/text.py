@@ -70,13 +70,19 @@ def decode_bytes(data: bytes) -> tuple[str, str, list[ErrorInfo]]:
             return text, f"{bomless} (lossy)", [_lossy(text)]
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    if b"\x00" in data:  # a few stray NULs (looks_binary refuses many): not report text
+        nuls = data.count(0)
+        data = data.replace(b"\x00", b"")
+        errors.append(
+            ErrorInfo(code="input.encoding", message=f"{nuls} NUL bytes in the text removed")
+        )
     for enc in ("utf-8", "gb18030"):
         try:
             return data.decode(enc), enc, errors
         except UnicodeDecodeError:
             continue
     text = data.decode("utf-8", errors="replace")
-    return text, "utf-8 (lossy)", [_lossy(text)]
+    return text, "utf-8 (lossy)", [*errors, _lossy(text)]
 
 
 def _lossy(text: str) -> ErrorInfo:
@@ -88,13 +94,14 @@ def _lossy(text: str) -> ErrorInfo:
 
 
 def looks_binary(data: bytes) -> bool:
-    """True for data that is not text: NUL bytes or many control characters."""
+    """True for data that is not text: more than one NUL byte in 500, or many control
+    characters (a few stray NULs in a text are removed by ``decode_bytes``)."""
     sample = data[:65536]
     if not sample or sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         return False  # empty, or UTF-16 text (its NUL bytes are half its characters)
     if utf16_without_bom(sample) is not None:
         return False
-    if b"\x00" in sample:
+    if sample.count(0) > len(sample) / 500:
         return True
     controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
     return controls / len(sample) > 0.02
