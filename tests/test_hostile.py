@@ -50,8 +50,10 @@ def png(width: int, height: int, idat: bytes | None = None) -> bytes:
         crc = struct.pack(">I", zlib.crc32(kind + data))
         return struct.pack(">I", len(data)) + kind + data + crc
 
-    if idat is None:
-        idat = zlib.compress((b"\x00" + b"\xff" * width) * height)
+    if idat is None:  # white with a black 8-pixel checkerboard band: not a blank page
+        band = bytes(0 if (x // 8) % 2 else 255 for x in range(width))
+        rows = [b"\x00" + (band if y % 16 < 8 else b"\xff" * width) for y in range(height)]
+        idat = zlib.compress(b"".join(rows))
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
 

@@ -92,9 +92,11 @@ def _png(width: int, height: int, *, idat: bytes | None = None, depth: int = 8,
         crc = struct.pack(">I", zlib.crc32(kind + data))
         return struct.pack(">I", len(data)) + kind + data + crc
 
-    if idat is None:
-        row = b"\x00" + b"\xff" * (width * max(depth // 8, 1))
-        idat = zlib.compress(row * height)
+    if idat is None:  # white with black 8-pixel stripes: not a blank page
+        size = max(depth // 8, 1)
+        band = b"".join((b"\x00" if (x // 8) % 2 else b"\xff") * size for x in range(width))
+        rows = [b"\x00" + (band if y % 16 < 8 else b"\xff" * width * size) for y in range(height)]
+        idat = zlib.compress(b"".join(rows))
     ihdr = struct.pack(">IIBBBBB", width, height, depth, color, 0, 0, 0)
     body = chunk(b"IHDR", ihdr) + extra + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
     return b"\x89PNG\r\n\x1a\n" + body
