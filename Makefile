@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint eval eval-large baseline bench bench-pdf bench-llm bench-batch fixtures clean
+.PHONY: install demo test lint eval eval-large baseline bench bench-pdf bench-llm bench-batch fuzz fixtures clean
 
 EVAL_SETS := evals/datasets/seeds evals/datasets/seeds_budget evals/datasets/real_pdfs generated:12 generated-budget:6 generated-pdf:4 generated-budget-pdf:2
 
@@ -55,6 +55,12 @@ bench-llm: $(STAMP)
 # documents/s of a batch of 200 generated reports: 1 and 2 worker processes, Ray; peak RSS
 bench-batch: $(STAMP)
 	$(BIN)/python benchmarks/bench_batch.py
+
+# a seeded corpus of hostile files (issue 14) through `batch`: the outcome table by class
+FUZZ_N ?= 500
+fuzz: $(STAMP)
+	rm -rf out/fuzz
+	$(BIN)/python -m extractor.evals.fuzz out/fuzz --n $(FUZZ_N) --scale large
 
 fixtures: $(STAMP)
 	$(BIN)/python -m extractor.evals.build_fixtures evals/generated/fixtures

@@ -173,9 +173,20 @@ def _positive(text: str) -> int:
     return n
 
 
+class _Stopped(KeyboardInterrupt):
+    """SIGTERM, raised where the driver is so that it stops its workers on the way out."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise _Stopped()
+
+
 def _cmd_batch(args: argparse.Namespace) -> int:
+    import signal
+
     from extractor.batch import BatchOptions, run_batch
     from extractor.batch.progress import format_summary
+    from extractor.batch.runner import format_skipped
 
     options = BatchOptions(
         out=Path(args.out),
@@ -189,16 +200,23 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         llm_concurrency=args.llm_concurrency,
         token_budget=args.token_budget,
     )
+    previous = signal.signal(signal.SIGTERM, _stop)
     try:
         report = run_batch(args.inputs, _config(args), options, progress=sys.stderr)
     except ExtractorError as exc:
         print(f"batch: error {exc.code}: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("\nbatch: interrupted; run the same command again to resume", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        how = "stopped (SIGTERM)" if isinstance(exc, _Stopped) else "interrupted"
+        print(f"\nbatch: {how}; run the same command again to resume", file=sys.stderr)
+        return 143 if isinstance(exc, _Stopped) else 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     print(format_summary(report))
-    return 1 if report.failed else 0
+    skipped = format_skipped(report)
+    if skipped:
+        print(skipped)
+    return 1 if report.failed or report.skipped else 0
 
 
 def _cmd_export(args: argparse.Namespace) -> int:

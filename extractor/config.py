@@ -107,7 +107,9 @@ class ExtractConfig(BaseModel):
     max_pixels: int = Field(
         default=60_000_000,
         gt=0,
-        description="pixels per rendered page; larger renders are scaled down",
+        description="pixels per rendered page (larger renders are scaled down) and per image "
+        "frame (larger images are refused with input.too_large, from their header, before "
+        "they are decoded)",
     )
     force_ocr: bool = Field(default=False, description="OCR every page, ignoring text layers")
     ocr: OcrOptions = Field(default_factory=OcrOptions, description="OCR engine and its settings")

@@ -31,3 +31,10 @@ class DefinitionError(ConfigError):
     """A report definition file does not validate."""
 
     code = "config.definition"
+
+
+class OcrError(ExtractorError):
+    """The OCR engine failed on one page image (an image it cannot resize, a runtime error):
+    an error of that page, the other pages go on."""
+
+    code = "ocr.failed"

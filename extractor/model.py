@@ -10,9 +10,23 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from extractor.numbers import Amount
+
+
+def printable(text: str) -> str:
+    """``text`` as valid Unicode: the undecodable bytes of a file name (which Python keeps as
+    lone surrogates, and which no JSON, SQLite or terminal takes) become U+FFFD."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate no file-name byte stands for
+        return text.encode("utf-8", "replace").decode("utf-8")
 
 # ---------------------------------------------------------------- source: lines and grid rows
 
@@ -298,6 +312,11 @@ class DocumentFact(_Out):
 class DocumentInfo(_Out):
     source: str
     sha256: str
+
+    @field_validator("source")
+    @classmethod
+    def _valid_text(cls, v: str) -> str:
+        return printable(v)
     kind: str | None = None  # 决算 / 预算
     scope: str | None = None  # 部门 / 单位
     department: str | None = None

@@ -5,6 +5,7 @@ environment: what changes from run to run), one CSV per table and an index of th
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -16,14 +17,30 @@ from typing import Any
 from extractor.model import Check, DocumentResult, Table, record_names
 from extractor.numbers import parse_amount
 
+NAME_MAX = 255  # bytes of one file name on Linux, macOS and Windows file systems
+
+
+def fit_name(name: str, limit: int = NAME_MAX) -> str:
+    """``name`` if it fits in ``limit`` bytes, else its head cut at a character boundary,
+    ``~`` and 16 hex digits of its hash (the same name always gives the same short one)."""
+    raw = name.encode("utf-8", "surrogateescape")
+    if len(raw) <= limit:
+        return name
+    tag = "~" + hashlib.sha256(raw).hexdigest()[:16]
+    head = raw[: max(limit - len(tag), 0)].decode("utf-8", "ignore")
+    return head + tag
+
 
 def atomic_write(path: Path, text: str) -> None:
     """Write a file so that readers see the old or the new content, never a partial one.
 
-    The temporary file is ``.<name>.<8 hex>.tmp`` beside it, created with mode 0666 less the
-    umask (mkstemp would make it 0600)."""
+    The temporary file is ``.<name>.<8 hex>.tmp`` beside it (``<name>`` hash-shortened when
+    the whole would pass the file-name limit), created with mode 0666 less the umask
+    (mkstemp would make it 0600)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    token = secrets.token_hex(4)
+    stem = fit_name(path.name, NAME_MAX - len(f"..{token}.tmp"))
+    tmp = path.parent / f".{stem}.{token}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import stat
+import warnings
 from collections import Counter
 from itertools import groupby
 from pathlib import Path
@@ -77,15 +79,45 @@ def extract_bytes(
     llm: LlmClient | None = None,
 ) -> DocumentResult:
     """Extract a report given as bytes: PDF, image or text, chosen by content. Data problems,
-    and bugs a document triggers, are errors in the result; a bad configuration raises."""
-    info = DocumentInfo(source=source_name, sha256=hashlib.sha256(data).hexdigest())
-    barrier = Barrier()
-    with barrier.guard("pipeline", f"{source_name}: the document could not be extracted"):
-        return _extract_bytes(data, info, config, definitions, engine, llm)
-    return DocumentResult(document=info, status="failed", errors=barrier.errors)
+    and bugs a document triggers, are errors in the result; a bad configuration raises.
+    Warnings the libraries issue on the way (an image decoder's, a PDF parser's) become
+    ``warning`` findings of the result instead of lines on stderr."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = _extract_bytes(data, source_name, config, definitions, engine, llm)
+    return _with_warnings(result, caught)
+
+
+def _with_warnings(
+    result: DocumentResult, caught: list[warnings.WarningMessage], most: int = 20
+) -> DocumentResult:
+    seen: list[str] = []
+    for w in caught:
+        text = f"{w.category.__name__}: {w.message}"
+        if text not in seen:
+            seen.append(text)
+    if not seen:
+        return result
+    found = [Finding(kind="warning", message=m) for m in seen[:most]]
+    return result.model_copy(update={"findings": [*result.findings, *found]})
 
 
 def _extract_bytes(
+    data: bytes,
+    source_name: str,
+    config: ExtractConfig,
+    definitions: Definitions,
+    engine: EngineProvider | None,
+    llm: LlmClient | None,
+) -> DocumentResult:
+    info = DocumentInfo(source=source_name, sha256=hashlib.sha256(data).hexdigest())
+    barrier = Barrier()
+    with barrier.guard("pipeline", f"{source_name}: the document could not be extracted"):
+        return _read_bytes(data, info, config, definitions, engine, llm)
+    return DocumentResult(document=info, status="failed", errors=barrier.errors)
+
+
+def _read_bytes(
     data: bytes,
     info: DocumentInfo,
     config: ExtractConfig,
@@ -445,7 +477,11 @@ def extract_path(
     from extractor.errors import InputError
 
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        size = st.st_size
+        if not stat.S_ISREG(st.st_mode):  # a FIFO or a device would block or never end
+            info = DocumentInfo(source=path.name, sha256="")
+            return _failed(info, "input.special", "not a regular file")
         if size > config.max_file_bytes:
             info = DocumentInfo(source=path.name, sha256="")
             return _failed(info, "input.too_large", f"{size} bytes > limit {config.max_file_bytes}")

@@ -3,7 +3,14 @@ worker processes (or on Ray), write each result atomically, record it in the led
 
 The driver (this process) alone writes outputs and the ledger: workers send back their result
 files. Outputs first, then the ledger row, so a SIGKILL between the two only costs a redo
-that writes the same bytes.
+that writes the same bytes. An output folder that stops taking writes (disk full, read-only)
+ends the batch with ``BatchOutputError`` (``batch.output``): what is in the ledger has its
+outputs, the document being written has none, so the same command resumes once it is fixed.
+
+The driver reads each input only to hash it (the ledger key), opened without blocking and
+checked to be a regular file, and at most ``max_file_bytes`` + 1 of it: a FIFO or a device
+that took the place of a file cannot hang it; the extraction's own read is in the worker,
+under the document's deadline.
 """
 
 from __future__ import annotations
@@ -13,6 +20,8 @@ import hashlib
 import os
 import platform
 import re
+import sqlite3
+import stat
 import sys
 import time
 from collections import deque
@@ -25,14 +34,24 @@ from typing import Any, Literal, TextIO
 from pydantic import BaseModel, ConfigDict, Field
 
 from extractor import __version__
-from extractor.batch.inputs import InputFile, discover
+from extractor.batch.inputs import InputFile, Skipped, discover_all
 from extractor.batch.ledger import LEDGER_NAME, Entry, Ledger, config_hash
 from extractor.batch.limits import SLOTS_ENV, TokenBudget
 from extractor.batch.progress import Progress
-from extractor.batch.store import output_path, write_document
-from extractor.batch.worker import DEFAULT_DOCUMENT_FN, Job, Limits, Outcome, Slot
+from extractor.batch.store import WriteFile, output_path, write_document
+from extractor.batch.worker import (
+    DEFAULT_DOCUMENT_FN,
+    Job,
+    Limits,
+    Outcome,
+    Slot,
+    failed_result,
+    outcome_of,
+)
 from extractor.config import ExtractConfig
 from extractor.errors import ExtractorError
+from extractor.model import printable
+from extractor.output import atomic_write
 
 
 class BatchOptions(BaseModel):
@@ -94,6 +113,7 @@ class BatchReport:
     """What a batch did: one ledger entry per document, and how it went."""
 
     entries: list[Entry] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)  # input entries that are no document
     processed: int = 0  # run in this batch (the others were skipped as done)
     seconds: float = 0.0
     max_worker_rss_bytes: int = 0
@@ -101,6 +121,17 @@ class BatchReport:
     @property
     def failed(self) -> int:
         return sum(1 for e in self.entries if e.status == "failed")
+
+
+def format_skipped(report: BatchReport, most: int = 20) -> str:
+    """The summary lines of the skipped input entries (empty when there are none)."""
+    if not report.skipped:
+        return ""
+    lines = [f"skipped {len(report.skipped)} input entries that are no document:"]
+    lines += [f"  {s.code}: {s.path}: {s.reason}" for s in report.skipped[:most]]
+    if len(report.skipped) > most:
+        lines.append(f"  ... and {len(report.skipped) - most} more")
+    return "\n".join(lines)
 
 
 def _lock(out: Path) -> TextIO:
@@ -121,6 +152,21 @@ class BatchBusyError(ExtractorError):
     code = "batch.busy"
 
 
+class BatchOutputError(ExtractorError):
+    """The output folder does not take writes (disk full, read-only): the batch cannot go
+    on. The ledger holds only documents whose outputs are whole, so it resumes when fixed."""
+
+    code = "batch.output"
+
+    @classmethod
+    def of(cls, out: Path, exc: Exception) -> BatchOutputError:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return cls(
+            f"cannot write to {printable(str(out))}: {why}; nothing done is lost: fix it and "
+            "run the same command again to resume"
+        )
+
+
 _TEMP = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")
 
 
@@ -133,9 +179,36 @@ def remove_stale_temporaries(out: Path) -> None:
                 (Path(dirpath) / f).unlink(missing_ok=True)
 
 
-def _sha256(path: Path) -> str:
-    with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
+def _sha256(path: Path, limit: int) -> str:
+    """The content hash of an input, read without blocking and at most ``limit`` + 1 bytes
+    (a larger file is refused by its worker anyway). Raises OSError for one that is not a
+    regular file (any more) or cannot be read."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path} is not a regular file")
+        h = hashlib.sha256()
+        left = limit + 1
+        while left > 0 and (chunk := fh.read(min(left, 1 << 20))):
+            h.update(chunk)
+            left -= len(chunk)
+        return h.hexdigest()
+
+
+def _open_out(out: Path) -> tuple[TextIO, Ledger]:
+    """Take the output folder: create it, lock it, clean what a killed batch left, open the
+    ledger. Raises BatchBusyError, or BatchOutputError for a folder that takes no writes."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        lock = _lock(out)
+    except OSError as exc:
+        raise BatchOutputError.of(out, exc) from exc
+    try:
+        remove_stale_temporaries(out)
+        return lock, Ledger(out / LEDGER_NAME)
+    except (OSError, sqlite3.Error) as exc:
+        lock.close()
+        raise BatchOutputError.of(out, exc) from exc
 
 
 def entry_of(out: Outcome, chash: str) -> Entry:
@@ -202,58 +275,80 @@ def _engine(options: BatchOptions) -> Engine:
     return run_local
 
 
+def _plan(
+    files: list[InputFile], ledger: Ledger, chash: str, config: ExtractConfig, options: BatchOptions
+) -> tuple[dict[str, Entry], list[Job], list[Outcome]]:
+    """What the ledger says is done, what is to run, and the inputs that could not even be
+    read to be hashed (each a failed outcome: it gets its result like any other)."""
+    done: dict[str, Entry] = {}
+    todo: list[Job] = []
+    unreadable: list[Outcome] = []
+    for f in files:
+        try:
+            sha = _sha256(f.path, config.max_file_bytes)
+        except OSError as exc:
+            job = Job(name=f.name, path=str(f.path), sha256="")
+            why = exc.strerror or str(exc)
+            res = failed_result(job, "input.unreadable", f"cannot read the file: {why}")
+            unreadable.append(outcome_of(job, res))
+            continue
+        prev = ledger.get(f.name, sha, chash)
+        finished = prev is not None and (prev.status != "failed" or not options.retry_failed)
+        if prev is not None and finished and output_path(options.out, f.name).is_file():
+            done[f.name] = prev
+        else:
+            todo.append(Job(name=f.name, path=str(f.path), sha256=sha))
+    return done, todo, unreadable
+
+
+def _outcomes(
+    todo: list[Job], unreadable: list[Outcome], config: ExtractConfig, options: BatchOptions
+) -> Iterator[Outcome]:
+    yield from unreadable
+    if todo:
+        yield from _engine(options)(todo, config, options)
+
+
 def run_batch(
     inputs: list[str],
     config: ExtractConfig,
     options: BatchOptions,
     *,
     progress: TextIO | None = sys.stderr,
+    write_file: WriteFile = atomic_write,
 ) -> BatchReport:
     """Run a batch over files, folders and globs. Every document ends with a ledger entry and
-    a ``<name>.json`` result; raises only for misuse (an input that names nothing, a worker
-    that cannot start)."""
+    a ``<name>.json`` result; entries that are no document are listed in ``skipped``. Raises
+    only for misuse (an input that names nothing, a worker that cannot start) and for an
+    output folder that takes no writes (``BatchOutputError``). ``write_file`` writes one
+    output file (tests inject a failing one)."""
     t0 = time.perf_counter()
-    files = discover(inputs)
+    found = discover_all(inputs)
+    files = found.files
     chash = config_hash(config, options.document_fn)
-    options.out.mkdir(parents=True, exist_ok=True)
-    lock = _lock(options.out)
-    remove_stale_temporaries(options.out)
-    ledger = Ledger(options.out / LEDGER_NAME)
-    report = BatchReport()
+    lock, ledger = _open_out(options.out)
+    report = BatchReport(skipped=found.skipped)
+    by_name: dict[str, InputFile] = {f.name: f for f in files}
     try:
-        done: dict[str, Entry] = {}
-        todo: list[Job] = []
-        by_name: dict[str, InputFile] = {f.name: f for f in files}
-        for f in files:
-            sha = _sha256(f.path)
-            prev = ledger.get(f.name, sha, chash)
-            finished = prev is not None and (prev.status != "failed" or not options.retry_failed)
-            if prev is not None and finished and output_path(options.out, f.name).is_file():
-                done[f.name] = prev
-            else:
-                todo.append(Job(name=f.name, path=str(f.path), sha256=sha))
+        done, todo, unreadable = _plan(files, ledger, chash, config, options)
         bar = Progress(len(files), progress)
         for e in done.values():
             bar.add(e.status, skipped=True)
-        for out in _engine(options)(todo, config, options) if todo else iter(()):
-            run_info: dict[str, Any] = {
-                "extractor": __version__,
-                "python": platform.python_version(),
-                "engine": options.engine,
-                "input": str(by_name[out.name].path),
-                "seconds": round(out.seconds, 4),
-                "peak_rss_bytes": out.peak_rss_bytes,
-                "worker_max_rss_bytes": out.worker_max_rss_bytes,
-                "worker_pid": out.worker_pid,
-                "config_hash": chash,
-            }
-            write_document(options.out, out.name, out.files, run_info)
-            entry = entry_of(out, chash)
-            ledger.record(entry)
-            done[out.name] = entry
-            report.processed += 1
-            report.max_worker_rss_bytes = max(report.max_worker_rss_bytes, out.worker_max_rss_bytes)
-            bar.add(out.status)
+        outcomes = _outcomes(todo, unreadable, config, options)
+        try:
+            for out in outcomes:
+                entry = _record(out, by_name[out.name], chash, options, ledger, write_file)
+                done[out.name] = entry
+                report.processed += 1
+                report.max_worker_rss_bytes = max(
+                    report.max_worker_rss_bytes, out.worker_max_rss_bytes
+                )
+                bar.add(out.status)
+        finally:
+            # stops the workers now, whatever ends the loop (an output error, a signal)
+            close = getattr(outcomes, "close", None)
+            if close is not None:
+                close()
         bar.close()
         report.entries = [done[f.name] for f in files]
     finally:
@@ -261,3 +356,33 @@ def run_batch(
         lock.close()
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _record(
+    out: Outcome,
+    f: InputFile,
+    chash: str,
+    options: BatchOptions,
+    ledger: Ledger,
+    write_file: WriteFile,
+) -> Entry:
+    """Write a document's outputs, then its ledger row (in that order: a row means whole
+    outputs). Raises BatchOutputError when the folder takes no more writes."""
+    run_info: dict[str, Any] = {
+        "extractor": __version__,
+        "python": platform.python_version(),
+        "engine": options.engine,
+        "input": printable(str(f.path)),
+        "seconds": round(out.seconds, 4),
+        "peak_rss_bytes": out.peak_rss_bytes,
+        "worker_max_rss_bytes": out.worker_max_rss_bytes,
+        "worker_pid": out.worker_pid,
+        "config_hash": chash,
+    }
+    entry = entry_of(out, chash)
+    try:
+        write_document(options.out, out.name, out.files, run_info, write=write_file)
+        ledger.record(entry)
+    except (OSError, sqlite3.Error) as exc:
+        raise BatchOutputError.of(options.out, exc) from exc
+    return entry

@@ -28,6 +28,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,11 +37,12 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from pydantic import SecretStr
 
 from extractor.config import ExtractConfig
 from extractor.definitions import load_definitions
 from extractor.errors import ConfigError, ExtractorError
-from extractor.model import DocumentInfo, DocumentResult, ErrorInfo
+from extractor.model import DocumentInfo, DocumentResult, ErrorInfo, printable
 from extractor.output import document_files
 
 DEFAULT_DOCUMENT_FN = "extractor.api:extract"
@@ -119,7 +121,7 @@ def outcome_of(job: Job, result: DocumentResult, seconds: float = 0.0) -> Outcom
     return Outcome(
         name=job.name,
         sha256=job.sha256,
-        source=Path(job.path).name,
+        source=printable(Path(job.path).name),
         status=result.status,
         error_codes=[e.code for e in result.errors],
         files=document_files(result, job.name),
@@ -196,13 +198,29 @@ def _with_secret(config: ExtractConfig) -> ExtractConfig:
         key = os.environ.get("EXTRACTOR_LLM_API_KEY") or os.environ.get("OPENAI_API_KEY")
     if key is None:
         return config
-    return config.model_copy(update={"llm": config.llm.model_copy(update={"api_key": key})})
+    # model_copy does not validate: the key must be given as the SecretStr the field holds
+    llm = config.llm.model_copy(update={"api_key": SecretStr(key)})
+    return config.model_copy(update={"llm": llm})
+
+
+def _exit_with_driver(poll_s: float = 0.5) -> None:
+    """End this worker when its driver is gone (killed with SIGKILL, so it could not stop
+    it), even in the middle of a document: a watcher thread notices the new parent."""
+    driver = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == driver:
+            time.sleep(poll_s)
+        os._exit(70)  # nobody is left to take the result
+
+    threading.Thread(target=watch, name="driver-watch", daemon=True).start()
 
 
 def _worker_main(conn: Connection, fn_spec: str) -> None:
     """The worker process: set up once, then run documents until told to stop (None)."""
     # the driver handles Ctrl-C and stops its workers; a worker ignores the terminal's SIGINT
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with_driver()
     try:
         config = _with_secret(ExtractConfig.model_validate_json(conn.recv()))
         fn = _document_fn(fn_spec, config)

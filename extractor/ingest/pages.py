@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extractor.config import ExtractConfig
-from extractor.errors import ConfigError, InputError
+from extractor.errors import ConfigError, InputError, OcrError
 from extractor.layout.geometry import Word, page_rows
 from extractor.model import ErrorInfo, SourceCell, SourceRow
 from extractor.ocr.base import OcrEngine
@@ -31,6 +31,8 @@ def ocr_rows(gray: Any, scale: float, page_no: int, engine: OcrEngine) -> list[S
     cells left empty that hold ink are read again from their crop."""
     from extractor.layout.scan import deskew, estimate_skew, image_rules
 
+    if gray.size == 0 or int(gray.min()) == int(gray.max()):
+        return []  # a blank page (or frame) holds no words: no detector pass for it
     angle = estimate_skew(gray)
     straight = deskew(gray, angle)
     rules = image_rules(straight, scale)
@@ -103,7 +105,10 @@ def _read_cell_ink(cell: Any, engine: OcrEngine) -> tuple[str, float] | None:
     if factor > 1.0:
         crop = cv2.resize(crop, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
     crop = cv2.copyMakeBorder(crop, 8, 8, 8, 8, cv2.BORDER_CONSTANT, value=int(background))
-    text, confidence = engine.read_line(crop)
+    try:
+        text, confidence = engine.read_line(crop)
+    except OcrError:
+        return None  # this crop cannot be read again: the cell stays as OCR left it
     text = text.strip()
     if not text or confidence < _REREAD_MIN_CONFIDENCE:
         return None
@@ -198,35 +203,69 @@ def read_pdf(data: bytes, config: ExtractConfig, engine: EngineProvider) -> Page
             except (InputError, ConfigError):
                 raise  # the document, or the configuration, cannot be read at all
             except Exception as exc:  # a broken page must not take the document down
-                out.errors.append(
-                    ErrorInfo(
-                        code="input.page_unreadable",
-                        page=page_no,
-                        message=f"page {page_no} could not be read: {exc}",
-                    )
-                )
+                out.errors.append(_page_error(page_no, exc))
     finally:
         doc.close()
     return out
 
 
+def _page_error(page_no: int, exc: Exception) -> ErrorInfo:
+    """The error of one page that could not be read (OCR failed, a broken page object)."""
+    code = exc.code if isinstance(exc, OcrError) else "input.page_unreadable"
+    return ErrorInfo(code=code, page=page_no, message=f"page {page_no} could not be read: {exc}")
+
+
 def read_image(data: bytes, config: ExtractConfig, engine: EngineProvider) -> PagedDocument:
-    """Rows of an image document (PNG/JPEG/TIFF; every frame of a multi-page TIFF)."""
+    """Rows of an image document (PNG/JPEG/TIFF; every frame of a multi-page TIFF). Each
+    frame's size is checked from its header before it is decoded (``max_pixels``, and at
+    most ``max_pages`` frames), and frames are decoded one at a time, so memory stays
+    bounded; a frame the OCR engine fails on is an error of that page."""
     import io
 
     import numpy as np
-    from PIL import Image, ImageSequence, UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError
 
-    Image.MAX_IMAGE_PIXELS = config.max_pixels
     try:
         img = Image.open(io.BytesIO(data))
-        frames = [f.convert("L") for f in ImageSequence.Iterator(img)]
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        frames = int(getattr(img, "n_frames", 1))
+    except Image.DecompressionBombError as exc:
+        raise InputError(f"the image is too large: {exc}", code="input.too_large") from exc
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise InputError(f"not a readable image: {exc}", code="input.corrupt") from exc
-    out = PagedDocument(rows=[], pages=len(frames))
-    for i, frame in enumerate(frames):
-        dpi = frame.info.get("dpi", (config.ocr.dpi, config.ocr.dpi))[0] or config.ocr.dpi
-        gray = np.asarray(frame, dtype=np.uint8)
-        out.rows.extend(ocr_rows(gray, float(dpi) / 72.0, i + 1, engine()))
+    if frames > config.max_pages:
+        raise InputError(f"{frames} frames > limit {config.max_pages}", code="input.too_large")
+    out = PagedDocument(rows=[], pages=frames)
+    for i in range(frames):
+        gray, dpi = _frame(img, i, config.max_pixels, config.ocr.dpi)
+        try:
+            out.rows.extend(ocr_rows(np.asarray(gray, dtype=np.uint8), dpi / 72.0, i + 1, engine()))
+        except ConfigError:
+            raise
+        except Exception as exc:
+            out.errors.append(_page_error(i + 1, exc))
         out.ocr_pages.append(i + 1)
     return out
+
+
+def _frame(img: Any, index: int, max_pixels: int, default_dpi: int) -> tuple[Any, float]:
+    """Frame ``index`` decoded as grayscale, and its resolution; refused from its header
+    when it has more pixels than the limit."""
+    from PIL import Image
+
+    try:
+        img.seek(index)
+        w, h = img.size
+        if w * h > max_pixels:
+            raise InputError(
+                f"page {index + 1}: {w}x{h} pixels > limit {max_pixels}", code="input.too_large"
+            )
+        gray = img.convert("L")
+    except InputError:
+        raise
+    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
+        raise InputError(f"not a readable image: {exc}", code="input.corrupt") from exc
+    try:
+        dpi = float(img.info.get("dpi", (default_dpi,))[0])
+    except (TypeError, ValueError, IndexError):
+        dpi = default_dpi
+    return gray, dpi if 10 <= dpi <= 4800 else float(default_dpi)  # nan and junk too

@@ -25,17 +25,25 @@ def open_pdf(data: bytes, limits: PdfLimits) -> Any:
         doc = pymupdf.open(stream=data, filetype="pdf")
     except Exception as exc:  # pymupdf raises its own FileDataError / RuntimeError variants
         raise InputError(f"not a readable PDF: {exc}", code="input.corrupt") from exc
-    if (doc.needs_pass or doc.is_encrypted) and not doc.authenticate(""):
+    try:
+        _check_open(doc, limits)
+    except InputError:
         doc.close()
-        raise InputError("the PDF is encrypted (a password is needed)", code="input.encrypted")
-    if doc.page_count == 0:
+        raise
+    except Exception as exc:  # a page tree that lies (/Count 2147483647) fails on counting
         doc.close()
-        raise InputError("the PDF has no readable page", code="input.corrupt")
-    if doc.page_count > limits.max_pages:
-        n = doc.page_count
-        doc.close()
-        raise InputError(f"{n} pages > limit {limits.max_pages}", code="input.too_large")
+        raise InputError(f"not a readable PDF: {exc}", code="input.corrupt") from exc
     return doc
+
+
+def _check_open(doc: Any, limits: PdfLimits) -> None:
+    if (doc.needs_pass or doc.is_encrypted) and not doc.authenticate(""):
+        raise InputError("the PDF is encrypted (a password is needed)", code="input.encrypted")
+    n = doc.page_count
+    if n == 0:
+        raise InputError("the PDF has no readable page", code="input.corrupt")
+    if n > limits.max_pages:
+        raise InputError(f"{n} pages > limit {limits.max_pages}", code="input.too_large")
 
 
 def page_words(page: Any) -> list[Word]:

@@ -1,6 +1,7 @@
 """OCR'd or PDF-to-text reports: bytes -> decoded lines -> logical rows.
 
-Handles UTF-8 (with or without BOM), UTF-16 with BOM and GBK/GB18030; refuses binary data;
+Handles UTF-8 (with or without BOM), UTF-16 with or without BOM and GBK/GB18030; refuses
+binary data;
 removes OCR/markdown artefacts (``**``, ``<p>``, ``[bookmark: …]``) without shifting line
 numbers; and turns the one-cell-per-line layout (SPEC.md) into ordinary grid rows whose cells
 keep their own line numbers.
@@ -29,6 +30,29 @@ class TextDocument:
     errors: list[ErrorInfo] = field(default_factory=list)
 
 
+def utf16_without_bom(data: bytes) -> str | None:
+    """``utf-16-le`` or ``utf-16-be`` for UTF-16 text written without a byte-order mark,
+    else None. Report text always holds ASCII (digits, TABs, line ends), whose high byte is
+    NUL: such text has NULs on one byte parity and (almost) none on the other, which no
+    UTF-8 or GB18030 text has. The sample must also decode and hold a line end."""
+    sample = data[: 65536 & ~1]
+    half = len(sample) // 2
+    if half < 8:
+        return None
+    even = sample[0::2].count(0) / half
+    odd = sample[1::2].count(0) / half
+    if max(even, odd) < 0.1 or min(even, odd) > max(even, odd) / 8:
+        return None
+    enc = "utf-16-le" if odd > even else "utf-16-be"
+    try:
+        text = sample.decode(enc)
+    except UnicodeDecodeError:
+        text = sample[:-2].decode(enc, errors="replace")  # a cut surrogate pair at the end
+        if text.count("\ufffd") > 1:
+            return None
+    return enc if "\n" in text or "\r" in text else None
+
+
 def decode_bytes(data: bytes) -> tuple[str, str, list[ErrorInfo]]:
     """Decode report text. Returns (text, encoding, errors); errors say what was lossy."""
     errors: list[ErrorInfo] = []
@@ -38,15 +62,28 @@ def decode_bytes(data: bytes) -> tuple[str, str, list[ErrorInfo]]:
         except UnicodeDecodeError:
             text = data.decode("utf-16", errors="replace")
             return text, "utf-16 (lossy)", [_lossy(text)]
+    bomless = utf16_without_bom(data)
+    if bomless is not None:
+        try:
+            return data.decode(bomless), bomless, errors
+        except UnicodeDecodeError:
+            text = data.decode(bomless, errors="replace")
+            return text, f"{bomless} (lossy)", [_lossy(text)]
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    if b"\x00" in data:  # a few stray NULs (looks_binary refuses many): not report text
+        nuls = data.count(0)
+        data = data.replace(b"\x00", b"")
+        errors.append(
+            ErrorInfo(code="input.encoding", message=f"{nuls} NUL bytes in the text removed")
+        )
     for enc in ("utf-8", "gb18030"):
         try:
             return data.decode(enc), enc, errors
         except UnicodeDecodeError:
             continue
     text = data.decode("utf-8", errors="replace")
-    return text, "utf-8 (lossy)", [_lossy(text)]
+    return text, "utf-8 (lossy)", [*errors, _lossy(text)]
 
 
 def _lossy(text: str) -> ErrorInfo:
@@ -58,11 +95,14 @@ def _lossy(text: str) -> ErrorInfo:
 
 
 def looks_binary(data: bytes) -> bool:
-    """True for data that is not text: NUL bytes or many control characters."""
+    """True for data that is not text: more than one NUL byte in 500, or many control
+    characters (a few stray NULs in a text are removed by ``decode_bytes``)."""
     sample = data[:65536]
     if not sample or sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         return False  # empty, or UTF-16 text (its NUL bytes are half its characters)
-    if b"\x00" in sample:
+    if utf16_without_bom(sample) is not None:
+        return False
+    if sample.count(0) > len(sample) / 500:
         return True
     controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
     return controls / len(sample) > 0.02

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from extractor.errors import ConfigError
+from extractor.errors import ConfigError, OcrError
 from extractor.ocr.base import OcrBox
 
 DET_MODEL = "PP-OCRv6_det_small.onnx"
@@ -43,7 +43,8 @@ class RapidOcrEngine:
             raise ConfigError(f"OCR runtime unavailable: {exc}", code="config.ocr_missing") from exc
         self._engine = RapidOCR(
             params={
-                "Global.log_level": "warning",
+                # its warnings (an empty detection on every blank page) are not ours to print
+                "Global.log_level": "error",
                 "Global.use_cls": False,  # report pages are upright once deskewed
                 "Det.model_path": str(det),
                 "Rec.model_path": str(rec),
@@ -61,8 +62,11 @@ class RapidOcrEngine:
         import numpy as np
 
         rgb = np.stack([image] * 3, axis=-1) if image.ndim == 2 else image
-        # rapidocr keeps the use_* flags of the last call: name them every time
-        res = self._engine(rgb, use_det=True, use_cls=False, use_rec=True)
+        try:
+            # rapidocr keeps the use_* flags of the last call: name them every time
+            res = self._engine(rgb, use_det=True, use_cls=False, use_rec=True)
+        except Exception as exc:  # rapidocr's own errors (ResizeImgError...) stop at this adapter
+            raise OcrError(f"OCR failed on the page image ({type(exc).__name__}: {exc})") from exc
         if res.boxes is None or res.txts is None or res.scores is None:
             return []
         out: list[OcrBox] = []
@@ -76,7 +80,10 @@ class RapidOcrEngine:
         import numpy as np
 
         rgb = np.stack([image] * 3, axis=-1) if image.ndim == 2 else image
-        res = self._engine(rgb, use_det=False, use_cls=False, use_rec=True)
+        try:
+            res = self._engine(rgb, use_det=False, use_cls=False, use_rec=True)
+        except Exception as exc:  # as in recognize: rapidocr's errors stop here
+            raise OcrError(f"OCR failed on a cell image ({type(exc).__name__}: {exc})") from exc
         txts, scores = getattr(res, "txts", None), getattr(res, "scores", None)
         if not txts or not scores:
             return "", 0.0
