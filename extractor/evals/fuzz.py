@@ -46,8 +46,9 @@ KNOWN_CODES = frozenset(
         "input.binary", "input.corrupt", "input.empty", "input.encoding", "input.encrypted",
         "input.page_unreadable", "input.special", "input.too_large", "input.truncated",
         "input.unreadable", "input.unsupported", "ocr.failed", "extract.no_tables",
-        "extract.table_failed", "extract.table_missing", "extract.unreadable_value",
+        "extract.layout_unmapped", "extract.table_missing", "extract.unreadable_value",
         "verify.extraction_error", "llm.budget", "llm.deadline", "llm.rejected",
+        "llm.unsupported_layout",
         "llm.transport", "llm.unresolved", "batch.timeout", "batch.memory", "batch.crashed",
     }
 )  # fmt: skip
