@@ -9,6 +9,7 @@ from typing import Any
 import pymupdf
 
 from extractor.errors import InputError
+from extractor.ingest.render import PageImage
 from extractor.layout.geometry import Rule, Word
 
 
@@ -133,3 +134,22 @@ def render_gray(page: Any, dpi: int, limits: PdfLimits) -> Any:
         matrix=pymupdf.Matrix(scale, scale), colorspace=pymupdf.csGRAY, alpha=False
     )
     return np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width).copy(), scale
+
+
+def render_jpeg(data: bytes, page_numbers: list[int], dpi: int, quality: int) -> list[PageImage]:
+    """Pages (1-based numbers; those past the end are left out) as JPEG images at ``dpi``,
+    each with its size in PDF points, for the review page."""
+    doc = open_pdf(data, PdfLimits())
+    try:
+        out = []
+        scale = dpi / 72.0
+        for no in page_numbers:
+            if not 1 <= no <= doc.page_count:
+                continue
+            page = doc[no - 1]
+            pix = page.get_pixmap(matrix=pymupdf.Matrix(scale, scale), alpha=False)
+            jpeg = pix.tobytes("jpeg", jpg_quality=quality)
+            out.append(PageImage(no, page.rect.width, page.rect.height, jpeg))
+        return out
+    finally:
+        doc.close()

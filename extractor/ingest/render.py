@@ -1,0 +1,56 @@
+"""Source pages as images for the review page: PDF pages through ingest/pdf.py (pymupdf),
+PNG/JPEG/TIFF frames through PIL, as ingest/pages.py reads them."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff"})
+# the resolution ingest assumes for an image without a dpi tag (OcrOptions.dpi's default)
+DEFAULT_IMAGE_DPI = 200
+
+
+@dataclass(frozen=True)
+class PageImage:
+    """A rendered page: its number, its size in PDF points and the encoded image."""
+
+    page: int
+    width_pt: float
+    height_pt: float
+    data: bytes
+    mime: str = "image/jpeg"
+
+
+def page_images(
+    path: Path, pages: list[int], *, dpi: int = 110, quality: int = 60
+) -> list[PageImage]:
+    """The pages ``pages`` (1-based) of a PDF or image file as JPEGs at about ``dpi``."""
+    data = path.read_bytes()
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        return _image_frames(data, pages, dpi, quality)
+    from extractor.ingest.pdf import render_jpeg
+
+    return render_jpeg(data, pages, dpi, quality)
+
+
+def _image_frames(data: bytes, pages: list[int], dpi: int, quality: int) -> list[PageImage]:
+    from PIL import Image, ImageSequence
+
+    out = []
+    with Image.open(io.BytesIO(data)) as img:
+        for i, frame in enumerate(ImageSequence.Iterator(img)):
+            if i + 1 not in pages:
+                continue
+            own = float(frame.info.get("dpi", (DEFAULT_IMAGE_DPI,))[0] or DEFAULT_IMAGE_DPI)
+            rgb = frame.convert("RGB")
+            # cell boxes are in points: the frame's own resolution says how many
+            w_pt, h_pt = rgb.width * 72.0 / own, rgb.height * 72.0 / own
+            if own > dpi:
+                size = (round(w_pt * dpi / 72.0), round(h_pt * dpi / 72.0))
+                rgb = rgb.resize(size, Image.Resampling.LANCZOS)
+            buf = io.BytesIO()
+            rgb.save(buf, "JPEG", quality=quality, optimize=True)
+            out.append(PageImage(i + 1, w_pt, h_pt, buf.getvalue()))
+    return out
