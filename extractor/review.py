@@ -18,7 +18,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from extractor.ingest.render import IMAGE_SUFFIXES, page_images
+from extractor.errors import ExtractorError
+from extractor.ingest.render import IMAGE_SUFFIXES, PageImage, page_images
 from extractor.model import Cell, CellRef, CellSource, Check, DocumentResult, Finding, Row, Table
 
 # a cell's state: the first of these that applies (a failure outweighs a repair, a repair
@@ -217,10 +218,14 @@ def build_review(result: DocumentResult, source: Path | None) -> str:
     """The review page of one result as HTML text. ``source`` is the document it was read
     from (PDF, image or text); without it the page shows the tables and checks only."""
     lines: list[str] | None = None
-    images = []
+    images: list[PageImage] = []
+    source_error: str | None = None
     suffix = source.suffix.lower() if source is not None else ""
     if source is not None and (suffix == ".pdf" or suffix in IMAGE_SUFFIXES):
-        images = page_images(source, review_pages(result), dpi=PAGE_DPI, quality=PAGE_QUALITY)
+        try:
+            images = page_images(source, review_pages(result), dpi=PAGE_DPI, quality=PAGE_QUALITY)
+        except ExtractorError as exc:  # encrypted, corrupt: the page shows tables and checks
+            source_error = f"{exc.code}: {exc}"
     elif source is not None:
         from extractor.ingest.text import read_text
 
@@ -228,6 +233,7 @@ def build_review(result: DocumentResult, source: Path | None) -> str:
     data = review_data(result, lines)
     data["pages"] = [{"no": im.page, "w": im.width_pt, "h": im.height_pt} for im in images]
     data["source_found"] = source is not None
+    data["source_error"] = source_error
     blobs = "\n".join(
         f'<script type="text/plain" id="img-{im.page}" data-mime="{im.mime}">'
         f"{base64.b64encode(im.data).decode('ascii')}</script>"

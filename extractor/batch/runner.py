@@ -29,7 +29,7 @@ from extractor.batch.inputs import InputFile, discover
 from extractor.batch.ledger import LEDGER_NAME, Entry, Ledger, config_hash
 from extractor.batch.limits import SLOTS_ENV, TokenBudget
 from extractor.batch.progress import Progress
-from extractor.batch.store import output_path, write_document
+from extractor.batch.store import output_path, write_document, write_review_page
 from extractor.batch.worker import DEFAULT_DOCUMENT_FN, Job, Limits, Outcome, Slot
 from extractor.config import ExtractConfig
 from extractor.errors import ExtractorError
@@ -68,6 +68,9 @@ class BatchOptions(BaseModel):
         ge=0,
         description="LLM tokens for the whole batch (None: none); each document gets what "
         "is left (at most its own per-document budget), then the LLM is off",
+    )
+    review: bool = Field(
+        default=False, description="also write each document's <name>.review.html page"
     )
     document_fn: str = Field(
         default=DEFAULT_DOCUMENT_FN,
@@ -248,6 +251,8 @@ def run_batch(
                 "config_hash": chash,
             }
             write_document(options.out, out.name, out.files, run_info)
+            if options.review:
+                write_review_page(options.out, out.name, out.files, by_name[out.name].path)
             entry = entry_of(out, chash)
             ledger.record(entry)
             done[out.name] = entry
