@@ -12,14 +12,16 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from extractor.errors import ExtractorError
-from extractor.ingest.render import IMAGE_SUFFIXES, PageImage, page_images
+from extractor.ingest.render import IMAGE_SUFFIXES, PageImage, page_images, page_lines
 from extractor.model import Cell, CellRef, CellSource, Check, DocumentResult, Finding, Row, Table
 
 # a cell's state: the first of these that applies (a failure outweighs a repair, a repair
@@ -131,8 +133,11 @@ def _table_data(t: int, table: Table, states: dict[Key, str]) -> dict[str, Any]:
                 f"行次{row.row_no}" if row.row_no is not None else ""
             )
             cells = [
-                _cell_data(cell, row.values[c] if c < len(row.values) else None,
-                           states.get(_key(t, s, r, c), "not_evaluated"))
+                _cell_data(
+                    cell,
+                    row.values[c] if c < len(row.values) else None,
+                    states.get(_key(t, s, r, c), "not_evaluated"),
+                )
                 for c, cell in enumerate(row.cells)
             ]
             out_rows.append({"label": label, "cells": cells})
@@ -171,12 +176,88 @@ def _finding_data(result: DocumentResult, finding: Finding, ids: dict[str, int])
     return data
 
 
-def review_data(result: DocumentResult, lines: list[str] | None) -> dict[str, Any]:
+_SENTENCE_ENDS = ("。", "；", "！")
+_NUMBER = re.compile(r"\d[\d,，]*(?:\.\d+)?")
+
+
+def _claim_sentence(
+    check: Check, lines: list[str] | None, page_lines: dict[int, list[str]]
+) -> str | None:
+    """The source line a narrative claim was read from: its line of a text input, else the
+    first text-layer line of its page that prints the claimed number."""
+    ref = check.cells[0] if check.cells else None
+    if ref is None:
+        return None
+    if lines is not None and ref.line is not None and 0 < ref.line <= len(lines):
+        return lines[ref.line - 1]
+    number = _NUMBER.search(ref.value or "")
+    if number is None or ref.page is None:
+        return None
+    want = number.group().replace(",", "").replace("，", "")
+    # the page's lines joined (a sentence wraps), cut at the sentence ends around the number
+    text = "".join(page_lines.get(ref.page, [])).replace(",", "")
+    at = text.find(want)
+    if at < 0:
+        return None
+    start = max(text.rfind(end, 0, at) for end in _SENTENCE_ENDS) + 1
+    stops = [i for i in (text.find(end, at) for end in _SENTENCE_ENDS) if i >= 0]
+    stop = min(stops) + 1 if stops else len(text)
+    return text[max(start, at - 200) : min(stop, at + 200)]
+
+
+def _amount_index(result: DocumentResult) -> dict[Decimal, list[Key]]:
+    """Table cells by their non-zero amount, to point a claim at the cells printing it."""
+    index: dict[Decimal, list[Key]] = {}
+    for t, table in enumerate(result.tables):
+        for s, (_, _, rows) in enumerate(_parts(table)):
+            for r, row in enumerate(rows):
+                for c, value in enumerate(row.values):
+                    try:
+                        amount = Decimal(value or "")
+                    except InvalidOperation:
+                        continue
+                    if amount:
+                        index.setdefault(amount.normalize(), []).append(_key(t, s, r, c))
+    return index
+
+
+def _claim_cells(check: Check, index: dict[Decimal, list[Key]]) -> list[Key]:
+    """The table cells printing the amount a claim states (in 万元, as the tables are), at
+    most three: what the claim can be checked against by eye."""
+    value = check.cells[0].value if check.cells else None
+    if not value or not value.endswith("万元"):
+        return []
+    number = _NUMBER.search(value)
+    if number is None:
+        return []
+    amount = Decimal(number.group().replace(",", "").replace("，", ""))
+    return index.get(amount.normalize(), [])[:3]
+
+
+def _claims(
+    result: DocumentResult, lines: list[str] | None, page_lines: dict[int, list[str]]
+) -> list[dict[str, Any]]:
+    index = _amount_index(result)
+    return [
+        {
+            "check": i,
+            "sentence": _claim_sentence(c, lines, page_lines),
+            "cells": _claim_cells(c, index),
+        }
+        for i, c in enumerate(result.checks)
+        if c.family == "N"
+    ]
+
+
+def review_data(
+    result: DocumentResult,
+    lines: list[str] | None,
+    page_lines: dict[int, list[str]] | None = None,
+) -> dict[str, Any]:
     """Everything the page's script shows, as JSON-ready data (images aside)."""
     states = cell_states(result)
     counts = Counter(c.status for c in result.checks)
     classes = Counter(c.classification for c in result.checks if c.classification)
-    narrative = [i for i, c in enumerate(result.checks) if c.family == "N"]
     ids = {c.id: i for i, c in enumerate(result.checks)}
     return {
         "document": result.document.model_dump(mode="json", exclude={"facts", "sha256"}),
@@ -188,7 +269,7 @@ def review_data(result: DocumentResult, lines: list[str] | None) -> dict[str, An
         "tables": [_table_data(t, table, states) for t, table in enumerate(result.tables)],
         "checks": [_check_data(result, c) for c in result.checks],
         "findings": [_finding_data(result, f, ids) for f in result.findings],
-        "narrative": narrative,
+        "claims": _claims(result, lines, page_lines or {}),
         "states": [[s, STATE_LABELS[s]] for s in STATES],
         "lines": lines,
     }
@@ -219,18 +300,21 @@ def build_review(result: DocumentResult, source: Path | None) -> str:
     from (PDF, image or text); without it the page shows the tables and checks only."""
     lines: list[str] | None = None
     images: list[PageImage] = []
+    texts: dict[int, list[str]] = {}
     source_error: str | None = None
     suffix = source.suffix.lower() if source is not None else ""
     if source is not None and (suffix == ".pdf" or suffix in IMAGE_SUFFIXES):
         try:
             images = page_images(source, review_pages(result), dpi=PAGE_DPI, quality=PAGE_QUALITY)
+            claim_pages = [r.page for c in result.checks if c.family == "N" for r in c.cells]
+            texts = page_lines(source, sorted({p for p in claim_pages if p is not None}))
         except ExtractorError as exc:  # encrypted, corrupt: the page shows tables and checks
             source_error = f"{exc.code}: {exc}"
     elif source is not None:
         from extractor.ingest.text import read_text
 
         lines = read_text(source.read_bytes()).lines
-    data = review_data(result, lines)
+    data = review_data(result, lines, texts)
     data["pages"] = [{"no": im.page, "w": im.width_pt, "h": im.height_pt} for im in images]
     data["source_found"] = source is not None
     data["source_error"] = source_error

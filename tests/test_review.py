@@ -136,6 +136,17 @@ def test_real_pdf(browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         assert page.locator(f'#left .box[data-key="{k}"].st-{state}').count() == 1
     _click_check(page, result, flagged[0])
     page.screenshot(path=str(tmp_path / "real.png"))
+    # a claim of the 情况说明 shows its sentence (from the text layer) and the table cells
+    # that print its amount
+    claims = [i for i, c in enumerate(result.checks) if c.family == "N"]
+    page.locator("#summary summary", has_text="Narrative claims").click()
+    assert page.locator("#claims tr.check").count() == len(claims)
+    total = next(i for i in claims if result.checks[i].expression == "total")
+    printed = _digits(result.checks[total].actual or "")
+    row = page.locator(f'#claims tr[data-check="{total}"]')
+    assert printed in row.locator("td").nth(2).inner_text().replace(",", "")
+    row.locator("a").first.click()
+    assert f"value {printed}" in page.locator("#cell-info").inner_text()
 
 
 def test_text_input_shows_source_lines(browser: Any, tmp_path: Path) -> None:

@@ -153,3 +153,17 @@ def render_jpeg(data: bytes, page_numbers: list[int], dpi: int, quality: int) ->
         return out
     finally:
         doc.close()
+
+
+def page_text_lines(data: bytes, page_numbers: list[int]) -> dict[int, list[str]]:
+    """The text-layer lines of some pages (1-based), for quoting a sentence on the review
+    page; a page without a text layer gives no lines."""
+    doc = open_pdf(data, PdfLimits())
+    try:
+        return {
+            no: [x.strip() for x in doc[no - 1].get_text("text").splitlines() if x.strip()]
+            for no in page_numbers
+            if 1 <= no <= doc.page_count
+        }
+    finally:
+        doc.close()

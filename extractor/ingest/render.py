@@ -54,3 +54,12 @@ def _image_frames(data: bytes, pages: list[int], dpi: int, quality: int) -> list
             rgb.save(buf, "JPEG", quality=quality, optimize=True)
             out.append(PageImage(i + 1, w_pt, h_pt, buf.getvalue()))
     return out
+
+
+def page_lines(path: Path, pages: list[int]) -> dict[int, list[str]]:
+    """The text-layer lines of PDF pages (images and text files give none)."""
+    if path.suffix.lower() != ".pdf":
+        return {}
+    from extractor.ingest.pdf import page_text_lines
+
+    return page_text_lines(path.read_bytes(), pages)
