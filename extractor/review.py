@@ -176,6 +176,7 @@ def _finding_data(result: DocumentResult, finding: Finding, ids: dict[str, int])
     return data
 
 
+_PLACEHOLDER = re.compile(r"\{\{(TITLE|DATA|IMAGES)\}\}")
 _SENTENCE_ENDS = ("。", "；", "！")
 _NUMBER = re.compile(r"\d[\d,，]*(?:\.\d+)?")
 
@@ -183,8 +184,8 @@ _NUMBER = re.compile(r"\d[\d,，]*(?:\.\d+)?")
 def _claim_sentence(
     check: Check, lines: list[str] | None, page_lines: dict[int, list[str]]
 ) -> str | None:
-    """The source line a narrative claim was read from: its line of a text input, else the
-    first text-layer line of its page that prints the claimed number."""
+    """The sentence a narrative claim was read from: its line of a text input, else the
+    sentence of its page's text layer that prints the claimed number."""
     ref = check.cells[0] if check.cells else None
     if ref is None:
         return None
@@ -323,14 +324,12 @@ def build_review(result: DocumentResult, source: Path | None) -> str:
         f"{base64.b64encode(im.data).decode('ascii')}</script>"
         for im in images
     )
-    # "</" inside the JSON would end the script element early
-    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    # no "<" in the JSON: "</script>" or "<!--" in a report's text would end the element early
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+    parts = {"TITLE": html.escape(result.document.source), "DATA": payload, "IMAGES": blobs}
     template = files("extractor").joinpath("review_page.html").read_text(encoding="utf-8")
-    return (
-        template.replace("{{TITLE}}", html.escape(result.document.source))
-        .replace("{{DATA}}", payload)
-        .replace("{{IMAGES}}", blobs)
-    )
+    # one pass: a placeholder's text inside the data is left alone
+    return _PLACEHOLDER.sub(lambda m: parts[m.group(1)], template)
 
 
 def write_review(result: DocumentResult, source: Path | None, out: Path) -> Path:

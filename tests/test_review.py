@@ -186,6 +186,8 @@ def test_cell_state_precedence() -> None:
     }
     page = build_review(result, None)
     assert "was not found" in page and "<script" in page and "cdn" not in page.lower()
+    # a report's own text cannot end the data element early
+    assert "t</script><!--" not in page and "t\\u003c/script>\\u003c!--" in page
 
 
 def _small_result() -> DocumentResult:
@@ -197,7 +199,9 @@ def _small_result() -> DocumentResult:
         Cell(raw="3", source=CellSource.LLM),
         Cell(raw="4"),
     ]
-    table = Table(title="t", layout="flat", rows=[Row(values=["1", "2", "3", "4"], cells=cells)])
+    table = Table(
+        title="t</script><!--", layout="flat", rows=[Row(values=["1", "2", "3", "4"], cells=cells)]
+    )
 
     def ref(c: int) -> CellRef:
         return CellRef(
@@ -227,8 +231,9 @@ def _small_result() -> DocumentResult:
     )
 
 
-def test_unreadable_source_is_said_on_the_page(tmp_path: Path) -> None:
-    bad = tmp_path / "x.pdf"
+@pytest.mark.parametrize("name", ["x.pdf", "x.png"])
+def test_unreadable_source_is_said_on_the_page(tmp_path: Path, name: str) -> None:
+    bad = tmp_path / name
     bad.write_bytes(b"%PDF-1.7 not really")
     page = build_review(_small_result(), bad)
     assert '"source_error":"input.corrupt: ' in page

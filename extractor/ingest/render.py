@@ -6,6 +6,9 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from extractor.errors import InputError
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff"})
 # the resolution ingest assumes for an image without a dpi tag (OcrOptions.dpi's default)
@@ -36,10 +39,19 @@ def page_images(
 
 
 def _image_frames(data: bytes, pages: list[int], dpi: int, quality: int) -> list[PageImage]:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        return _encode_frames(Image.open(io.BytesIO(data)), pages, dpi, quality)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise InputError(f"not a readable image: {exc}", code="input.corrupt") from exc
+
+
+def _encode_frames(img: Any, pages: list[int], dpi: int, quality: int) -> list[PageImage]:
     from PIL import Image, ImageSequence
 
     out = []
-    with Image.open(io.BytesIO(data)) as img:
+    with img:
         for i, frame in enumerate(ImageSequence.Iterator(img)):
             if i + 1 not in pages:
                 continue
