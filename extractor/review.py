@@ -306,7 +306,12 @@ def build_review(result: DocumentResult, source: Path | None) -> str:
     suffix = source.suffix.lower() if source is not None else ""
     if source is not None and (suffix == ".pdf" or suffix in IMAGE_SUFFIXES):
         try:
-            images = page_images(source, review_pages(result), dpi=PAGE_DPI, quality=PAGE_QUALITY)
+            ocr = frozenset(
+                c.page for _, c in _cells(result) if c.source == CellSource.OCR and c.page
+            )
+            images = page_images(
+                source, review_pages(result), dpi=PAGE_DPI, quality=PAGE_QUALITY, ocr_pages=ocr
+            )
             claim_pages = [r.page for c in result.checks if c.family == "N" for r in c.cells]
             texts = page_lines(source, sorted({p for p in claim_pages if p is not None}))
         except ExtractorError as exc:  # encrypted, corrupt: the page shows tables and checks

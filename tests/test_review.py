@@ -5,6 +5,7 @@ and shows its printed total, sum and Δ. Without Chromium these tests fail, neve
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 from collections.abc import Iterator
@@ -238,3 +239,26 @@ def test_unreadable_source_is_said_on_the_page(tmp_path: Path, name: str) -> Non
     page = build_review(_small_result(), bad)
     assert '"source_error":"input.corrupt: ' in page
     assert '<script type="text/plain" id="img-' not in page
+
+
+def test_image_page_is_sized_in_points_and_straightened(tmp_path: Path) -> None:
+    """An image page measures its pixels at its own dpi (the boxes are in points) and is
+    shown deskewed, grey, at the review resolution, as OCR read it."""
+    from PIL import Image, ImageDraw
+
+    from extractor.ingest.render import page_images
+
+    img = Image.new("L", (1700, 2200), 255)
+    ImageDraw.Draw(img).rectangle((200, 300, 1500, 320), fill=0)  # a ruling line
+    img = img.rotate(1.5, fillcolor=255)
+    path = tmp_path / "scan.png"
+    img.save(path, dpi=(200, 200))
+    [page] = page_images(path, [1], dpi=100)
+    # PNG stores pixels per metre: 200 dpi comes back as 199.9996
+    assert (page.width_pt, page.height_pt) == pytest.approx((612, 792), abs=0.01)
+    with Image.open(io.BytesIO(page.data)) as shown:
+        assert shown.mode == "L" and shown.size == (850, 1100)
+        # the line is level again: its ink sits in one band of rows at both ends
+        left = [y for y in range(1100) if shown.getpixel((150, y)) < 128]
+        right = [y for y in range(1100) if shown.getpixel((700, y)) < 128]
+        assert left and right and abs(left[0] - right[0]) <= 2

@@ -3,6 +3,7 @@ ruling lines of text-layer pages, page classification, rendering for OCR."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,9 +137,18 @@ def render_gray(page: Any, dpi: int, limits: PdfLimits) -> Any:
     return np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width).copy(), scale
 
 
-def render_jpeg(data: bytes, page_numbers: list[int], dpi: int, quality: int) -> list[PageImage]:
+def render_jpeg(
+    data: bytes,
+    page_numbers: list[int],
+    dpi: int,
+    quality: int,
+    straighten: Callable[[Any], Any] | None = None,
+    straighten_pages: frozenset[int] = frozenset(),
+) -> list[PageImage]:
     """Pages (1-based numbers; those past the end are left out) as JPEG images at ``dpi``,
-    each with its size in PDF points, for the review page."""
+    each with its size in PDF points, for the review page. The ``straighten_pages`` are
+    rendered grey and passed through ``straighten`` (the deskew OCR applied, so that the
+    boxes OCR read sit on the image as it was read)."""
     doc = open_pdf(data, PdfLimits())
     try:
         out = []
@@ -147,7 +157,12 @@ def render_jpeg(data: bytes, page_numbers: list[int], dpi: int, quality: int) ->
             if not 1 <= no <= doc.page_count:
                 continue
             page = doc[no - 1]
-            pix = page.get_pixmap(matrix=pymupdf.Matrix(scale, scale), alpha=False)
+            if straighten is not None and no in straighten_pages:
+                gray = straighten(render_gray(page, dpi, PdfLimits())[0])
+                h, w = gray.shape
+                pix = pymupdf.Pixmap(pymupdf.csGRAY, w, h, gray.tobytes(), False)
+            else:
+                pix = page.get_pixmap(matrix=pymupdf.Matrix(scale, scale), alpha=False)
             jpeg = pix.tobytes("jpeg", jpg_quality=quality)
             out.append(PageImage(no, page.rect.width, page.rect.height, jpeg))
         return out

@@ -27,15 +27,29 @@ class PageImage:
 
 
 def page_images(
-    path: Path, pages: list[int], *, dpi: int = 110, quality: int = 60
+    path: Path,
+    pages: list[int],
+    *,
+    dpi: int = 110,
+    quality: int = 60,
+    ocr_pages: frozenset[int] = frozenset(),
 ) -> list[PageImage]:
-    """The pages ``pages`` (1-based) of a PDF or image file as JPEGs at about ``dpi``."""
+    """The pages ``pages`` (1-based) of a PDF or image file as JPEGs at about ``dpi``. OCR'd
+    pages (``ocr_pages``; every frame of an image) are deskewed as OCR deskewed them: the
+    cell boxes are in that frame."""
     data = path.read_bytes()
     if path.suffix.lower() in IMAGE_SUFFIXES:
         return _image_frames(data, pages, dpi, quality)
     from extractor.ingest.pdf import render_jpeg
 
-    return render_jpeg(data, pages, dpi, quality)
+    return render_jpeg(data, pages, dpi, quality, straighten, ocr_pages)
+
+
+def straighten(gray: Any) -> Any:
+    """A grey page image deskewed the way ``ingest.pages.ocr_rows`` deskews it."""
+    from extractor.layout.scan import deskew, estimate_skew
+
+    return deskew(gray, estimate_skew(gray))
 
 
 def _image_frames(data: bytes, pages: list[int], dpi: int, quality: int) -> list[PageImage]:
@@ -48,6 +62,7 @@ def _image_frames(data: bytes, pages: list[int], dpi: int, quality: int) -> list
 
 
 def _encode_frames(img: Any, pages: list[int], dpi: int, quality: int) -> list[PageImage]:
+    import numpy as np
     from PIL import Image, ImageSequence
 
     out = []
@@ -56,14 +71,15 @@ def _encode_frames(img: Any, pages: list[int], dpi: int, quality: int) -> list[P
             if i + 1 not in pages:
                 continue
             own = float(frame.info.get("dpi", (DEFAULT_IMAGE_DPI,))[0] or DEFAULT_IMAGE_DPI)
-            rgb = frame.convert("RGB")
+            # OCR read the frame grey and deskewed at its own resolution: so is it shown
+            gray = Image.fromarray(straighten(np.asarray(frame.convert("L"), dtype=np.uint8)))
             # cell boxes are in points: the frame's own resolution says how many
-            w_pt, h_pt = rgb.width * 72.0 / own, rgb.height * 72.0 / own
+            w_pt, h_pt = gray.width * 72.0 / own, gray.height * 72.0 / own
             if own > dpi:
                 size = (round(w_pt * dpi / 72.0), round(h_pt * dpi / 72.0))
-                rgb = rgb.resize(size, Image.Resampling.LANCZOS)
+                gray = gray.resize(size, Image.Resampling.LANCZOS)
             buf = io.BytesIO()
-            rgb.save(buf, "JPEG", quality=quality, optimize=True)
+            gray.save(buf, "JPEG", quality=quality, optimize=True)
             out.append(PageImage(i + 1, w_pt, h_pt, buf.getvalue()))
     return out
 
