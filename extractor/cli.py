@@ -1,5 +1,6 @@
 """Command line: ``extractor extract INPUT... -o OUT/``, ``extractor batch INPUTS... -o OUT/``,
-``extractor export OUT/ --sqlite FILE``, ``extractor eval DATASET...``."""
+``extractor export OUT/ --sqlite FILE``, ``extractor review RESULT.json``,
+``extractor eval DATASET...``."""
 
 from __future__ import annotations
 
@@ -98,6 +99,10 @@ def _cmd_extract(args: argparse.Namespace) -> int:
             run["llm_requests"] = llm.stats.requests - requests_before
             run["llm_stats"] = dataclasses.asdict(llm.stats)  # cumulative over the inputs
         write_result(result, Path(args.out), path.stem, run)
+        if args.review:
+            from extractor.review import write_review
+
+            write_review(result, path, Path(args.out) / f"{path.stem}.review.html")
         print(summary_line(result))
         for f in result.findings:
             if f.kind in ("source_inconsistency", "extraction_error", "suspect") and args.verbose:
@@ -199,6 +204,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         document_fn=args.document_fn,
         llm_concurrency=args.llm_concurrency,
         token_budget=args.token_budget,
+        review=args.review,
     )
     previous = signal.signal(signal.SIGTERM, _stop)
     try:
@@ -217,6 +223,32 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     if skipped:
         print(skipped)
     return 1 if report.failed or report.skipped else 0
+
+
+def _cmd_review(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from extractor.review import find_source, write_review
+
+    path = Path(args.result)
+    try:
+        result = DocumentResult.model_validate_json(path.read_bytes())
+    except (OSError, ValidationError) as exc:
+        print(f"review: {path}: not a readable result JSON: {exc}", file=sys.stderr)
+        return 2
+    source = find_source(path, result, Path(args.source) if args.source else None)
+    if source is None or not source.is_file():
+        print(
+            f"review: {result.document.source} not found beside the result or here "
+            "(--source PATH): the page shows tables and checks without the pages",
+            file=sys.stderr,
+        )
+        source = None
+    out = Path(args.out) if args.out else path.with_name(path.name.removesuffix(".json"))
+    if not args.out:
+        out = out.with_name(out.name + ".review.html")
+    print(write_review(result, source, out))
+    return 0
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -244,6 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("inputs", nargs="+", help="report files: text, PDF, PNG/JPEG/TIFF")
     ex.add_argument("-o", "--out", default="out", help="output folder (default: out/)")
     ex.add_argument("-v", "--verbose", action="store_true", help="print each finding")
+    ex.add_argument("--review", action="store_true", help="also write <stem>.review.html")
     _config_args(ex)
     ex.set_defaults(func=_cmd_extract)
     ba = sub.add_parser(
@@ -279,6 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="LLM tokens for the whole batch; when spent, the rest runs without the LLM",
     )
+    ba.add_argument("--review", action="store_true", help="also write <name>.review.html")
     # the per-document function, module:function; tests inject one that hangs or crashes
     ba.add_argument("--document-fn", default="extractor.api:extract", help=argparse.SUPPRESS)
     _config_args(ba)
@@ -290,6 +324,13 @@ def build_parser() -> argparse.ArgumentParser:
     dest.add_argument("--parquet", help="write one Parquet file per table here (needs pyarrow)")
     dest.add_argument("--csv", help="write one CSV file per table here")
     exp.set_defaults(func=_cmd_export)
+    rv = sub.add_parser(
+        "review", help="write the review page of a result: each number on its page, and why"
+    )
+    rv.add_argument("result", help="a result JSON written by extract or batch")
+    rv.add_argument("-o", "--out", help="the HTML file (default: RESULT.review.html beside it)")
+    rv.add_argument("--source", help="the document (default: its name beside RESULT, or here)")
+    rv.set_defaults(func=_cmd_review)
     ev = sub.add_parser("eval", help="measure extraction against labeled datasets")
     ev.add_argument("datasets", nargs="+", help="dataset folders, or generated:N[:SEED]")
     ev.add_argument("--json", help="write the full report as JSON here")

@@ -38,7 +38,7 @@ from extractor.batch.inputs import InputFile, Skipped, discover_all
 from extractor.batch.ledger import LEDGER_NAME, Entry, Ledger, config_hash
 from extractor.batch.limits import SLOTS_ENV, TokenBudget
 from extractor.batch.progress import Progress
-from extractor.batch.store import WriteFile, output_path, write_document
+from extractor.batch.store import WriteFile, output_path, write_document, write_review_page
 from extractor.batch.worker import (
     DEFAULT_DOCUMENT_FN,
     Job,
@@ -87,6 +87,9 @@ class BatchOptions(BaseModel):
         ge=0,
         description="LLM tokens for the whole batch (None: none); each document gets what "
         "is left (at most its own per-document budget), then the LLM is off",
+    )
+    review: bool = Field(
+        default=False, description="also write each document's <name>.review.html page"
     )
     document_fn: str = Field(
         default=DEFAULT_DOCUMENT_FN,
@@ -382,6 +385,8 @@ def _record(
     entry = entry_of(out, chash)
     try:
         write_document(options.out, out.name, out.files, run_info, write=write_file)
+        if options.review:
+            write_review_page(options.out, out.name, out.files, f.path)
         ledger.record(entry)
     except (OSError, sqlite3.Error) as exc:
         raise BatchOutputError.of(options.out, exc) from exc

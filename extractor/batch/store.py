@@ -63,3 +63,12 @@ def write_document(
                 path.unlink(missing_ok=True)
         raise
     return json_path
+
+
+def write_review_page(out_dir: Path, name: str, files: dict[str, str], source: Path) -> Path:
+    """Write a document's ``.review.html`` page from its result JSON and its input file."""
+    from extractor.model import DocumentResult
+    from extractor.review import write_review
+
+    result = DocumentResult.model_validate_json(files[".json"])
+    return write_review(result, source, output_path(out_dir, name, ".review.html"))

@@ -3,12 +3,14 @@ ruling lines of text-layer pages, page classification, rendering for OCR."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pymupdf
 
 from extractor.errors import InputError
+from extractor.ingest.render import PageImage
 from extractor.layout.geometry import Rule, Word
 
 
@@ -141,3 +143,50 @@ def render_gray(page: Any, dpi: int, limits: PdfLimits) -> Any:
         matrix=pymupdf.Matrix(scale, scale), colorspace=pymupdf.csGRAY, alpha=False
     )
     return np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width).copy(), scale
+
+
+def render_jpeg(
+    data: bytes,
+    page_numbers: list[int],
+    dpi: int,
+    quality: int,
+    straighten: Callable[[Any], Any] | None = None,
+    straighten_pages: frozenset[int] = frozenset(),
+) -> list[PageImage]:
+    """Pages (1-based numbers; those past the end are left out) as JPEG images at ``dpi``,
+    each with its size in PDF points, for the review page. The ``straighten_pages`` are
+    rendered grey and passed through ``straighten`` (the deskew OCR applied, so that the
+    boxes OCR read sit on the image as it was read)."""
+    doc = open_pdf(data, PdfLimits())
+    try:
+        out = []
+        scale = dpi / 72.0
+        for no in page_numbers:
+            if not 1 <= no <= doc.page_count:
+                continue
+            page = doc[no - 1]
+            if straighten is not None and no in straighten_pages:
+                gray = straighten(render_gray(page, dpi, PdfLimits())[0])
+                h, w = gray.shape
+                pix = pymupdf.Pixmap(pymupdf.csGRAY, w, h, gray.tobytes(), False)
+            else:
+                pix = page.get_pixmap(matrix=pymupdf.Matrix(scale, scale), alpha=False)
+            jpeg = pix.tobytes("jpeg", jpg_quality=quality)
+            out.append(PageImage(no, page.rect.width, page.rect.height, jpeg))
+        return out
+    finally:
+        doc.close()
+
+
+def page_text_lines(data: bytes, page_numbers: list[int]) -> dict[int, list[str]]:
+    """The text-layer lines of some pages (1-based), for quoting a sentence on the review
+    page; a page without a text layer gives no lines."""
+    doc = open_pdf(data, PdfLimits())
+    try:
+        return {
+            no: [x.strip() for x in doc[no - 1].get_text("text").splitlines() if x.strip()]
+            for no in page_numbers
+            if 1 <= no <= doc.page_count
+        }
+    finally:
+        doc.close()
