@@ -103,11 +103,12 @@ def _cmd_extract(args: argparse.Namespace) -> int:
             from extractor.review import write_review
 
             write_review(result, path, Path(args.out) / f"{path.stem}.review.html")
-        print(summary_line(result))
+        if not args.quiet:
+            print(summary_line(result))
         for f in result.findings:
             if f.kind in ("source_inconsistency", "extraction_error", "suspect") and args.verbose:
                 print(f"    {f.kind}: {f.message}")
-        if result.status == "failed":
+        if result.status != "ok":  # partial: some of its numbers are not to be trusted
             worst = max(worst, 1)
     return worst
 
@@ -119,7 +120,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
     config = ExtractConfig(schema_dir=args.schemas)
     report = run_eval(args.datasets, config, load_definitions(config.schema_dir))
-    print(format_table(report))
+    if not args.quiet:
+        print(format_table(report))
     data = report.to_json()
     if args.json:
         Path(args.json).write_text(
@@ -190,7 +192,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     import signal
 
     from extractor.batch import BatchOptions, run_batch
-    from extractor.batch.progress import format_summary
+    from extractor.batch.progress import format_failures, format_summary
     from extractor.batch.runner import format_skipped
 
     options = BatchOptions(
@@ -208,7 +210,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     )
     previous = signal.signal(signal.SIGTERM, _stop)
     try:
-        report = run_batch(args.inputs, _config(args), options, progress=sys.stderr)
+        progress = None if args.quiet else sys.stderr
+        report = run_batch(args.inputs, _config(args), options, progress=progress)
     except ExtractorError as exc:
         print(f"batch: error {exc.code}: {exc}", file=sys.stderr)
         return 2
@@ -218,11 +221,25 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         return 143 if isinstance(exc, _Stopped) else 130
     finally:
         signal.signal(signal.SIGTERM, previous)
-    print(format_summary(report))
+    if not report.entries:
+        print(
+            "batch: no reports found under "
+            + " ".join(args.inputs)
+            + " (.txt .pdf .png .jpg .jpeg .tif .tiff)",
+            file=sys.stderr,
+        )
+        if report.skipped:
+            print(format_skipped(report), file=sys.stderr)
+        return 2
+    if not args.quiet:
+        print(format_summary(report))
+        if report.failures:
+            print("failed and partial documents (all in failures.csv):")
+            print(format_failures(report, None if args.verbose else 10))
     skipped = format_skipped(report)
     if skipped:
         print(skipped)
-    return 1 if report.failed or report.skipped else 0
+    return 1 if report.failed or report.skipped or report.failures else 0
 
 
 def _cmd_review(args: argparse.Namespace) -> int:
@@ -247,7 +264,9 @@ def _cmd_review(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else path.with_name(path.name.removesuffix(".json"))
     if not args.out:
         out = out.with_name(out.name + ".review.html")
-    print(write_review(result, source, out))
+    written = write_review(result, source, out)
+    if not args.quiet:
+        print(written)
     return 0
 
 
@@ -264,30 +283,56 @@ def _cmd_export(args: argparse.Namespace) -> int:
     except ExtractorError as exc:
         print(f"export: error {exc.code}: {exc}", file=sys.stderr)
         return 2
-    print(", ".join(f"{k} {v}" for k, v in counts.items()))
+    if not args.quiet:
+        print(", ".join(f"{k} {v}" for k, v in counts.items()))
     return 0
+
+
+def _folder(text: str) -> str:
+    if text.strip() in ("-", ""):
+        raise argparse.ArgumentTypeError(
+            "a folder is needed: a result is several files (JSON, CSVs, workbook), "
+            "not one stream for standard output"
+        )
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="extractor", description=__doc__)
     p.add_argument("--version", action="version", version=__version__)
+    common = argparse.ArgumentParser(add_help=False)
+    talk = common.add_mutually_exclusive_group()
+    talk.add_argument("-v", "--verbose", action="store_true", help="say more")
+    talk.add_argument("-q", "--quiet", action="store_true", help="errors only")
     sub = p.add_subparsers(dest="command", required=True)
-    ex = sub.add_parser("extract", help="extract and verify the tables of report files")
+    ex = sub.add_parser(
+        "extract",
+        parents=[common],
+        help="extract and verify the tables of report files",
+        description="Exit status: 0 every document ok, 1 a document partial or failed (see its "
+        "errors), 2 misuse or a configuration error.",
+    )
     ex.add_argument("inputs", nargs="+", help="report files: text, PDF, PNG/JPEG/TIFF")
-    ex.add_argument("-o", "--out", default="out", help="output folder (default: out/)")
-    ex.add_argument("-v", "--verbose", action="store_true", help="print each finding")
+    ex.add_argument(
+        "-o", "--out", type=_folder, default="out", help="output folder (default: out/)"
+    )
     ex.add_argument("--review", action="store_true", help="also write <stem>.review.html")
     _config_args(ex)
     ex.set_defaults(func=_cmd_extract)
     ba = sub.add_parser(
         "batch",
+        parents=[common],
         help="extract many reports: isolated workers, resumable ledger, summary",
         description="Extract every report under INPUTS (files, folders searched recursively "
         "for .txt .pdf .png .jpg .jpeg .tif .tiff, globs) into OUT/, mirroring the folders. "
-        "Re-running skips documents done with the same content and configuration.",
+        "Re-running skips documents done with the same content and configuration. "
+        "Exit status: 0 all ok, 1 a document failed or partial or an entry was skipped, "
+        "2 misuse, no reports found, or an output folder that takes no writes.",
     )
     ba.add_argument("inputs", nargs="+", help="files, folders and glob patterns")
-    ba.add_argument("-o", "--out", required=True, help="output folder (holds .ledger.sqlite)")
+    ba.add_argument(
+        "-o", "--out", type=_folder, required=True, help="output folder (holds .ledger.sqlite)"
+    )
     ba.add_argument(
         "--workers", type=_positive, default=None, help="worker processes (default: CPUs)"
     )
@@ -317,7 +362,9 @@ def build_parser() -> argparse.ArgumentParser:
     ba.add_argument("--document-fn", default="extractor.api:extract", help=argparse.SUPPRESS)
     _config_args(ba)
     ba.set_defaults(func=_cmd_batch)
-    exp = sub.add_parser("export", help="build one queryable store from a batch's result JSONs")
+    exp = sub.add_parser(
+        "export", parents=[common], help="build one queryable store from a batch's result JSONs"
+    )
     exp.add_argument("out_dir", help="a batch output folder")
     dest = exp.add_mutually_exclusive_group(required=True)
     dest.add_argument("--sqlite", help="write one SQLite file")
@@ -325,13 +372,17 @@ def build_parser() -> argparse.ArgumentParser:
     dest.add_argument("--csv", help="write one CSV file per table here")
     exp.set_defaults(func=_cmd_export)
     rv = sub.add_parser(
-        "review", help="write the review page of a result: each number on its page, and why"
+        "review",
+        parents=[common],
+        help="write the review page of a result: each number on its page, and why",
     )
     rv.add_argument("result", help="a result JSON written by extract or batch")
     rv.add_argument("-o", "--out", help="the HTML file (default: RESULT.review.html beside it)")
     rv.add_argument("--source", help="the document (default: its name beside RESULT, or here)")
     rv.set_defaults(func=_cmd_review)
-    ev = sub.add_parser("eval", help="measure extraction against labeled datasets")
+    ev = sub.add_parser(
+        "eval", parents=[common], help="measure extraction against labeled datasets"
+    )
     ev.add_argument("datasets", nargs="+", help="dataset folders, or generated:N[:SEED]")
     ev.add_argument("--json", help="write the full report as JSON here")
     ev.add_argument("--markdown", help="write the table as Markdown here")

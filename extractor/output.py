@@ -16,6 +16,7 @@ from typing import Any
 
 from extractor.model import Check, DocumentResult, Table, record_names
 from extractor.numbers import parse_amount
+from extractor.xlsx import workbook_bytes
 
 NAME_MAX = 255  # bytes of one file name on Linux, macOS and Windows file systems
 
@@ -31,7 +32,7 @@ def fit_name(name: str, limit: int = NAME_MAX) -> str:
     return head + tag
 
 
-def atomic_write(path: Path, text: str) -> None:
+def atomic_write(path: Path, text: str | bytes) -> None:
     """Write a file so that readers see the old or the new content, never a partial one.
 
     The temporary file is ``.<name>.<8 hex>.tmp`` beside it (``<name>`` hash-shortened when
@@ -43,8 +44,9 @@ def atomic_write(path: Path, text: str) -> None:
     tmp = path.parent / f".{stem}.{token}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -65,7 +67,8 @@ def result_json(result: DocumentResult) -> str:
 BOM = "\ufeff"
 
 
-def _csv(rows: list[list[object]]) -> str:
+def csv_text(rows: list[list[object]]) -> str:
+    """CSV text with the BOM, as every CSV this project writes."""
     buf = io.StringIO()
     csv.writer(buf).writerows(rows)
     return BOM + buf.getvalue()
@@ -108,7 +111,7 @@ def table_csv(table: Table) -> str:
                 + [by_name.get(n, "") for n in value_names]
                 + [getattr(r, k) if getattr(r, k) is not None else "" for k in where]
             )
-    return _csv(out)
+    return csv_text(out)
 
 
 def _table_status(index: int, checks: list[Check]) -> str:
@@ -164,16 +167,22 @@ def tables_index_csv(result: DocumentResult, stem: str) -> str:
                 _table_status(i, result.checks),
             ]
         )
-    return _csv(out)
+    return csv_text(out)
 
 
-def document_files(result: DocumentResult, stem: str = "") -> dict[str, str]:
+OutputFiles = dict[str, str | bytes]  # name suffix -> text (UTF-8) or bytes
+
+
+def document_files(result: DocumentResult, stem: str = "") -> OutputFiles:
     """The deterministic files of a result, by name suffix: ``.json``, one ``.tableNN.csv``
-    per table and the ``.tables.csv`` index (the ``.run.json`` sidecar is written apart);
-    ``stem`` is the documents' output name, for the index's file column."""
-    files = {f".table{i:02d}.csv": table_csv(t) for i, t in enumerate(result.tables, 1)}
+    per table, the ``.tables.csv`` index and the ``.xlsx`` workbook (the ``.run.json``
+    sidecar is written apart); ``stem`` is the document's output name, for the index."""
+    files: OutputFiles = {
+        f".table{i:02d}.csv": table_csv(t) for i, t in enumerate(result.tables, 1)
+    }
     if result.tables:
         files[".tables.csv"] = tables_index_csv(result, Path(stem).name)
+        files[".xlsx"] = workbook_bytes(result)
     files[".json"] = result_json(result)
     return files
 
@@ -181,7 +190,7 @@ def document_files(result: DocumentResult, stem: str = "") -> dict[str, str]:
 def write_result(
     result: DocumentResult, out_dir: Path, stem: str, run_info: dict[str, Any]
 ) -> Path:
-    """Write the result, its sidecar and its CSVs; returns the JSON path."""
+    """Write the result, its sidecar, its CSVs and workbook; returns the JSON path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{stem}.json"
     files = document_files(result, stem)

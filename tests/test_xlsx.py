@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
+from pathlib import Path
 
 import openpyxl
 
@@ -59,3 +60,15 @@ def test_workbook_sheets_numbers_and_marks() -> None:
     assert cell.comment is not None and fail.id in cell.comment.text
     checks = wb["checks"]
     assert any(row[7].value == fail.id for row in checks.iter_rows(min_row=2))
+
+
+def test_extract_and_batch_write_the_workbook(tmp_path: Path) -> None:
+    from extractor.batch import BatchOptions, run_batch
+
+    from .conftest import SEED_FILES
+
+    run_batch([str(SEED_FILES["000"])], ExtractConfig(), BatchOptions(out=tmp_path),
+              progress=None)
+    book = tmp_path / f"{SEED_FILES['000'].stem}.xlsx"
+    wb = openpyxl.load_workbook(book)
+    assert len(wb.sheetnames) == 16 + 2  # 000's 16 tables, the index and the checks

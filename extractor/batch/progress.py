@@ -87,6 +87,20 @@ class Progress:
         self._draw(final=True)
 
 
+def format_failures(report: BatchReport, most: int | None = 10) -> str:
+    """The failed, then partial, documents by name with their first error (``most`` of
+    them; None: all), pointing at failures.csv for the rest."""
+    shown = report.failures if most is None else report.failures[:most]
+    lines = [
+        f"  {f.status:<8}{f.name}: {', '.join(f.codes) or '-'}"
+        + (f" ({f.message[:120]})" if f.message else "")
+        for f in shown
+    ]
+    if len(shown) < len(report.failures):
+        lines.append(f"  ... {len(report.failures) - len(shown)} more in failures.csv")
+    return "\n".join(lines)
+
+
 def format_summary(report: BatchReport) -> str:
     """The end-of-batch summary: statuses, failures by error category, tables, checks,
     tokens, time."""

@@ -15,8 +15,10 @@ under the document's deadline.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
+import json
 import os
 import platform
 import re
@@ -51,7 +53,7 @@ from extractor.batch.worker import (
 from extractor.config import ExtractConfig
 from extractor.errors import ExtractorError
 from extractor.model import printable
-from extractor.output import atomic_write
+from extractor.output import atomic_write, csv_text
 
 
 class BatchOptions(BaseModel):
@@ -111,6 +113,21 @@ class BatchOptions(BaseModel):
         return {SLOTS_ENV: f"{folder}:{self.llm_concurrency}"}
 
 
+FAILURES_NAME = "failures.csv"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A failed or partial document, for the summary and ``failures.csv``."""
+
+    name: str
+    input: str
+    status: str
+    codes: list[str]
+    message: str
+    result: str
+
+
 @dataclass
 class BatchReport:
     """What a batch did: one ledger entry per document, and how it went."""
@@ -120,6 +137,7 @@ class BatchReport:
     processed: int = 0  # run in this batch (the others were skipped as done)
     seconds: float = 0.0
     max_worker_rss_bytes: int = 0
+    failures: list[Failure] = field(default_factory=list)  # failed first, then partial
 
     @property
     def failed(self) -> int:
@@ -354,11 +372,44 @@ def run_batch(
                 close()
         bar.close()
         report.entries = [done[f.name] for f in files]
+        report.failures = _failures(options.out, report.entries, by_name)
+        rows: list[list[object]] = [["name", "input", "status", "error_codes", "message", "result"]]
+        rows += [
+            [f.name, f.input, f.status, " ".join(f.codes), f.message, f.result]
+            for f in report.failures
+        ]
+        try:
+            write_file(options.out / FAILURES_NAME, csv_text(rows))
+        except OSError as exc:
+            raise BatchOutputError.of(options.out, exc) from exc
     finally:
         ledger.close()
         lock.close()
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _failures(out_dir: Path, entries: list[Entry], by_name: dict[str, InputFile]) -> list[Failure]:
+    """Every failed, then partial, document with its first error's message (from its result)."""
+    found: list[Failure] = []
+    for e in sorted(entries, key=lambda e: (e.status != "failed", e.name)):
+        if e.status not in ("failed", "partial"):
+            continue
+        path = output_path(out_dir, e.name)
+        message = ""
+        with contextlib.suppress(OSError, ValueError, KeyError, IndexError, TypeError):
+            message = json.loads(path.read_text(encoding="utf-8"))["errors"][0]["message"]
+        found.append(
+            Failure(
+                e.name,
+                printable(str(by_name[e.name].path)),
+                e.status,
+                e.error_codes,
+                " ".join(message.split())[:300],
+                path.name,
+            )
+        )
+    return found
 
 
 def _record(

@@ -13,11 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from extractor.output import atomic_write
+from extractor.output import OutputFiles, atomic_write
 
 _TABLE_CSV = re.compile(r"\.table\d+\.csv$")
 
-WriteFile = Callable[[Path, str], None]  # atomic_write, or a test's failing stand-in
+WriteFile = Callable[[Path, str | bytes], None]  # atomic_write, or a test's failing stand-in
 
 
 def output_path(out_dir: Path, name: str, suffix: str = ".json") -> Path:
@@ -28,7 +28,7 @@ def output_path(out_dir: Path, name: str, suffix: str = ".json") -> Path:
 def write_document(
     out_dir: Path,
     name: str,
-    files: dict[str, str],
+    files: OutputFiles,
     run_info: dict[str, Any],
     *,
     write: WriteFile = atomic_write,
@@ -44,8 +44,9 @@ def write_document(
     while (old := output_path(out_dir, name, f".table{k:02d}.csv")).exists():
         old.unlink()
         k += 1
-    if ".tables.csv" not in files:  # no tables now: no index of them either
-        output_path(out_dir, name, ".tables.csv").unlink(missing_ok=True)
+    for suffix in (".tables.csv", ".xlsx"):  # no tables now: no index or workbook either
+        if suffix not in files:
+            output_path(out_dir, name, suffix).unlink(missing_ok=True)
     texts = [(s, t) for s, t in sorted(files.items()) if s != ".json"]
     texts.append((".run.json", json.dumps(run_info, ensure_ascii=False, indent=1) + "\n"))
     texts.append((".json", files[".json"]))
@@ -65,7 +66,7 @@ def write_document(
     return json_path
 
 
-def write_review_page(out_dir: Path, name: str, files: dict[str, str], source: Path) -> Path:
+def write_review_page(out_dir: Path, name: str, files: OutputFiles, source: Path) -> Path:
     """Write a document's ``.review.html`` page from its result JSON and its input file."""
     from extractor.model import DocumentResult
     from extractor.review import write_review

@@ -43,7 +43,7 @@ from extractor.config import ExtractConfig
 from extractor.definitions import load_definitions
 from extractor.errors import ConfigError, ExtractorError
 from extractor.model import DocumentInfo, DocumentResult, ErrorInfo, printable
-from extractor.output import document_files
+from extractor.output import OutputFiles, document_files
 
 DEFAULT_DOCUMENT_FN = "extractor.api:extract"
 
@@ -78,7 +78,7 @@ class Outcome:
     source: str
     status: str
     error_codes: list[str]
-    files: dict[str, str]
+    files: OutputFiles
     tables: int = 0
     hard_checks: int = 0
     failed_checks: int = 0
