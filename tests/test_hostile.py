@@ -391,20 +391,26 @@ def _wait_for_worker(proc: subprocess.Popen[bytes], mark: Path) -> psutil.Proces
     raise AssertionError("the worker never started its document")
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_row12_stopping_the_driver_stops_its_workers_and_prints_the_resume_hint(
-    tmp_path: Path, sig: signal.Signals
-) -> None:
+def _hanging_batch(tmp_path: Path, output: int) -> tuple[subprocess.Popen[bytes], psutil.Process]:
+    """`extractor batch` in a subprocess on one document that never finishes, and its worker
+    once it is inside that document."""
     src = tmp_path / "in"
     src.mkdir()
     (src / "hang.txt").write_bytes(b"#HANG\n")
     proc = subprocess.Popen(
         [sys.executable, "-m", "extractor.cli", "batch", str(src), "-o", str(tmp_path / "out"),
          "--workers", "1", "--timeout", "0", "--document-fn", HOOK_FN],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=output,
+        stderr=output,
     )
-    worker = _wait_for_worker(proc, src / "hang.txt.hanging")
+    return proc, _wait_for_worker(proc, src / "hang.txt.hanging")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_row12_stopping_the_driver_stops_its_workers_and_prints_the_resume_hint(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    proc, worker = _hanging_batch(tmp_path, subprocess.PIPE)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == (143 if sig == signal.SIGTERM else 130)
@@ -415,16 +421,7 @@ def test_row12_stopping_the_driver_stops_its_workers_and_prints_the_resume_hint(
 
 
 def test_row12_a_worker_whose_driver_is_killed_exits_mid_document(tmp_path: Path) -> None:
-    src = tmp_path / "in"
-    src.mkdir()
-    (src / "hang.txt").write_bytes(b"#HANG\n")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "extractor.cli", "batch", str(src), "-o", str(tmp_path / "out"),
-         "--workers", "1", "--timeout", "0", "--document-fn", HOOK_FN],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    worker = _wait_for_worker(proc, src / "hang.txt.hanging")
+    proc, worker = _hanging_batch(tmp_path, subprocess.DEVNULL)
     proc.kill()
     proc.wait()
     _, alive = psutil.wait_procs([worker], timeout=60)
