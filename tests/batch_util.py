@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from extractor.batch.runner import FAILURES_NAME
+
 from .conftest import SEED_FILES
 
 # name in the folder -> (status, first error code or None) the batch must give it
@@ -67,9 +69,13 @@ def make_mixed(root: Path) -> Path:
 
 
 def output_files(out: Path) -> dict[str, bytes]:
-    """Every output file but the run-dependent ones (sidecars, ledger, lock), by path."""
+    """Every document's output file, by path: not the run-dependent ones (sidecars, ledger,
+    lock) nor the batch's own failures.csv (it lists this run's inputs, with their paths)."""
     return {
         p.relative_to(out).as_posix(): p.read_bytes()
         for p in sorted(out.rglob("*"))
-        if p.is_file() and not p.name.endswith(".run.json") and not p.name.startswith(".")
+        if p.is_file()
+        and not p.name.endswith(".run.json")
+        and not p.name.startswith(".")
+        and p.relative_to(out).as_posix() != FAILURES_NAME
     }
