@@ -12,8 +12,8 @@ from extractor.pipeline import extract_path
 
 
 @lru_cache(maxsize=8)
-def _definitions(schema_dir: Path | None) -> Definitions:
-    return load_definitions(schema_dir)
+def _definitions(schema_dir: Path | None, extra: tuple[Path, ...]) -> Definitions:
+    return load_definitions(schema_dir, extra)
 
 
 def extract(source: str | Path, config: ExtractConfig | None = None) -> DocumentResult:
@@ -24,4 +24,4 @@ def extract(source: str | Path, config: ExtractConfig | None = None) -> Document
     configuration.
     """
     cfg = config or ExtractConfig()
-    return extract_path(Path(source), cfg, _definitions(cfg.schema_dir))
+    return extract_path(Path(source), cfg, _definitions(cfg.schema_dir, cfg.extra_schema_dirs))

@@ -55,13 +55,18 @@ def _config(args: argparse.Namespace) -> ExtractConfig:
         mode=args.llm, model=args.llm_model, base_url=args.llm_base_url, cache_dir=args.llm_cache
     )
     return ExtractConfig(
-        schema_dir=args.schemas, family=args.family, force_ocr=args.force_ocr, ocr=ocr, llm=llm
+        schema_dir=args.schemas,
+        extra_schema_dirs=tuple(args.extra_schemas),
+        family=args.family,
+        force_ocr=args.force_ocr,
+        ocr=ocr,
+        llm=llm,
     )
 
 
 def _cmd_extract(args: argparse.Namespace) -> int:
     config = _config(args)
-    defs = load_definitions(config.schema_dir)
+    defs = load_definitions(config.schema_dir, config.extra_schema_dirs)
     llm = None
     if config.llm.effective_mode != "off":
         if not config.llm.model:
@@ -119,7 +124,9 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from extractor.evals.harness import compare, format_table, run_eval
 
     config = ExtractConfig(schema_dir=args.schemas)
-    report = run_eval(args.datasets, config, load_definitions(config.schema_dir))
+    report = run_eval(
+        args.datasets, config, load_definitions(config.schema_dir, config.extra_schema_dirs)
+    )
     if not args.quiet:
         print(format_table(report))
     data = report.to_json()
@@ -155,7 +162,20 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 def _config_args(p: argparse.ArgumentParser) -> None:
     """The options ``_config`` reads, shared by extract and batch."""
-    p.add_argument("--schemas", type=Path, default=None, help="folder of report definitions")
+    p.add_argument(
+        "--schemas",
+        type=Path,
+        default=None,
+        help="folder of report definitions used instead of the shipped ones",
+    )
+    p.add_argument(
+        "--extra-schemas",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="folder of more report definitions, added to the shipped ones (repeatable)",
+    )
     p.add_argument("--family", default=None, help="only this definition family (final, budget)")
     p.add_argument("--force-ocr", action="store_true", help="OCR every page, ignore text layers")
     p.add_argument("--ocr-engine", choices=["rapidocr", "paddleocr"], default="rapidocr")
@@ -270,6 +290,39 @@ def _cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_schemas_check(args: argparse.Namespace) -> int:
+    """Validate a folder of definitions (with the shipped set, which it adds to) and say
+    what it defines."""
+    from extractor.errors import DefinitionError
+
+    folder = Path(args.folder)
+    try:
+        shipped = load_definitions()
+        defs = load_definitions(None, (folder,))
+    except DefinitionError as exc:
+        print(f"schemas: {folder}: {exc}", file=sys.stderr)
+        return 2
+    known = {t.id for f in shipped.families for t in f.tables}
+    added = [(f, [t for t in f.tables if t.id not in known]) for f in defs.families]
+    added = [(f, ts) for f, ts in added if ts]
+    if not added:
+        print(f"schemas: {folder}: no table definitions (*.toml) found", file=sys.stderr)
+        return 2
+    if not args.quiet:
+        for f, tables in added:
+            print(
+                f"family {f.family} ({f.kind}): {len(tables)} tables, "
+                f"{len(f.cross)} cross-table identities, required {f.required or 'none'}"
+            )
+            for t in tables:
+                base = f" extends {t.extends}" if t.extends else ""
+                print(
+                    f"  {t.id}: {t.title} ({t.layout}{base}; {len(t.columns)} columns, "
+                    f"{len(t.identities)} identities)"
+                )
+    return 0
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
     from extractor.batch import export
 
@@ -380,6 +433,15 @@ def build_parser() -> argparse.ArgumentParser:
     rv.add_argument("-o", "--out", help="the HTML file (default: RESULT.review.html beside it)")
     rv.add_argument("--source", help="the document (default: its name beside RESULT, or here)")
     rv.set_defaults(func=_cmd_review)
+    sc = sub.add_parser("schemas", help="report definitions: check a folder of your own")
+    sc_sub = sc.add_subparsers(dest="schemas_command", required=True)
+    chk = sc_sub.add_parser(
+        "check",
+        parents=[common],
+        help="validate a folder of *.toml definitions (added to the shipped ones) and list them",
+    )
+    chk.add_argument("folder", help="a folder of *.toml report definitions")
+    chk.set_defaults(func=_cmd_schemas_check)
     ev = sub.add_parser(
         "eval", parents=[common], help="measure extraction against labeled datasets"
     )

@@ -93,7 +93,13 @@ class ExtractConfig(BaseModel):
 
     schema_dir: Path | None = Field(
         default=None,
-        description="folder of report definitions (*.toml); default: the shipped schemas/",
+        description="folder of report definitions (*.toml) used instead of the shipped set; "
+        "None: the definitions shipped in the package",
+    )
+    extra_schema_dirs: tuple[Path, ...] = Field(
+        default=(),
+        description="folders of more report definitions, added to the shipped set (or to "
+        "schema_dir): a region's own tables",
     )
     family: str | None = Field(
         default=None, description="restrict identification to one definition family (final, budget)"

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 import re._parser as _re_parser  # type: ignore[import-not-found]  # titles read back as text
 import tomllib
+from collections.abc import Sequence
 from functools import cached_property
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -176,12 +178,17 @@ class Definitions(_Def):
 
 
 def default_schema_dir() -> Path:
-    """The ``schemas/`` folder shipped with the project."""
-    here = Path(__file__).resolve().parent
-    for cand in (here / "schemas", here.parent / "schemas"):
-        if cand.is_dir():
-            return cand
-    raise DefinitionError(f"no schemas/ folder next to {here}")
+    """The report definitions shipped inside the package (``extractor/schemas``, package
+    data: present in a wheel as in a checkout)."""
+    folder = Path(str(resources.files("extractor").joinpath("schemas")))
+    if not folder.is_dir():
+        raise DefinitionError(f"the package's definitions are missing: no folder {folder}")
+    return folder
+
+
+def prompts_dir() -> Path:
+    """The LLM prompt templates shipped inside the package (``extractor/prompts``)."""
+    return Path(str(resources.files("extractor").joinpath("prompts")))
 
 
 _INHERITED = ("layout", "columns", "sections", "rows", "identities")
@@ -204,11 +211,9 @@ def _resolve_extends(families: list[FamilyDef]) -> list[FamilyDef]:
     return [f.model_copy(update={"tables": [resolved(t) for t in f.tables]}) for f in families]
 
 
-def load_definitions(schema_dir: Path | None = None) -> Definitions:
-    """Load and validate every ``*.toml`` report definition in ``schema_dir``."""
-    folder = schema_dir or default_schema_dir()
-    families: list[FamilyDef] = []
-    classes: dict[str, list[str]] = {}
+def _load_folder(
+    folder: Path, families: list[FamilyDef], classes: dict[str, list[str]]
+) -> None:
     for path in sorted(folder.glob("*.toml")):
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -218,6 +223,20 @@ def load_definitions(schema_dir: Path | None = None) -> Definitions:
                 families.append(FamilyDef.model_validate(data))
         except (tomllib.TOMLDecodeError, ValidationError, OSError) as exc:
             raise DefinitionError(f"{path.name}: {exc}") from exc
+
+
+def load_definitions(
+    schema_dir: Path | None = None, extra_dirs: Sequence[Path] = ()
+) -> Definitions:
+    """Load and validate the report definitions: every ``*.toml`` in ``schema_dir`` (default:
+    the shipped set), then those of ``extra_dirs``, added to them (a region's own tables may
+    ``extends`` a shipped one; a table id defined twice is an error)."""
+    families: list[FamilyDef] = []
+    classes: dict[str, list[str]] = {}
+    for folder in (schema_dir or default_schema_dir(), *extra_dirs):
+        if not folder.is_dir():
+            raise DefinitionError(f"no definition folder {folder}")
+        _load_folder(folder, families, classes)
     families = _resolve_extends(families)
     ids = [t.id for f in families for t in f.tables]
     dupes = {i for i in ids if ids.count(i) > 1}

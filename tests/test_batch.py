@@ -18,6 +18,7 @@ from extractor.batch.inputs import discover
 from extractor.batch.ledger import LEDGER_NAME
 from extractor.cli import main
 from extractor.config import ExtractConfig
+from extractor.definitions import default_schema_dir
 
 from .batch_hooks import HOOK_FN
 from .batch_util import MIXED_EXPECTED, generated_text, make_mixed, output_files
@@ -167,7 +168,7 @@ def test_configuration_change_reprocesses(tmp_path: Path) -> None:
     for i in (6, 7):
         (src / f"r{i}.txt").write_text(generated_text(i), encoding="utf-8")
     schemas = tmp_path / "schemas"
-    shutil.copytree(Path(__file__).resolve().parent.parent / "schemas", schemas)
+    shutil.copytree(default_schema_dir(), schemas)
     out = tmp_path / "out"
     opts = BatchOptions(out=out, workers=1)
     cfg = ExtractConfig(schema_dir=schemas)

@@ -4,7 +4,6 @@ files; the family-B identities and the findings 004's truth lists; definitions a
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -123,9 +122,10 @@ def test_shanghai_budget_pdf_matches_its_definitions(definitions: Definitions) -
 
 
 def test_a_users_own_table_set_is_data(tmp_path: Path) -> None:
-    # a region's set added as a TOML file: a sister table by `extends`, a row identity
-    schemas = tmp_path / "schemas"
-    shutil.copytree(ROOT / "schemas", schemas)
+    # a region's set added as a TOML file in a folder of its own (added to the shipped
+    # definitions, not replacing them): a sister table by `extends`, a row identity
+    schemas = tmp_path / "mine"
+    schemas.mkdir()
     (schemas / "my_region.toml").write_text(
         """
 family = "budget"
@@ -150,7 +150,8 @@ extends = "mine.special"
 """,
         encoding="utf-8",
     )
-    defs = load_definitions(schemas)
+    defs = load_definitions(None, (schemas,))
+    assert defs.table("final.income") is not None  # the shipped set is still there
     assert defs.table("mine.special_next").columns == defs.table("mine.special").columns  # type: ignore[union-attr]
     text = (
         "专项资金追加表\n单位：万元\n科目编码\t科目名称\t合计\t市级\t区级\n"

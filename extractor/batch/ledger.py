@@ -18,7 +18,7 @@ from pathlib import Path
 
 from extractor import __version__
 from extractor.config import ExtractConfig
-from extractor.definitions import default_schema_dir
+from extractor.definitions import default_schema_dir, prompts_dir
 
 LEDGER_NAME = ".ledger.sqlite"
 
@@ -72,9 +72,9 @@ def config_hash(config: ExtractConfig, document_fn: str) -> str:
     version and the per-document function."""
     h = hashlib.sha256()
     h.update(config.model_dump_json().encode())
-    schemas = config.schema_dir or default_schema_dir()
-    h.update(_tree_digest(schemas))
-    h.update(_tree_digest(default_schema_dir().parent / "prompts"))
+    for folder in (config.schema_dir or default_schema_dir(), *config.extra_schema_dirs):
+        h.update(_tree_digest(folder))
+    h.update(_tree_digest(prompts_dir()))
     ocr_dist = {"rapidocr": "rapidocr", "paddleocr": "paddleocr"}.get(config.ocr.kind, "-")
     h.update(f"\0{__version__}\0{ocr_dist}={_version(ocr_dist)}\0{document_fn}".encode())
     return h.hexdigest()[:32]

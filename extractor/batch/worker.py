@@ -166,7 +166,8 @@ def _document_fn(fn_spec: str, config: ExtractConfig) -> DocumentFn:
     """The worker's per-document function. The default is ``extractor.api.extract`` with the
     definitions loaded and the OCR engine built once per worker (building rapidocr's takes
     about 1.5 s), not once per document; the results are the same."""
-    definitions = load_definitions(config.schema_dir)  # a bad folder fails here, not per doc
+    # a bad folder fails here, not per document
+    definitions = load_definitions(config.schema_dir, config.extra_schema_dirs)
     if fn_spec != DEFAULT_DOCUMENT_FN:
         return load_document_fn(fn_spec)
     from extractor.pipeline import default_engine_provider, extract_path

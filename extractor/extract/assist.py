@@ -20,12 +20,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from extractor.barrier import Barrier, or_reraise
 from extractor.config import ExtractConfig
-from extractor.definitions import Definitions, TableDef
+from extractor.definitions import Definitions, TableDef, prompts_dir
 from extractor.extract.chunking import Chunk, page_chunks, table_chunks
 from extractor.extract.llm_table import (
     FLAT_LAYOUTS,
@@ -51,12 +50,8 @@ PROMPT_VERSION = "table_v1+reask_v1"
 
 @cache
 def _template(name: str) -> str:
-    here = Path(__file__).resolve().parent
-    for folder in (here.parent / "prompts", here.parent.parent / "prompts"):
-        path = folder / f"{name}.md"
-        if path.is_file():
-            return path.read_text(encoding="utf-8")
-    raise FileNotFoundError(f"prompt template {name}.md not found")
+    """A prompt template shipped in the package (``extractor/prompts/<name>.md``)."""
+    return (prompts_dir() / f"{name}.md").read_text(encoding="utf-8")
 
 
 @dataclass

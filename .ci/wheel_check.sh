@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The package as a user installs it: build the wheel, install it in a fresh venv outside the
+# checkout, run `extractor extract` on a bundled sample from there, then a short test subset
+# against the installed package (tests and sample data copied beside it, the checkout off
+# the import path). Prints what it checked; exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+PY=${PY:-python3}
+.venv/bin/python -m pip wheel --no-deps -q -w "$work/dist" . 2>&1 | grep -v '^WARNING' || true
+wheel=$(ls "$work"/dist/extractor-*.whl)
+echo "wheel: $(basename "$wheel"), $(unzip -l "$wheel" | tail -1 | awk '{print $2}') files;" \
+  "definitions: $(unzip -l "$wheel" | grep -c 'extractor/schemas/.*\.toml')," \
+  "prompts: $(unzip -l "$wheel" | grep -c 'extractor/prompts/.*\.md')"
+"$PY" -m venv "$work/venv"
+"$work/venv/bin/python" -m pip install -q -c constraints.txt "$wheel" pytest hypothesis 2>&1 \
+  | grep -v '^WARNING' || true
+cd "$work"
+"$work/venv/bin/python" -c "import extractor, pathlib; p = pathlib.Path(extractor.__file__).parent; \
+assert not str(p).startswith('$root'), p; print('installed at', p)"
+"$work/venv/bin/extractor" extract "$root/evals/datasets/seeds/000_078c4e39dcefb175.txt" -o out
+test -s out/000_078c4e39dcefb175.json && test -s out/000_078c4e39dcefb175.xlsx
+mkdir -p check/evals
+cp -r "$root/tests" check/
+cp -r "$root/evals/datasets" check/evals/
+cd check
+"$work/venv/bin/python" -m pytest -q -p no:cacheprovider tests/test_package.py tests/test_seeds.py \
+  tests/test_budget.py tests/test_document_facts.py tests/test_csv.py
