@@ -427,3 +427,39 @@ def test_row12_a_worker_whose_driver_is_killed_exits_mid_document(tmp_path: Path
     proc.wait()
     _, alive = psutil.wait_procs([worker], timeout=60)
     assert not alive  # it did not wait for its hour-long document to end
+
+
+def test_reading_an_input_is_under_the_documents_deadline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An input whose read never returns (a stalled network file system, here a reader that
+    blocks until the test ends) gets batch.timeout and the batch goes on: every document in
+    this batch stalls, so the deadline holds however fast the machine is."""
+    import threading
+
+    from extractor.batch import runner
+
+    release = threading.Event()
+
+    def stalled(path: Path, limit: int) -> str:
+        release.wait(600)
+        raise OSError("released")
+
+    monkeypatch.setattr(runner, "_sha256", stalled)
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("stall1.txt", "stall2.txt"):
+        (src / name).write_text(generated_text(5), encoding="utf-8")
+    try:
+        report = run_batch([str(src)], ExtractConfig(),
+                           BatchOptions(out=tmp_path / "out", workers=1, timeout_s=0.5),
+                           progress=None)
+    finally:
+        release.set()
+    assert [(e.name, e.status, e.error_codes) for e in report.entries] == [
+        ("stall1", "failed", ["batch.timeout"]), ("stall2", "failed", ["batch.timeout"])
+    ]
+    result = json.loads((tmp_path / "out" / "stall1.json").read_text(encoding="utf-8"))
+    assert "reading the input did not end within the 0.5 s deadline" in (
+        result["errors"][0]["message"]
+    )

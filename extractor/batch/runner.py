@@ -25,6 +25,7 @@ import re
 import sqlite3
 import stat
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -216,6 +217,32 @@ def _sha256(path: Path, limit: int) -> str:
         return h.hexdigest()
 
 
+def _hash_within(path: Path, limit: int, timeout_s: float | None) -> str:
+    """``_sha256`` under the document's deadline: a read that hangs (a stalled network file
+    system) raises TimeoutError after ``timeout_s`` and the batch goes on; its thread, blocked
+    in the kernel, is left behind as a daemon (nothing can interrupt the read itself)."""
+    if timeout_s is None:
+        return _sha256(path, limit)
+    box: list[tuple[str | None, BaseException | None]] = []
+
+    def read() -> None:
+        try:
+            box.append((_sha256(path, limit), None))
+        except BaseException as exc:  # handed to the caller below
+            box.append((None, exc))
+
+    thread = threading.Thread(target=read, name=f"hash {path.name}", daemon=True)
+    thread.start()
+    thread.join(timeout_s)
+    if not box:
+        raise TimeoutError(f"reading the input did not end within the {timeout_s:g} s deadline")
+    digest, exc = box[0]
+    if exc is not None:
+        raise exc
+    assert digest is not None
+    return digest
+
+
 def _open_out(out: Path) -> tuple[TextIO, Ledger]:
     """Take the output folder: create it, lock it, clean what a killed batch left, open the
     ledger. Raises BatchBusyError, or BatchOutputError for a folder that takes no writes."""
@@ -306,7 +333,11 @@ def _plan(
     unreadable: list[Outcome] = []
     for f in files:
         try:
-            sha = _sha256(f.path, config.max_file_bytes)
+            sha = _hash_within(f.path, config.max_file_bytes, options.timeout_s)
+        except TimeoutError as exc:
+            job = Job(name=f.name, path=str(f.path), sha256="")
+            unreadable.append(outcome_of(job, failed_result(job, "batch.timeout", str(exc))))
+            continue
         except OSError as exc:
             job = Job(name=f.name, path=str(f.path), sha256="")
             why = exc.strerror or str(exc)
