@@ -20,6 +20,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from extractor.evals.generate import generate_final_report
+
 if TYPE_CHECKING:
     from extractor.evals.render_pdf import PdfStyle
 from extractor.evals.render_text import TextStyle, render_report

@@ -546,9 +546,7 @@ class _Writer:
         kind = self.style.drawn_rules
         header = c.row < plan.header_rows
         even = (c.row - plan.header_rows) % 2 == 0
-        if kind == "all" or (header and kind in ("header_total", "alternate")):
-            rules.draw_rect(rect)
-        elif kind == "alternate" and even:
+        if kind == "all" or (kind == "alternate" and (header or even)) or (kind == "header_total" and header):
             rules.draw_rect(rect)
         elif kind == "horizontal" or (kind == "header_total" and c.row in plan.totals):
             rules.draw_line(rect.tl, rect.tr)
@@ -606,10 +604,10 @@ def render_pdf(doc: dict[str, Any], style: PdfStyle, *, seed: int = 0) -> bytes:
 
 
 __all__ = [
+    "RULES",
     "STYLES",
     "CellBox",
     "PageLayout",
-    "RULES",
     "PdfStyle",
     "TextBox",
     "render_pdf",
