@@ -545,8 +545,8 @@ class _Writer:
         """The borders of one cell that the style draws (the outer frame: `table`)."""
         kind = self.style.drawn_rules
         header = c.row < plan.header_rows
-        even = (c.row - plan.header_rows) % 2 == 0
-        if kind == "all" or (kind == "alternate" and (header or even)) or (kind == "header_total" and header):
+        boxed = header or (kind == "alternate" and (c.row - plan.header_rows) % 2 == 0)
+        if kind == "all" or (kind in ("alternate", "header_total") and boxed):
             rules.draw_rect(rect)
         elif kind == "horizontal" or (kind == "header_total" and c.row in plan.totals):
             rules.draw_line(rect.tl, rect.tr)
