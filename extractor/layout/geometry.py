@@ -579,6 +579,65 @@ def _table_block_end(lines: list[list[Word]], i: int, height: float) -> int:
     return j if tabular >= 2 else i
 
 
+def _group_box(group: list[Rule]) -> tuple[float, float, float, float]:
+    return (
+        min(r.pos for r in group if r.orientation == "v"),
+        min(r.pos for r in group if r.orientation == "h"),
+        max(r.pos for r in group if r.orientation == "v"),
+        max(r.pos for r in group if r.orientation == "h"),
+    )
+
+
+def _in_box(w: Word, box: tuple[float, float, float, float]) -> bool:
+    return box[0] - 1 <= w.cx <= box[2] + 1 and box[1] - 1 <= w.cy <= box[3] + 1
+
+
+def _rows_per_band(group: list[Rule], inside: list[Word]) -> int:
+    """The most lines holding two numbers between two neighbouring horizontal rules: a drawn
+    cell holds one table row (a wrapped code adds a line with one), so more means rules on
+    some lines only (an outer frame)."""
+    ys = _merge_positions([r.pos for r in group if r.orientation == "h"], 2.0)
+    most = 0
+    for top, bottom in itertools.pairwise(ys):
+        band = [w for w in inside if top <= w.cy < bottom]
+        rows = [ln for ln in _lines(band) if sum(_is_number(w.text) for w in ln) >= 2]
+        most = max(most, len(rows))
+    return most
+
+
+def _continues_unruled(
+    box: tuple[float, float, float, float], free: list[Word], height: float
+) -> bool:
+    """A tabular line of words outside every grid right above or below the grid, within
+    its width: the table goes on without rules (only some of its lines are ruled)."""
+    near = [
+        w
+        for w in free
+        if box[0] - height <= w.x0
+        and w.x1 <= box[2] + height
+        and (0 <= box[1] - w.y1 <= 1.5 * height or 0 <= w.y0 - box[3] <= 1.5 * height)
+    ]
+    return any(_looks_tabular(ln, height) for ln in _lines(near))
+
+
+def _grids(words: list[Word], groups: list[list[Rule]]) -> list[tuple[list[Rule], list[Word]]]:
+    """The rule groups that are whole grids, with the words inside each. A group is not a
+    grid when a band between two rules holds several table rows or when the table goes on
+    unruled right above or below it: its words are read as an unruled table."""
+    if not words:
+        return []
+    height = sorted(w.height for w in words)[len(words) // 2]
+    found = [(g, [w for w in words if _in_box(w, _group_box(g))]) for g in groups]
+    found = [(g, ws) for g, ws in found if ws and _rows_per_band(g, ws) <= 1]
+    while True:
+        taken = {id(w) for _, ws in found for w in ws}
+        free = [w for w in words if id(w) not in taken]
+        kept = [(g, ws) for g, ws in found if not _continues_unruled(_group_box(g), free, height)]
+        if len(kept) == len(found):
+            return kept
+        found = kept
+
+
 def page_rows(
     words: Sequence[Word], rules: Sequence[Rule], page: int, origin: Literal["pdf", "ocr"] = "pdf"
 ) -> list[SourceRow]:
@@ -586,14 +645,7 @@ def page_rows(
     words = [w for w in words if w.text.strip()]
     placed: list[tuple[float, SourceRow]] = []
     free = list(words)
-    for group in _rule_groups([r for r in rules if r.end - r.start >= 4.0]):
-        x0 = min(r.pos for r in group if r.orientation == "v")
-        x1 = max(r.pos for r in group if r.orientation == "v")
-        y0 = min(r.pos for r in group if r.orientation == "h")
-        y1 = max(r.pos for r in group if r.orientation == "h")
-        inside = [w for w in free if x0 - 1 <= w.cx <= x1 + 1 and y0 - 1 <= w.cy <= y1 + 1]
-        if not inside:
-            continue
+    for group, inside in _grids(words, _rule_groups([r for r in rules if r.end - r.start >= 4.0])):
         placed.extend(_ruled_rows(group, inside, page, origin))
         ids = {id(w) for w in inside}
         free = [w for w in free if id(w) not in ids]
