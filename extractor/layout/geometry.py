@@ -220,6 +220,7 @@ def _is_number(text: str) -> bool:
     return a is not None and a.kind is AmountKind.NUMBER
 
 
+_TOTAL_LABEL = re.compile(r"[合总小]\s*计$")
 _CODE_WORD = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
 _CODE_IN = re.compile(r"(?<!\d)\d{3}(?:\d{2}){0,2}(?!\d)")
 
@@ -440,15 +441,23 @@ def _unruled_rows(
             v.y0 >= w.y1 - 0.2 * height and v.x0 < w.x1 and v.x1 > w.x0 for v in leaf if v is not w
         )
     ]
+    # a total label printed over the code and name columns (人员经费合计) does not join them
+    totals = {id(w) for w in all_words if _TOTAL_LABEL.search(w.text)}
     cols = _merge_intervals(
         sorted(
             [
-                *((w.x0, w.x1) for r in [*data, *lanci] for w in r),
+                *((w.x0, w.x1) for r in [*data, *lanci] for w in r if id(w) not in totals),
                 *((w.x0, w.x1) for w in leaf_words),
             ]
         ),
         height,
     )
+    spill = [(w.x0, w.x1) for r in data for w in r if id(w) in totals]
+    if spill:
+        cols = _merge_intervals(
+            sorted([*cols, *(s for s in spill if not any(s[0] < b and s[1] > a for a, b in cols))]),
+            height,
+        )
     # a column blank in every row and named only by an upper header level
     for row in head:
         for w in row:
@@ -573,8 +582,11 @@ def _table_block_end(lines: list[list[Word]], i: int, height: float) -> int:
         x0 = min(x0, *(w.x0 for w in ln))
         x1 = max(x1, *(w.x1 for w in ln))
         j += 1
-    # trailing short lines belong to what follows, not to the table
+    # trailing short lines belong to what follows, not to the table, unless they touch the
+    # line above (the wrapped end of a cell of the last row, centred on it)
     while j > i + 1 and not _looks_tabular(lines[j - 1], height):
+        if min(w.y0 for w in lines[j - 1]) - max(w.y1 for w in lines[j - 2]) < 0.12 * height:
+            break
         j -= 1
     return j if tabular >= 2 else i
 
