@@ -605,15 +605,21 @@ def _in_box(w: Word, box: tuple[float, float, float, float]) -> bool:
 
 
 def _rows_per_band(group: list[Rule], inside: list[Word]) -> int:
-    """The most lines holding two numbers between two neighbouring horizontal rules: a drawn
-    cell holds one table row (a wrapped code adds a line with one), so more means rules on
-    some lines only (an outer frame)."""
+    """The most lines holding two numbers between two neighbouring horizontal rules, or
+    within one cell between two neighbouring vertical rules too: a drawn cell holds one
+    amount on a line and one table row (a wrapped code adds a line with one), so more means
+    rules on some lines only (an outer frame)."""
+    xs = _merge_positions([r.pos for r in group if r.orientation == "v"], 2.0)
     ys = _merge_positions([r.pos for r in group if r.orientation == "h"], 2.0)
     most = 0
     for top, bottom in itertools.pairwise(ys):
         band = [w for w in inside if top <= w.cy < bottom]
         rows = [ln for ln in _lines(band) if sum(_is_number(w.text) for w in ln) >= 2]
         most = max(most, len(rows))
+        for left, right in itertools.pairwise(xs):
+            cell = [w for w in band if left <= w.cx < right]
+            if any(sum(_is_number(w.text) for w in ln) >= 2 for ln in _lines(cell)):
+                return 2
     return most
 
 
