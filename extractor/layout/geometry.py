@@ -342,6 +342,27 @@ def _merge_intervals(
     return cols
 
 
+def _pair_heads(
+    cols: list[tuple[float, float]], heads: Sequence[Word], cells: Sequence[Word]
+) -> list[tuple[float, float]]:
+    """A column holding only a header word next to one holding only data (a centred heading
+    beside the right-aligned amounts of a table of one or two rows) is one column."""
+
+    def has(ws: Sequence[Word], c: tuple[float, float]) -> bool:
+        return any(w.x0 < c[1] and w.x1 > c[0] for w in ws)
+
+    out: list[tuple[float, float]] = []
+    for c in cols:
+        if out:
+            p = out[-1]
+            kinds = {(has(heads, x), has(cells, x)) for x in (p, c)}
+            if kinds == {(True, False), (False, True)}:
+                out[-1] = (p[0], max(p[1], c[1]))
+                continue
+        out.append(c)
+    return out
+
+
 def _join_to_lanci(
     cols: list[tuple[float, float]],
     lanci: Sequence[Word],
@@ -458,6 +479,7 @@ def _unruled_rows(
             sorted([*cols, *(s for s in spill if not any(s[0] < b and s[1] > a for a, b in cols))]),
             height,
         )
+    cols = _pair_heads(cols, leaf_words, [w for r in [*data, *lanci] for w in r])
     # a column blank in every row and named only by an upper header level
     for row in head:
         for w in row:
