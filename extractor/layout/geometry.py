@@ -479,7 +479,8 @@ def _unruled_rows(
             sorted([*cols, *(s for s in spill if not any(s[0] < b and s[1] > a for a, b in cols))]),
             height,
         )
-    cols = _pair_heads(cols, leaf_words, [w for r in [*data, *lanci] for w in r])
+    if len(data) <= 2:  # too few rows to place the columns by their own words
+        cols = _pair_heads(cols, leaf_words, [w for r in [*data, *lanci] for w in r])
     # a column blank in every row and named only by an upper header level
     for row in head:
         for w in row:
