@@ -129,7 +129,7 @@ def test_a_line_with_only_the_next_row_number_is_a_table_row() -> None:
     assert [r.texts for r in region.rows[-2:]] == [["", "28", ""], ["总计", "29", "10.00"]]
 
 
-_PDF_SEEDS = {"landscape": (0, 1, 2), "partial_rules": (0, 1, 5), "header_wrap": (0, 2, 3)}
+_PDF_SEEDS = {"landscape": (0, 1, 2), "partial_rules": (0, 5, 14), "header_wrap": (0, 1, 3)}
 
 
 def _pdf_metrics(family: str, seed: int, definitions: Definitions) -> CaseMetrics:
@@ -151,10 +151,12 @@ def test_pdf_family_is_read_or_flagged(family: str, definitions: Definitions) ->
         assert m.cells_exact > 0.97 * m.cells, (family, seed, m.cells_exact, m.cells)
 
 
-@pytest.mark.xfail(strict=True, reason="known: narrow wrapped headers over one-row/empty tables")
-@pytest.mark.parametrize("seed", [1, 12])
-def test_header_wrap_known_silent_errors(seed: int, definitions: Definitions) -> None:
-    assert _pdf_metrics("header_wrap", seed, definitions).silent_errors == 0
+@pytest.mark.xfail(strict=True, reason="known: an unruled header of one-character lines")
+def test_header_wrap_known_silent_errors(definitions: Definitions) -> None:
+    """Seed 12: narrow columns set 上级补助收入 one character a line, above the others'
+    header lines; the upper lines become a header level and 公开02表's amounts shift a column
+    with every check passing (open defect, kept visible here)."""
+    assert _pdf_metrics("header_wrap", 12, definitions).silent_errors == 0
 
 
 def test_pdf_families_draw_their_parameters_from_the_seed() -> None:
