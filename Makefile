@@ -32,12 +32,16 @@ eval: $(STAMP)
 
 # the large sets: 50 决算 and 50 预算 text reports with injections, 20 PDFs in every renderer style, 4 scans;
 # the text layout families (evals/layout_families.py) on the tuning seeds 0-97 and, as its own
-# dataset, on held-out seeds 1000-1139 that no tuning looked at
+# dataset, on held-out seeds 1000-1139 that no tuning looked at; the PDF layout families
+# (landscape, partial_rules, header_wrap) on tuning seeds 0-19 and held-out seeds 1000-1019
+PDF_FAMILIES := landscape partial_rules header_wrap
 eval-large: $(STAMP)
 	$(BIN)/extractor eval generated:50 generated-budget:50 generated-pdf:20 generated-budget-pdf:8 generated-scan:4:100 generated-budget-scan:2 \
 		generated-layout:98 generated-layout-pdf:40 \
+		$(foreach f,$(PDF_FAMILIES),generated-layout-pdf-$(f):20) \
 		generated-layout:140:1000 \
-		generated-layout-pdf:40:1000
+		generated-layout-pdf:40:1000 \
+		$(foreach f,$(PDF_FAMILIES),generated-layout-pdf-$(f):20:1000)
 
 baseline: $(STAMP)
 	$(BIN)/extractor eval $(EVAL_SETS) --write-baseline evals/baselines/ci.json

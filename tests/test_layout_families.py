@@ -5,14 +5,24 @@ from __future__ import annotations
 
 import pytest
 
+from extractor.config import ExtractConfig
 from extractor.definitions import Definitions
 from extractor.evals.generate import generate_final_report
-from extractor.evals.harness import Case, measure, resolve_datasets
-from extractor.evals.layout_families import FAMILIES, HELD_OUT, draw, layout_case
+from extractor.evals.harness import Case, CaseMetrics, measure, resolve_datasets
+from extractor.evals.layout_families import (
+    FAMILIES,
+    HELD_OUT,
+    PDF_FAMILIES,
+    draw,
+    draw_pdf,
+    layout_case,
+    pdf_family_case,
+)
 from extractor.evals.render_text import TextStyle, render_report
 from extractor.ingest.text import clean_line, rows_from_lines
 from extractor.layout.tables import align_columns, find_regions
 from extractor.model import SourceCell, SourceRow
+from extractor.pipeline import extract_bytes
 from tests.gen_util import extract_text
 
 
@@ -117,3 +127,51 @@ def test_a_line_with_only_the_next_row_number_is_a_table_row() -> None:
     rows = rows_from_lines(lines)
     [region] = find_regions(rows)
     assert [r.texts for r in region.rows[-2:]] == [["", "28", ""], ["总计", "29", "10.00"]]
+
+
+_PDF_SEEDS = {"landscape": (0, 1, 2), "partial_rules": (0, 5, 14), "header_wrap": (0, 1, 3)}
+
+
+def _pdf_metrics(family: str, seed: int, definitions: Definitions) -> CaseMetrics:
+    pdf, truth, _ = pdf_family_case(family, seed)
+    result = extract_bytes(
+        pdf, source_name="t.pdf", config=ExtractConfig(), definitions=definitions
+    )
+    return measure(Case(family, pdf, truth), result, 0.0)
+
+
+@pytest.mark.parametrize("family", PDF_FAMILIES)
+def test_pdf_family_is_read_or_flagged(family: str, definitions: Definitions) -> None:
+    """Every wrong cell of a PDF layout family is covered by a failing check or a flagged
+    table: never silently wrong."""
+    for seed in _PDF_SEEDS[family]:
+        m = _pdf_metrics(family, seed, definitions)
+        assert m.tables_found == m.tables_expected, (family, seed)
+        assert m.silent_errors == 0, (family, seed, m.cells_exact, m.cells)
+        assert m.cells_exact > 0.97 * m.cells, (family, seed, m.cells_exact, m.cells)
+
+
+@pytest.mark.xfail(strict=True, reason="known: an unruled header of one-character lines")
+def test_header_wrap_known_silent_errors(definitions: Definitions) -> None:
+    """Seed 12: narrow columns set 上级补助收入 one character a line, above the others'
+    header lines; the upper lines become a header level and 公开02表's amounts shift a column
+    with every check passing (open defect, kept visible here)."""
+    assert _pdf_metrics("header_wrap", 12, definitions).silent_errors == 0
+
+
+def test_pdf_families_draw_their_parameters_from_the_seed() -> None:
+    rules = {draw_pdf("partial_rules", s).rules for s in range(30)}
+    assert rules == {"horizontal", "header_total", "alternate", "frame"}
+    assert all(draw_pdf("landscape", s).landscape for s in range(10))
+    wraps = {
+        (draw_pdf("header_wrap", s).header_lines, draw_pdf("header_wrap", s).header_balance)
+        for s in range(30)
+    }
+    assert len(wraps) == 4 and all(draw_pdf("header_wrap", s).wrap_headers for s in range(5))
+    with pytest.raises(ValueError):
+        draw_pdf("nonsense", 0)
+    [(_, cases)] = resolve_datasets([f"generated-layout-pdf-landscape:2:{HELD_OUT}"])
+    assert [c.name for c in cases] == [
+        f"layout{HELD_OUT:04d}-pdf_pdf_landscape",
+        f"layout{HELD_OUT + 1:04d}-pdf_pdf_landscape",
+    ]

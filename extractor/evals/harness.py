@@ -379,14 +379,18 @@ def generated_layout_dataset(n: int, seed: int = 0, family: str | None = None) -
     return cases
 
 
-def generated_layout_pdf_dataset(n: int, seed: int = 0) -> list[Case]:
+def generated_layout_pdf_dataset(n: int, seed: int = 0, family: str | None = None) -> list[Case]:
     """N clean generated 决算 reports as text-layer PDFs, two-sided tables with their side
-    headings named or not and their sides stacked or not (layout_families.pdf_layout_case)."""
-    from extractor.evals.layout_families import pdf_layout_case
+    headings named or not and their sides stacked or not (layout_families.pdf_layout_case),
+    or in one PDF layout family (landscape, partial_rules, header_wrap: pdf_family_case)."""
+    from extractor.evals.layout_families import pdf_family_case, pdf_layout_case
 
     cases: list[Case] = []
     for i in range(n):
-        pdf, truth, style = pdf_layout_case(seed + i)
+        if family:
+            pdf, truth, style = pdf_family_case(family, seed + i)
+        else:
+            pdf, truth, style = pdf_layout_case(seed + i)
         stem = f"layout{seed + i:04d}"
         cases.append(Case(f"{stem}-pdf_{style}", pdf, truth, [], f"{stem}.pdf"))
     return cases
@@ -400,14 +404,16 @@ def resolve_datasets(specs: Sequence[str]) -> list[tuple[str, list[Case]]]:
     ``generated-budget-pdf:N[:SEED]`` / ``generated-budget-scan:N[:SEED]`` for 预算, and
     ``generated-layout:N[:SEED]`` (the layout families in turn) or
     ``generated-layout-FAMILY:N[:SEED]`` (one family), ``generated-layout-pdf:N[:SEED]`` (the
-    two-sided variants as PDFs); seeds >= 1000 are held out."""
+    two-sided variants as PDFs), ``generated-layout-pdf-FAMILY:N[:SEED]`` (one PDF layout
+    family: landscape, partial_rules, header_wrap); seeds >= 1000 are held out."""
     out: list[tuple[str, list[Case]]] = []
     for spec in specs:
         kind, _, rest = spec.partition(":")
-        if kind == "generated-layout-pdf":
+        if kind.startswith("generated-layout-pdf"):
             parts = rest.split(":")
+            family = kind.removeprefix("generated-layout-pdf").removeprefix("-") or None
             seed = int(parts[1]) if len(parts) > 1 else 0
-            out.append((spec, generated_layout_pdf_dataset(int(parts[0]), seed)))
+            out.append((spec, generated_layout_pdf_dataset(int(parts[0]), seed, family)))
         elif kind.startswith("generated-layout"):
             parts = rest.split(":")
             family = kind.removeprefix("generated-layout").removeprefix("-") or None

@@ -17,12 +17,16 @@ from __future__ import annotations
 import copy
 import random
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from extractor.evals.generate import generate_final_report
+
+if TYPE_CHECKING:
+    from extractor.evals.render_pdf import PdfStyle
 from extractor.evals.render_text import TextStyle, render_report
 
 FAMILIES = ("cells", "artefacts", "split", "two_sided", "empty", "title_after", "mixed")
+PDF_FAMILIES = ("landscape", "partial_rules", "header_wrap")
 HELD_OUT = 1000  # seeds >= this are the held-out range
 
 
@@ -110,6 +114,15 @@ def draw(family: str, seed: int) -> tuple[dict[str, Any], TextStyle]:
     return doc, style
 
 
+def _pdf_grid(rng: random.Random) -> TextStyle:
+    """The table grid a PDF draws: number format, two-sided headings and sides (drawn)."""
+    return TextStyle(
+        thousands=rng.random() < 0.7,
+        side_heads=rng.choice(["plain", "named"]),
+        stacked_sides=rng.random() < 0.5,
+    )
+
+
 def pdf_layout_case(seed: int) -> tuple[bytes, dict[str, Any], str]:
     """(PDF, truth, style name) of a generated report drawn as a text-layer PDF in one of
     the renderer's styles (in turn), its two-sided tables with 行次 on both sides, the side
@@ -118,13 +131,52 @@ def pdf_layout_case(seed: int) -> tuple[bytes, dict[str, Any], str]:
 
     rng = random.Random(f"layout-pdf:{seed}")
     base = list(STYLES.values())[seed % len(STYLES)]
-    grid = TextStyle(
-        thousands=rng.random() < 0.7,
-        side_heads=rng.choice(["plain", "named"]),
-        stacked_sides=rng.random() < 0.5,
-    )
     doc = generate_final_report(seed)
-    return render_pdf(doc, replace(base, grid=grid), seed=seed), doc, base.name
+    return render_pdf(doc, replace(base, grid=_pdf_grid(rng)), seed=seed), doc, base.name
+
+
+def draw_pdf(family: str, seed: int) -> PdfStyle:
+    """The PdfStyle of one report of PDF layout ``family`` (PDF_FAMILIES), from ``seed``:
+    ``landscape`` (landscape pages, every grid, ruled or not, any size and column widths),
+    ``partial_rules`` (rules on some lines only: row borders, the header box and the total
+    lines, every other row, the outer frame) and ``header_wrap`` (narrow columns whose header
+    texts are set on 2-3 lines, wrapped evenly or greedily, at points the column widths
+    move)."""
+    from extractor.evals.render_pdf import RULES, PdfStyle
+
+    if family not in PDF_FAMILIES:
+        raise ValueError(f"unknown PDF layout family {family!r}; one of {', '.join(PDF_FAMILIES)}")
+    rng = random.Random(f"layout-pdf:{family}:{seed}")
+    ruled = rng.random() < 0.5
+    style = PdfStyle(
+        name=f"pdf_{family}",
+        landscape=rng.random() < 0.5,
+        ruled=ruled,
+        font_size=round(rng.uniform(7.5, 10.5), 1),
+        wrap_headers=rng.random() < 0.5,
+        col_width_jitter=round(rng.uniform(0.0, 0.3), 2),
+        grid=_pdf_grid(rng),
+    )
+    if family == "landscape":
+        return replace(style, landscape=True)
+    if family == "partial_rules":
+        return replace(style, rules=rng.choice([r for r in RULES if r not in ("all", "none")]))
+    return replace(
+        style,
+        wrap_headers=True,
+        header_lines=rng.choice([2, 3]),
+        header_balance=rng.random() < 0.5,
+        font_size=round(rng.uniform(8.5, 11.0), 1),
+    )
+
+
+def pdf_family_case(family: str, seed: int) -> tuple[bytes, dict[str, Any], str]:
+    """(PDF, truth, style name) of one generated 决算 report of PDF layout ``family``."""
+    from extractor.evals.render_pdf import render_pdf
+
+    style = draw_pdf(family, seed)
+    doc = generate_final_report(seed)
+    return render_pdf(doc, style, seed=seed), doc, style.name
 
 
 def layout_case(family: str, seed: int) -> tuple[str, dict[str, Any]]:

@@ -33,6 +33,9 @@ _FIXED_DATE = "D:20240101000000+08'00'"
 _MIN_FONT = 4.5
 
 TextRole = Literal["title", "label", "department", "unit", "note", "footer"]
+Rules = Literal["", "all", "none", "horizontal", "header_total", "alternate", "frame"]
+RULES: tuple[Rules, ...] = ("all", "none", "horizontal", "header_total", "alternate", "frame")
+_TOTAL = re.compile(r"^\s*(?:[一二三四五六七八九十]+、)?\s*(?:本年)?.{0,6}(?:合\s*计|总\s*计)")
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,13 @@ class PdfStyle:
     lines in narrow columns instead of widening their columns. col_width_jitter: relative
     random variation (seeded) of the natural column widths, 0..0.3. grid: the text style
     whose table grid is drawn (two-sided headings named or sides stacked, number formats).
+    rules: which lines are drawn, overriding ``ruled`` ("" follows it: every border or none):
+    "horizontal" (row borders only), "header_total" (the header cells boxed and the lines
+    above and below the 合计/总计 rows), "alternate" (every other body row boxed, the header
+    boxed), "frame" (the outer border of the table only). header_lines: with wrap_headers,
+    the number of lines (2 or 3) a long header text is narrowed to (0: 2 up to 8 characters,
+    3 beyond). header_balance: wrapped header cells get even lines (True) or are filled
+    greedily, line by line (False).
     """
 
     name: str
@@ -54,6 +64,14 @@ class PdfStyle:
     wrap_headers: bool
     col_width_jitter: float
     grid: TextStyle = field(default_factory=TextStyle)
+    rules: Rules = ""
+    header_lines: int = 0
+    header_balance: bool = True
+
+    @property
+    def drawn_rules(self) -> Rules:
+        """The rules actually drawn."""
+        return self.rules or ("all" if self.ruled else "none")
 
 
 STYLES: dict[str, PdfStyle] = {
@@ -132,6 +150,7 @@ class _Plan:
     cells: list[_Cell]
     header_rows: int
     centred_cols: set[int] = field(default_factory=set)
+    totals: set[int] = field(default_factory=set)  # body rows of 合计/总计 lines
 
 
 _ADVANCE: dict[str, float] = {}
@@ -253,7 +272,7 @@ def _plan(tc: TableCells, style: PdfStyle, size: float, avail: float, jitter: li
             natural[c.col] = max(natural[c.col], w + 0.6 * size)
         elif c.kind == "header":
             chars = len(c.text)
-            lines = 1 if not style.wrap_headers or chars <= 4 else 2 if chars <= 8 else 3
+            lines = _header_lines(style, chars)
             natural[c.col] = max(natural[c.col], w / lines + (size if lines > 1 else 0))
             minimum[c.col] = max(minimum[c.col], _min_token(c.text, size) + 2 * pad, 2 * size)
         else:
@@ -295,7 +314,8 @@ def _plan(tc: TableCells, style: PdfStyle, size: float, avail: float, jitter: li
         if c.kind == "value":
             c.lines = [c.text]
         else:
-            c.lines = _wrap(c.text, inner, size, balanced=c.kind in ("header", "col_no"))
+            balanced = c.kind == "col_no" or (c.kind == "header" and style.header_balance)
+            c.lines = _wrap(c.text, inner, size, balanced=balanced)
     heights = [pitch + 2 * vpad] * len(tc.rows)
     for c in sorted(cells, key=lambda c: c.rowspan):
         need = len(c.lines) * pitch + 2 * vpad
@@ -304,7 +324,17 @@ def _plan(tc: TableCells, style: PdfStyle, size: float, avail: float, jitter: li
         if need > have:
             heights[c.row + c.rowspan - 1] += need - have
     centred = {c.col for c in cells if c.text == "行次" and c.colspan == 1}
-    return _Plan(size, pad, vpad, pitch, widths, heights, cells, tc.header_rows, centred)
+    totals = {c.row for c in cells if c.row >= tc.header_rows and _TOTAL.match(c.text)}
+    return _Plan(size, pad, vpad, pitch, widths, heights, cells, tc.header_rows, centred, totals)
+
+
+def _header_lines(style: PdfStyle, chars: int) -> int:
+    """How many lines a header text of ``chars`` characters is planned on."""
+    if not style.wrap_headers or chars <= 4:
+        return 1
+    if style.header_lines:
+        return min(style.header_lines, (chars + 1) // 2)
+    return 2 if chars <= 8 else 3
 
 
 def _fit(tc: TableCells, style: PdfStyle, avail: float, rng: random.Random) -> _Plan:
@@ -385,11 +415,14 @@ class _Writer:
             texts: list[TextBox] = []
             boxes: list[CellBox] = []
             y = self._heading(shape, table, texts, left, table_w, size)
+            grid_top = y
             if pos < len(body) or part == 0:
                 y = self._rows(shape, rules, plan, by_row, range(plan.header_rows), xs, y, boxes)
             first = pos
             pos = self._fit_rows(plan, body, first, y, bottom)
             y = self._rows(shape, rules, plan, by_row, body[first:pos], xs, y, boxes)
+            if self.style.drawn_rules == "frame" and y > grid_top:
+                rules.draw_rect(pymupdf.Rect(xs[0], grid_top, xs[-1], y))
             if pos >= len(body):
                 y += 0.6 * size
                 if y + len(note_lines) * plan.pitch <= bottom or not boxes:
@@ -492,8 +525,7 @@ class _Writer:
                 rect = pymupdf.Rect(
                     xs[c.col], tops[r], xs[c.col + c.colspan], tops[end] + plan.heights[end]
                 )
-                if self.style.ruled:
-                    rules.draw_rect(rect)
+                self._rule(rules, plan, c, rect)
                 self._cell_text(shape, plan, c, rect)
                 boxes.append(
                     CellBox(
@@ -508,6 +540,17 @@ class _Writer:
                     )
                 )
         return tops[last] + plan.heights[last]
+
+    def _rule(self, rules: pymupdf.Shape, plan: _Plan, c: _Cell, rect: pymupdf.Rect) -> None:
+        """The borders of one cell that the style draws (the outer frame: `table`)."""
+        kind = self.style.drawn_rules
+        header = c.row < plan.header_rows
+        boxed = header or (kind == "alternate" and (c.row - plan.header_rows) % 2 == 0)
+        if kind == "all" or (kind in ("alternate", "header_total") and boxed):
+            rules.draw_rect(rect)
+        elif kind == "horizontal" or (kind == "header_total" and c.row in plan.totals):
+            rules.draw_line(rect.tl, rect.tr)
+            rules.draw_line(rect.bl, rect.br)
 
     def _cell_text(self, shape: pymupdf.Shape, plan: _Plan, c: _Cell, rect: pymupdf.Rect) -> None:
         size = plan.font_size
@@ -561,6 +604,7 @@ def render_pdf(doc: dict[str, Any], style: PdfStyle, *, seed: int = 0) -> bytes:
 
 
 __all__ = [
+    "RULES",
     "STYLES",
     "CellBox",
     "PageLayout",

@@ -220,6 +220,7 @@ def _is_number(text: str) -> bool:
     return a is not None and a.kind is AmountKind.NUMBER
 
 
+_TOTAL_LABEL = re.compile(r"[合总小]\s*计$")
 _CODE_WORD = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
 _CODE_IN = re.compile(r"(?<!\d)\d{3}(?:\d{2}){0,2}(?!\d)")
 
@@ -341,6 +342,27 @@ def _merge_intervals(
     return cols
 
 
+def _pair_heads(
+    cols: list[tuple[float, float]], heads: Sequence[Word], cells: Sequence[Word]
+) -> list[tuple[float, float]]:
+    """A column holding only a header word next to one holding only data (a centred heading
+    beside the right-aligned amounts of a table of one or two rows) is one column."""
+
+    def has(ws: Sequence[Word], c: tuple[float, float]) -> bool:
+        return any(w.x0 < c[1] and w.x1 > c[0] for w in ws)
+
+    out: list[tuple[float, float]] = []
+    for c in cols:
+        if out:
+            p = out[-1]
+            kinds = {(has(heads, x), has(cells, x)) for x in (p, c)}
+            if kinds == {(True, False), (False, True)}:
+                out[-1] = (p[0], max(p[1], c[1]))
+                continue
+        out.append(c)
+    return out
+
+
 def _join_to_lanci(
     cols: list[tuple[float, float]],
     lanci: Sequence[Word],
@@ -440,15 +462,25 @@ def _unruled_rows(
             v.y0 >= w.y1 - 0.2 * height and v.x0 < w.x1 and v.x1 > w.x0 for v in leaf if v is not w
         )
     ]
+    # a total label printed over the code and name columns (人员经费合计) does not join them
+    totals = {id(w) for w in all_words if _TOTAL_LABEL.search(w.text)}
     cols = _merge_intervals(
         sorted(
             [
-                *((w.x0, w.x1) for r in [*data, *lanci] for w in r),
+                *((w.x0, w.x1) for r in [*data, *lanci] for w in r if id(w) not in totals),
                 *((w.x0, w.x1) for w in leaf_words),
             ]
         ),
         height,
     )
+    spill = [(w.x0, w.x1) for r in data for w in r if id(w) in totals]
+    if spill:
+        cols = _merge_intervals(
+            sorted([*cols, *(s for s in spill if not any(s[0] < b and s[1] > a for a, b in cols))]),
+            height,
+        )
+    if len(data) <= 2:  # too few rows to place the columns by their own words
+        cols = _pair_heads(cols, leaf_words, [w for r in [*data, *lanci] for w in r])
     # a column blank in every row and named only by an upper header level
     for row in head:
         for w in row:
@@ -573,10 +605,78 @@ def _table_block_end(lines: list[list[Word]], i: int, height: float) -> int:
         x0 = min(x0, *(w.x0 for w in ln))
         x1 = max(x1, *(w.x1 for w in ln))
         j += 1
-    # trailing short lines belong to what follows, not to the table
+    # trailing short lines belong to what follows, not to the table, unless they touch the
+    # line above (the wrapped end of a cell of the last row, centred on it)
     while j > i + 1 and not _looks_tabular(lines[j - 1], height):
+        if min(w.y0 for w in lines[j - 1]) - max(w.y1 for w in lines[j - 2]) < 0.12 * height:
+            break
         j -= 1
     return j if tabular >= 2 else i
+
+
+def _group_box(group: list[Rule]) -> tuple[float, float, float, float]:
+    return (
+        min(r.pos for r in group if r.orientation == "v"),
+        min(r.pos for r in group if r.orientation == "h"),
+        max(r.pos for r in group if r.orientation == "v"),
+        max(r.pos for r in group if r.orientation == "h"),
+    )
+
+
+def _in_box(w: Word, box: tuple[float, float, float, float]) -> bool:
+    return box[0] - 1 <= w.cx <= box[2] + 1 and box[1] - 1 <= w.cy <= box[3] + 1
+
+
+def _rows_per_band(group: list[Rule], inside: list[Word]) -> int:
+    """The most lines holding two numbers between two neighbouring horizontal rules, or
+    within one cell between two neighbouring vertical rules too: a drawn cell holds one
+    amount on a line and one table row (a wrapped code adds a line with one), so more means
+    rules on some lines only (an outer frame)."""
+    xs = _merge_positions([r.pos for r in group if r.orientation == "v"], 2.0)
+    ys = _merge_positions([r.pos for r in group if r.orientation == "h"], 2.0)
+    most = 0
+    for top, bottom in itertools.pairwise(ys):
+        band = [w for w in inside if top <= w.cy < bottom]
+        rows = [ln for ln in _lines(band) if sum(_is_number(w.text) for w in ln) >= 2]
+        most = max(most, len(rows))
+        for left, right in itertools.pairwise(xs):
+            cell = [w for w in band if left <= w.cx < right]
+            if any(sum(_is_number(w.text) for w in ln) >= 2 for ln in _lines(cell)):
+                return 2
+    return most
+
+
+def _continues_unruled(
+    box: tuple[float, float, float, float], free: list[Word], height: float
+) -> bool:
+    """A tabular line of words outside every grid right above or below the grid, within
+    its width: the table goes on without rules (only some of its lines are ruled)."""
+    near = [
+        w
+        for w in free
+        if box[0] - height <= w.x0
+        and w.x1 <= box[2] + height
+        and (0 <= box[1] - w.y1 <= 1.5 * height or 0 <= w.y0 - box[3] <= 1.5 * height)
+    ]
+    return any(_looks_tabular(ln, height) for ln in _lines(near))
+
+
+def _grids(words: list[Word], groups: list[list[Rule]]) -> list[tuple[list[Rule], list[Word]]]:
+    """The rule groups that are whole grids, with the words inside each. A group is not a
+    grid when a band between two rules holds several table rows or when the table goes on
+    unruled right above or below it: its words are read as an unruled table."""
+    if not words:
+        return []
+    height = sorted(w.height for w in words)[len(words) // 2]
+    found = [(g, [w for w in words if _in_box(w, _group_box(g))]) for g in groups]
+    found = [(g, ws) for g, ws in found if ws and _rows_per_band(g, ws) <= 1]
+    while True:
+        taken = {id(w) for _, ws in found for w in ws}
+        free = [w for w in words if id(w) not in taken]
+        kept = [(g, ws) for g, ws in found if not _continues_unruled(_group_box(g), free, height)]
+        if len(kept) == len(found):
+            return kept
+        found = kept
 
 
 def page_rows(
@@ -586,14 +686,7 @@ def page_rows(
     words = [w for w in words if w.text.strip()]
     placed: list[tuple[float, SourceRow]] = []
     free = list(words)
-    for group in _rule_groups([r for r in rules if r.end - r.start >= 4.0]):
-        x0 = min(r.pos for r in group if r.orientation == "v")
-        x1 = max(r.pos for r in group if r.orientation == "v")
-        y0 = min(r.pos for r in group if r.orientation == "h")
-        y1 = max(r.pos for r in group if r.orientation == "h")
-        inside = [w for w in free if x0 - 1 <= w.cx <= x1 + 1 and y0 - 1 <= w.cy <= y1 + 1]
-        if not inside:
-            continue
+    for group, inside in _grids(words, _rule_groups([r for r in rules if r.end - r.start >= 4.0])):
         placed.extend(_ruled_rows(group, inside, page, origin))
         ids = {id(w) for w in inside}
         free = [w for w in free if id(w) not in ids]
