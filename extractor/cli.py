@@ -227,6 +227,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         llm_concurrency=args.llm_concurrency,
         token_budget=args.token_budget,
         review=args.review,
+        xlsx=args.xlsx,
     )
     previous = signal.signal(signal.SIGTERM, _stop)
     try:
@@ -411,6 +412,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="LLM tokens for the whole batch; when spent, the rest runs without the LLM",
     )
     ba.add_argument("--review", action="store_true", help="also write <name>.review.html")
+    ba.add_argument("--xlsx", action="store_true", help="also write <name>.xlsx workbooks")
     # the per-document function, module:function; tests inject one that hangs or crashes
     ba.add_argument("--document-fn", default="extractor.api:extract", help=argparse.SUPPRESS)
     _config_args(ba)

@@ -173,16 +173,17 @@ def tables_index_csv(result: DocumentResult, stem: str) -> str:
 OutputFiles = dict[str, str | bytes]  # name suffix -> text (UTF-8) or bytes
 
 
-def document_files(result: DocumentResult, stem: str = "") -> OutputFiles:
+def document_files(result: DocumentResult, stem: str = "", *, xlsx: bool = True) -> OutputFiles:
     """The deterministic files of a result, by name suffix: ``.json``, one ``.tableNN.csv``
-    per table, the ``.tables.csv`` index and the ``.xlsx`` workbook (the ``.run.json``
-    sidecar is written apart); ``stem`` is the document's output name, for the index."""
+    per table, the ``.tables.csv`` index and (``xlsx``) the ``.xlsx`` workbook (the
+    ``.run.json`` sidecar is written apart); ``stem`` is the document's output name."""
     files: OutputFiles = {
         f".table{i:02d}.csv": table_csv(t) for i, t in enumerate(result.tables, 1)
     }
     if result.tables:
         files[".tables.csv"] = tables_index_csv(result, Path(stem).name)
-        files[".xlsx"] = workbook_bytes(result)
+        if xlsx:
+            files[".xlsx"] = workbook_bytes(result)
     files[".json"] = result_json(result)
     return files
 

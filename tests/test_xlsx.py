@@ -67,8 +67,11 @@ def test_extract_and_batch_write_the_workbook(tmp_path: Path) -> None:
 
     from .conftest import SEED_FILES
 
-    run_batch([str(SEED_FILES["000"])], ExtractConfig(), BatchOptions(out=tmp_path),
+    run_batch([str(SEED_FILES["000"])], ExtractConfig(), BatchOptions(out=tmp_path / "plain"),
               progress=None)
-    book = tmp_path / f"{SEED_FILES['000'].stem}.xlsx"
+    assert not (tmp_path / "plain" / f"{SEED_FILES['000'].stem}.xlsx").exists()  # opt-in
+    run_batch([str(SEED_FILES["000"])], ExtractConfig(),
+              BatchOptions(out=tmp_path / "x", xlsx=True), progress=None)
+    book = tmp_path / "x" / f"{SEED_FILES['000'].stem}.xlsx"
     wb = openpyxl.load_workbook(book)
     assert len(wb.sheetnames) == 16 + 2  # 000's 16 tables, the index and the checks

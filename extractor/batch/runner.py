@@ -94,6 +94,11 @@ class BatchOptions(BaseModel):
     review: bool = Field(
         default=False, description="also write each document's <name>.review.html page"
     )
+    xlsx: bool = Field(
+        default=False,
+        description="also write each document's <name>.xlsx workbook (about 0.06 s a "
+        "report: a third more per text report; `extractor export` builds one store instead)",
+    )
     document_fn: str = Field(
         default=DEFAULT_DOCUMENT_FN,
         description="module:function run per document as fn(path, config) -> DocumentResult",
@@ -349,7 +354,7 @@ def _plan(
         if prev is not None and finished and output_path(options.out, f.name).is_file():
             done[f.name] = prev
         else:
-            todo.append(Job(name=f.name, path=str(f.path), sha256=sha))
+            todo.append(Job(name=f.name, path=str(f.path), sha256=sha, xlsx=options.xlsx))
     return done, todo, unreadable
 
 

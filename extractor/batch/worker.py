@@ -67,6 +67,7 @@ class Job:
     path: str
     sha256: str
     llm_tokens_left: int | None = None  # the batch's token budget left (None: no budget)
+    xlsx: bool = False  # write the .xlsx workbook too (BatchOptions.xlsx)
 
 
 @dataclass(slots=True)
@@ -124,7 +125,7 @@ def outcome_of(job: Job, result: DocumentResult, seconds: float = 0.0) -> Outcom
         source=printable(Path(job.path).name),
         status=result.status,
         error_codes=[e.code for e in result.errors],
-        files=document_files(result, job.name),
+        files=document_files(result, job.name, xlsx=job.xlsx),
         tables=s.tables,
         hard_checks=s.hard_checks,
         failed_checks=s.failed,
