@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import os
 import secrets
 from collections import Counter
@@ -191,15 +190,9 @@ def document_files(result: DocumentResult, stem: str = "", *, xlsx: bool = True)
 def write_result(
     result: DocumentResult, out_dir: Path, stem: str, run_info: dict[str, Any]
 ) -> Path:
-    """Write the result, its sidecar, its CSVs and workbook; returns the JSON path."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"{stem}.json"
-    files = document_files(result, stem)
-    for suffix, text in files.items():
-        if suffix != ".json":
-            atomic_write(out_dir / f"{stem}{suffix}", text)
-    atomic_write(
-        out_dir / f"{stem}.run.json", json.dumps(run_info, ensure_ascii=False, indent=1) + "\n"
-    )
-    atomic_write(path, files[".json"])
-    return path
+    """Write the result, its sidecar, its CSVs and workbook as a batch writes a document
+    (``batch.store.write_document``: the JSON last, stale table files of an earlier run
+    removed); returns the JSON path."""
+    from extractor.batch.store import write_document
+
+    return write_document(out_dir, stem, document_files(result, stem), run_info)
