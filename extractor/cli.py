@@ -122,6 +122,8 @@ def _cmd_extract(args: argparse.Namespace) -> int:
                 print(f"    {f.kind}: {f.message}")
         if result.status != "ok":  # partial: some of its numbers are not to be trusted
             worst = max(worst, 1)
+        elif args.strict and result.summary.source_inconsistencies:
+            worst = max(worst, 1)  # the printed report itself does not add up
     return worst
 
 
@@ -262,12 +264,16 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(format_summary(report))
         if report.failures:
-            print("failed and partial documents (all in failures.csv):")
+            print(
+                "failed and partial documents, then ok ones whose printed report does not "
+                "add up (all in failures.csv):"
+            )
             print(format_failures(report, None if args.verbose else 10))
     skipped = format_skipped(report)
     if skipped:
         print(skipped)
-    return 1 if report.failed or report.skipped or report.failures else 0
+    attention = report.not_ok or (args.strict and report.failures)
+    return 1 if report.failed or report.skipped or attention else 0
 
 
 def _cmd_review(args: argparse.Namespace) -> int:
@@ -371,13 +377,20 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="extract and verify the tables of report files",
         description="Exit status: 0 every document ok, 1 a document partial or failed (see its "
-        "errors), 2 misuse or a configuration error.",
+        "errors; with --strict also one whose printed report does not add up), 2 misuse or a "
+        "configuration error.",
     )
     ex.add_argument("inputs", nargs="+", help="report files: text, PDF, PNG/JPEG/TIFF")
     ex.add_argument(
         "-o", "--out", type=_folder, default="out", help="output folder (default: out/)"
     )
     ex.add_argument("--review", action="store_true", help="also write <stem>.review.html")
+    ex.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 also for a document whose printed report fails a hard identity (source "
+        "inconsistencies: its status stays ok, its numbers are read as printed)",
+    )
     _config_args(ex)
     ex.set_defaults(func=_cmd_extract)
     ba = sub.add_parser(
@@ -387,7 +400,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Extract every report under INPUTS (files, folders searched recursively "
         "for .txt .pdf .png .jpg .jpeg .tif .tiff, globs) into OUT/, mirroring the folders. "
         "Re-running skips documents done with the same content and configuration. "
-        "Exit status: 0 all ok, 1 a document failed or partial or an entry was skipped, "
+        "Exit status: 0 all ok, 1 a document failed or partial (with --strict also one whose "
+        "printed report does not add up) or an entry was skipped, "
         "2 misuse, no reports found, or an output folder that takes no writes.",
     )
     ba.add_argument("inputs", nargs="+", help="files, folders and glob patterns")
@@ -419,6 +433,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="LLM tokens for the whole batch; when spent, the rest runs without the LLM",
     )
     ba.add_argument("--review", action="store_true", help="also write <name>.review.html")
+    ba.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 also for a document whose printed report fails a hard identity (source "
+        "inconsistencies: its status stays ok, its numbers are read as printed)",
+    )
     ba.add_argument("--xlsx", action="store_true", help="also write <name>.xlsx workbooks")
     # the per-document function, module:function; tests inject one that hangs or crashes
     ba.add_argument("--document-fn", default="extractor.api:extract", help=argparse.SUPPRESS)
