@@ -5,10 +5,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field
 
 from extractor.errors import ConfigError
-from extractor.ocr.base import OcrBox
+from extractor.ocr.base import EngineOptions, OcrBox
 
 
 def check_model_dir(path: Path) -> Path:
@@ -21,6 +23,19 @@ def check_model_dir(path: Path) -> Path:
             code="config.ocr_models",
         )
     return path
+
+
+class PaddleOcrOptions(EngineOptions):
+    """PaddleOCR's settings: the model folders it is run on."""
+
+    kind: Literal["paddleocr"] = Field(default="paddleocr", description="OCR engine")
+    det_model_dir: Path | None = Field(default=None, description="paddleocr: detection model")
+    rec_model_dir: Path | None = Field(default=None, description="paddleocr: recognition model")
+
+
+def create_paddle(o: PaddleOcrOptions) -> PaddleOcrEngine:
+    """The registry's factory of this engine."""
+    return PaddleOcrEngine(o.det_model_dir, o.rec_model_dir)
 
 
 class PaddleOcrEngine:

@@ -5,10 +5,12 @@ error, not a download."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field
 
 from extractor.errors import ConfigError, OcrError
-from extractor.ocr.base import OcrBox
+from extractor.ocr.base import EngineOptions, OcrBox
 
 DET_MODEL = "PP-OCRv6_det_small.onnx"
 REC_MODEL = "PP-OCRv6_rec_small.onnx"
@@ -21,6 +23,24 @@ def bundled_model_dir() -> Path:
     except ImportError as exc:  # pragma: no cover - rapidocr is a dependency
         raise ConfigError("rapidocr is not installed", code="config.ocr_missing") from exc
     return Path(rapidocr.__file__).resolve().parent / "models"
+
+
+class RapidOcrOptions(EngineOptions):
+    """rapidocr's settings."""
+
+    kind: Literal["rapidocr"] = Field(default="rapidocr", description="OCR engine")
+    threads: int = Field(default=1, ge=1, le=64, description="onnxruntime threads per engine")
+    det_max_side: int | None = Field(
+        default=None,
+        ge=320,
+        description="rapidocr: shrink pages so the detector sees at most "
+        "this many pixels on the long side (less memory; None = the page as rendered)",
+    )
+
+
+def create_rapid(o: RapidOcrOptions) -> RapidOcrEngine:
+    """The registry's factory of this engine."""
+    return RapidOcrEngine(threads=o.threads, det_max_side=o.det_max_side)
 
 
 class RapidOcrEngine:
