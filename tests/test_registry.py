@@ -11,7 +11,10 @@ from pydantic import BaseModel, ValidationError
 
 from extractor.cli import build_parser
 from extractor.config import ExtractConfig
+from extractor.definitions import TableDef, load_definitions
 from extractor.errors import ConfigError
+from extractor.extract.layout_names import LAYOUTS
+from extractor.extract.mapper import MAPPERS
 from extractor.ocr.base import EngineOptions, OcrBox
 from extractor.ocr.paddle import PaddleOcrOptions
 from extractor.ocr.rapid import RapidOcrOptions
@@ -110,3 +113,19 @@ def test_a_new_engine_is_one_registry_line() -> None:
     # the package's own registry does not know it
     with pytest.raises(ConfigError, match="unknown OCR engine 'toy'"):
         create_engine(toy)
+
+
+def test_every_layout_has_one_mapper() -> None:
+    assert list(MAPPERS) == list(LAYOUTS)
+    assert len(set(MAPPERS.values())) == len(MAPPERS)
+    schema = TableDef.model_json_schema()["properties"]["layout"]
+    assert schema["enum"] == list(LAYOUTS)
+    used = {t.layout for t in load_definitions().tables}
+    assert used and used <= set(MAPPERS)
+
+
+def test_a_layout_without_a_mapper_is_refused_by_the_definitions() -> None:
+    base = {"id": "x", "titles": ["x"]}
+    assert TableDef.model_validate({**base, "layout": "listing"}).layout == "listing"
+    with pytest.raises(ValidationError, match="layout"):
+        TableDef.model_validate({**base, "layout": "pivot"})
