@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from extractor.errors import ConfigError
+from extractor.errors import Code, ConfigError
 from extractor.ocr.base import EngineOptions, OcrBox
 
 
@@ -20,7 +20,7 @@ def check_model_dir(path: Path) -> Path:
         raise ConfigError(
             f"PaddleOCR model folder {path} lacks {missing or ['the folder']}; "
             "give det_model_dir and rec_model_dir folders with inference.onnx + inference.yml",
-            code="config.ocr_models",
+            code=Code.CONFIG_OCR_MODELS,
         )
     return path
 
@@ -47,7 +47,7 @@ class PaddleOcrEngine:
         if det_model_dir is None or rec_model_dir is None:
             raise ConfigError(
                 "the paddle OCR engine needs det_model_dir and rec_model_dir (no download)",
-                code="config.ocr_models",
+                code=Code.CONFIG_OCR_MODELS,
             )
         det = check_model_dir(det_model_dir)
         rec = check_model_dir(rec_model_dir)
@@ -56,7 +56,7 @@ class PaddleOcrEngine:
         except ImportError as exc:
             raise ConfigError(
                 "PaddleOCR is not installed: pip install 'extractor[paddle]'",
-                code="config.ocr_missing",
+                code=Code.CONFIG_OCR_MISSING,
             ) from exc
         self._engine = PaddleOCR(
             text_detection_model_dir=str(det),

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from extractor.errors import ConfigError, OcrError
+from extractor.errors import Code, ConfigError, OcrError
 from extractor.ocr.base import EngineOptions, OcrBox
 
 DET_MODEL = "PP-OCRv6_det_small.onnx"
@@ -21,7 +21,7 @@ def bundled_model_dir() -> Path:
     try:
         import rapidocr
     except ImportError as exc:  # pragma: no cover - rapidocr is a dependency
-        raise ConfigError("rapidocr is not installed", code="config.ocr_missing") from exc
+        raise ConfigError("rapidocr is not installed", code=Code.CONFIG_OCR_MISSING) from exc
     return Path(rapidocr.__file__).resolve().parent / "models"
 
 
@@ -54,13 +54,15 @@ class RapidOcrEngine:
         missing = [p.name for p in (det, rec) if not p.is_file()]
         if missing:
             raise ConfigError(
-                f"rapidocr models missing from {models}: {missing}", code="config.ocr_models"
+                f"rapidocr models missing from {models}: {missing}", code=Code.CONFIG_OCR_MODELS
             )
         try:
             import onnxruntime  # noqa: F401  rapidocr needs it but does not require it
             from rapidocr import RapidOCR
         except ImportError as exc:
-            raise ConfigError(f"OCR runtime unavailable: {exc}", code="config.ocr_missing") from exc
+            raise ConfigError(
+                f"OCR runtime unavailable: {exc}", code=Code.CONFIG_OCR_MISSING
+            ) from exc
         self._engine = RapidOCR(
             params={
                 # its warnings (an empty detection on every blank page) are not ours to print
