@@ -123,6 +123,8 @@ def test_a_new_engine_is_one_registry_line() -> None:
     engine = create_engine(toy, registry)
     assert isinstance(engine, ToyEngine) and engine.read_line(None) == ("一二三", 1.0)
     assert options_for("toy", registry, text="x", threads=2) == ToyOptions(text="x")
+    with pytest.raises(ConfigError, match="registered twice: toy"):
+        engine_registry(*registry.values(), registry["toy"])
     # the package's own registry does not know it
     with pytest.raises(ConfigError, match="unknown OCR engine 'toy'"):
         create_engine(toy)

@@ -44,8 +44,13 @@ class EngineSpec(Generic[OptionsT]):
 
 
 def engine_registry(*specs: EngineSpec[Any]) -> Mapping[str, EngineSpec[Any]]:
-    """A read-only registry keyed by each spec's ``kind``."""
-    return MappingProxyType({s.kind: s for s in specs})
+    """A read-only registry keyed by each spec's ``kind`` (two engines of one kind: an error,
+    not the later one silently winning)."""
+    kinds = [s.kind for s in specs]
+    twice = sorted({k for k in kinds if kinds.count(k) > 1})
+    if twice:
+        raise ConfigError(f"OCR engines registered twice: {', '.join(twice)}")
+    return MappingProxyType(dict(zip(kinds, specs, strict=True)))
 
 
 ENGINES = engine_registry(
