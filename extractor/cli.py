@@ -17,7 +17,7 @@ from extractor.config import ExtractConfig, llm_options_from_env
 from extractor.definitions import load_definitions
 from extractor.errors import ExtractorError
 from extractor.model import DocumentResult
-from extractor.ocr.registry import OcrOptions
+from extractor.ocr.registry import DEFAULT_ENGINE, ENGINES, options_for
 from extractor.output import write_result
 from extractor.pipeline import extract_path
 
@@ -43,8 +43,8 @@ def summary_line(result: DocumentResult) -> str:
 
 
 def _config(args: argparse.Namespace) -> ExtractConfig:
-    ocr = OcrOptions(
-        kind=args.ocr_engine,
+    ocr = options_for(
+        args.ocr_engine,
         dpi=args.ocr_dpi,
         det_model_dir=args.paddle_det_dir,
         rec_model_dir=args.paddle_rec_dir,
@@ -187,7 +187,7 @@ def _config_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--family", default=None, help="only this definition family (final, budget)")
     p.add_argument("--force-ocr", action="store_true", help="OCR every page, ignore text layers")
-    p.add_argument("--ocr-engine", choices=["rapidocr", "paddleocr"], default="rapidocr")
+    p.add_argument("--ocr-engine", choices=list(ENGINES), default=DEFAULT_ENGINE)
     p.add_argument("--ocr-dpi", type=int, default=200, help="render resolution for OCR")
     p.add_argument("--paddle-det-dir", type=Path, default=None, help="PaddleOCR det model dir")
     p.add_argument("--paddle-rec-dir", type=Path, default=None, help="PaddleOCR rec model dir")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 from extractor.barrier import Barrier
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions, TableDef
-from extractor.errors import InputError
+from extractor.errors import Code, InputError
 from extractor.extract.assist import Refined, refine
 from extractor.extract.common import MapContext
 from extractor.extract.mapper import map_region
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
 
 
-def _failed(info: DocumentInfo, code: str, message: str) -> DocumentResult:
+def _failed(info: DocumentInfo, code: Code, message: str) -> DocumentResult:
     return DocumentResult(
         document=info, status="failed", errors=[ErrorInfo(code=code, message=message)]
     )
@@ -58,10 +58,10 @@ def _failed(info: DocumentInfo, code: str, message: str) -> DocumentResult:
 def _refuse(data: bytes, info: DocumentInfo, config: ExtractConfig) -> DocumentResult | None:
     """The result for input refused before reading (empty, too large), else None."""
     if not data.strip():
-        return _failed(info, "input.empty", "the file is empty")
+        return _failed(info, Code.INPUT_EMPTY, "the file is empty")
     if len(data) > config.max_file_bytes:
         return _failed(
-            info, "input.too_large", f"{len(data)} bytes > limit {config.max_file_bytes}"
+            info, Code.INPUT_TOO_LARGE, f"{len(data)} bytes > limit {config.max_file_bytes}"
         )
     return None
 
@@ -179,9 +179,9 @@ def _from_text(
 ) -> DocumentResult:
     """A text report once its bytes are hashed and accepted (not empty, not too large)."""
     if data.startswith(b"%PDF"):
-        return _failed(info, "input.unsupported", "a PDF given to the text path")
+        return _failed(info, Code.INPUT_UNSUPPORTED, "a PDF given to the text path")
     if looks_binary(data):
-        return _failed(info, "input.binary", "the file is binary data, not report text")
+        return _failed(info, Code.INPUT_BINARY, "the file is binary data, not report text")
     doc = read_text(data)
     info = info.model_copy(update={"lines": len(doc.lines), "encoding": doc.encoding})
     return _from_rows(doc.rows, doc.lines, list(doc.errors), info, config, definitions, data, llm)
@@ -219,7 +219,7 @@ def _from_rows(
     if not tables:
         errors.extend(barrier.errors)
         errors.append(
-            ErrorInfo(code="extract.no_tables", message="no recognisable table in the document")
+            ErrorInfo(code=Code.EXTRACT_NO_TABLES, message="no recognisable table in the document")
         )
         return DocumentResult(document=info, status="failed", errors=errors)
     if lines:
@@ -227,7 +227,7 @@ def _from_rows(
         if truncated is not None:
             errors.append(
                 ErrorInfo(
-                    code="input.truncated",
+                    code=Code.INPUT_TRUNCATED,
                     line=truncated,
                     message="the document ends inside a table row: it was cut off",
                 )
@@ -254,7 +254,7 @@ def _from_rows(
         if c.classification == "extraction_error" and c.severity == "hard":
             errors.append(
                 ErrorInfo(
-                    code="verify.extraction_error",
+                    code=Code.VERIFY_EXTRACTION_ERROR,
                     message=c.message,
                     line=c.cells[0].line if c.cells else None,
                     page=c.cells[0].page if c.cells else None,
@@ -357,7 +357,7 @@ def _missing_tables(tables: list[Table], definitions: Definitions) -> list[Error
             name = " ".join(x for x in (tdef.label, tdef.title) if x) if tdef else group[0]
             out.append(
                 ErrorInfo(
-                    code="extract.table_missing",
+                    code=Code.EXTRACT_TABLE_MISSING,
                     message=f"the {best.kind} table {name} was not found ({group[0]})",
                 )
             )
@@ -376,7 +376,7 @@ def _unreadable_errors(tables: list[Table]) -> list[ErrorInfo]:
                     name = t.table_id or t.title
                     out.append(
                         ErrorInfo(
-                            code="extract.unreadable_value",
+                            code=Code.EXTRACT_UNREADABLE_VALUE,
                             line=cell.line,
                             page=cell.page,
                             message=f"{name}: value cell {cell.raw!r} is not an amount",
@@ -481,13 +481,14 @@ def extract_path(
         size = st.st_size
         if not stat.S_ISREG(st.st_mode):  # a FIFO or a device would block or never end
             info = DocumentInfo(source=path.name, sha256="")
-            return _failed(info, "input.special", "not a regular file")
+            return _failed(info, Code.INPUT_SPECIAL, "not a regular file")
         if size > config.max_file_bytes:
             info = DocumentInfo(source=path.name, sha256="")
-            return _failed(info, "input.too_large", f"{size} bytes > limit {config.max_file_bytes}")
+            too_large = f"{size} bytes > limit {config.max_file_bytes}"
+            return _failed(info, Code.INPUT_TOO_LARGE, too_large)
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc}", code="input.unreadable") from exc
+        raise InputError(f"cannot read {path}: {exc}", code=Code.INPUT_UNREADABLE) from exc
     return extract_bytes(
         data,
         source_name=path.name,

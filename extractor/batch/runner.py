@@ -52,7 +52,7 @@ from extractor.batch.worker import (
     outcome_of,
 )
 from extractor.config import ExtractConfig
-from extractor.errors import ExtractorError
+from extractor.errors import Code, ExtractorError
 from extractor.model import printable
 from extractor.output import atomic_write, csv_text
 
@@ -182,14 +182,14 @@ def _lock(out: Path) -> TextIO:
 class BatchBusyError(ExtractorError):
     """Another batch holds the output folder."""
 
-    code = "batch.busy"
+    code = Code.BATCH_BUSY
 
 
 class BatchOutputError(ExtractorError):
     """The output folder does not take writes (disk full, read-only): the batch cannot go
     on. The ledger holds only documents whose outputs are whole, so it resumes when fixed."""
 
-    code = "batch.output"
+    code = Code.BATCH_OUTPUT
 
     @classmethod
     def of(cls, out: Path, exc: Exception) -> BatchOutputError:
@@ -347,12 +347,12 @@ def _plan(
             sha = _hash_within(f.path, config.max_file_bytes, options.timeout_s)
         except TimeoutError as exc:
             job = Job(name=f.name, path=str(f.path), sha256="")
-            unreadable.append(outcome_of(job, failed_result(job, "batch.timeout", str(exc))))
+            unreadable.append(outcome_of(job, failed_result(job, Code.BATCH_TIMEOUT, str(exc))))
             continue
         except OSError as exc:
             job = Job(name=f.name, path=str(f.path), sha256="")
             why = exc.strerror or str(exc)
-            res = failed_result(job, "input.unreadable", f"cannot read the file: {why}")
+            res = failed_result(job, Code.INPUT_UNREADABLE, f"cannot read the file: {why}")
             unreadable.append(outcome_of(job, res))
             continue
         prev = ledger.get(f.name, sha, chash)

@@ -41,7 +41,7 @@ from pydantic import SecretStr
 
 from extractor.config import ExtractConfig
 from extractor.definitions import load_definitions
-from extractor.errors import ConfigError, ExtractorError
+from extractor.errors import Code, ConfigError, ExtractorError
 from extractor.model import DocumentInfo, DocumentResult, ErrorInfo, printable
 from extractor.output import OutputFiles, document_files
 
@@ -107,7 +107,7 @@ def load_document_fn(spec: str) -> DocumentFn:
     return fn  # type: ignore[no-any-return]
 
 
-def failed_result(job: Job, code: str, message: str) -> DocumentResult:
+def failed_result(job: Job, code: Code, message: str) -> DocumentResult:
     """The result of a document that produced none of its own."""
     return DocumentResult(
         document=DocumentInfo(source=Path(job.path).name, sha256=job.sha256),
@@ -156,7 +156,7 @@ def run_document(fn: DocumentFn, job: Job, config: ExtractConfig) -> Outcome:
     except ExtractorError as exc:
         result = failed_result(job, exc.code, str(exc))
     except Exception as exc:
-        result = failed_result(job, "batch.exception", f"{type(exc).__name__}: {exc}")
+        result = failed_result(job, Code.BATCH_EXCEPTION, f"{type(exc).__name__}: {exc}")
     out = outcome_of(job, result, time.perf_counter() - t0)
     out.worker_max_rss_bytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     out.worker_pid = os.getpid()
@@ -255,7 +255,7 @@ def _signal_name(exitcode: int | None) -> str:
 class WorkerStartError(ConfigError):
     """The worker process could not set up (bad configuration or per-document function)."""
 
-    code = "batch.worker_start"
+    code = Code.BATCH_WORKER_START
 
 
 _ENTRY = "from extractor.batch.worker import main; main()"
@@ -363,7 +363,7 @@ class Slot:
         self._started = time.monotonic()
         self._conn.send(job)
 
-    def _finish(self, code: str, message: str) -> Outcome:
+    def _finish(self, code: Code, message: str) -> Outcome:
         job = self.job
         assert job is not None
         self.job = None
@@ -422,7 +422,7 @@ class Slot:
                 self._restart()
                 return None
             return self._finish(
-                "batch.crashed",
+                Code.BATCH_CRASHED,
                 f"the worker process died ({_signal_name(self._proc.returncode)}) "
                 "while extracting this document",
             )
@@ -431,13 +431,13 @@ class Slot:
         limits = self.limits
         if limits.timeout_s is not None and time.monotonic() - self._started > limits.timeout_s:
             return self._finish(
-                "batch.timeout", f"no result within the {limits.timeout_s:g} s deadline"
+                Code.BATCH_TIMEOUT, f"no result within the {limits.timeout_s:g} s deadline"
             )
         rss = self._rss()
         self._peak = max(self._peak, rss)
         if limits.max_memory_mb is not None and rss > limits.max_memory_mb * 2**20:
             return self._finish(
-                "batch.memory",
+                Code.BATCH_MEMORY,
                 f"the worker grew past the {limits.max_memory_mb} MiB memory limit",
             )
         return None

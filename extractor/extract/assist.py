@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from extractor.barrier import Barrier, or_reraise
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions, TableDef, prompts_dir
+from extractor.errors import Code
 from extractor.extract.chunking import Chunk, page_chunks, table_chunks
 from extractor.extract.llm_shaped import (
     SHAPED_LAYOUTS,
@@ -132,7 +133,7 @@ class _Session:
             self.budget_reported = True
             self.errors.append(
                 ErrorInfo(
-                    code="llm.budget",
+                    code=Code.LLM_BUDGET,
                     message=f"token budget of {self.opts.token_budget} per document spent; "
                     "remaining tables were not sent",
                 )
@@ -537,7 +538,7 @@ def _read_region(
         if table is not None and unmapped_parts(table, tdef):
             session.errors.append(
                 ErrorInfo(
-                    code="llm.unsupported_layout",
+                    code=Code.LLM_UNSUPPORTED_LAYOUT,
                     message=f"{region.table_id or region.title}: not sent to the LLM, "
                     f"which does not read the {tdef.layout} layout",
                     line=region.start_line,
@@ -620,7 +621,7 @@ def _report(session: _Session, region: Region, problems: list[str]) -> None:
     for p in problems:
         session.errors.append(
             ErrorInfo(
-                code="llm.unresolved",
+                code=Code.LLM_UNRESOLVED,
                 message=f"{where}: {p}",
                 line=region.start_line,
                 page=region.pages[0] if region.pages else None,

@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 
 from extractor.definitions import Definitions, IdentityDef, TableDef
+from extractor.errors import Code
 from extractor.model import ErrorInfo, Table
 
 _COL = re.compile(r"\bc\d+\b(?!\?)")
@@ -136,7 +137,7 @@ def layout_errors(tables: Sequence[Table], definitions: Definitions) -> list[Err
             first = next((r for r in [*t.rows, *(r for s in t.sections for r in s.rows)]), None)
             out.append(
                 ErrorInfo(
-                    code="extract.layout_unmapped",
+                    code=Code.EXTRACT_LAYOUT_UNMAPPED,
                     line=t.source_lines[0][0] if t.source_lines else None,
                     page=t.pages[0] if t.pages else (first.page if first else None),
                     table_index=ti,

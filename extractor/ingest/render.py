@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from extractor.errors import InputError
+from extractor.errors import Code, InputError
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff"})
 # the resolution ingest assumes for an image without a dpi tag (OcrOptions.dpi's default)
@@ -58,7 +58,7 @@ def _image_frames(data: bytes, pages: list[int], dpi: int, quality: int) -> list
     try:
         return _encode_frames(Image.open(io.BytesIO(data)), pages, dpi, quality)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise InputError(f"not a readable image: {exc}", code="input.corrupt") from exc
+        raise InputError(f"not a readable image: {exc}", code=Code.INPUT_CORRUPT) from exc
 
 
 def _encode_frames(img: Any, pages: list[int], dpi: int, quality: int) -> list[PageImage]:
