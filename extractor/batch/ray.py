@@ -18,12 +18,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from extractor.batch.limits import TokenBudget
-from extractor.batch.worker import Job, Limits, Outcome, Slot, failed_result, outcome_of
+from extractor.batch.types import Job, Limits, Outcome
+from extractor.batch.worker import Slot, failed_result, outcome_of
 from extractor.config import ExtractConfig
 from extractor.errors import Code, ConfigError
 
 if TYPE_CHECKING:
-    from extractor.batch.runner import BatchOptions
+    from extractor.batch.types import BatchOptions
 
 
 class SlotActor:

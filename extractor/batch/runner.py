@@ -29,131 +29,24 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
-from typing import Any, Literal, TextIO
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any, TextIO
 
 from extractor import __version__
-from extractor.batch.inputs import InputFile, Skipped, discover_all
+from extractor.batch.inputs import InputFile, discover_all
 from extractor.batch.ledger import LEDGER_NAME, Entry, Ledger, config_hash
-from extractor.batch.limits import SLOTS_ENV, TokenBudget
+from extractor.batch.limits import TokenBudget
 from extractor.batch.progress import Progress
 from extractor.batch.store import WriteFile, output_path, write_document, write_review_page
-from extractor.batch.worker import (
-    DEFAULT_DOCUMENT_FN,
-    Job,
-    Limits,
-    Outcome,
-    Slot,
-    failed_result,
-    outcome_of,
-)
+from extractor.batch.types import BatchOptions, BatchReport, Failure, Job, Outcome
+from extractor.batch.worker import Slot, failed_result, outcome_of
 from extractor.config import ExtractConfig
 from extractor.errors import Code, ExtractorError
 from extractor.model import printable
 from extractor.output import atomic_write, csv_text
 
-
-class BatchOptions(BaseModel):
-    """How to run a batch (what to extract with is the ``ExtractConfig``)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    out: Path = Field(description="output folder; holds the results and the ledger")
-    workers: int | None = Field(
-        default=None, ge=1, description="worker processes (Ray: actors); default: CPU count"
-    )
-    engine: Literal["process", "ray"] = Field(
-        default="process", description="process: local supervised workers; ray: Ray actors"
-    )
-    address: str | None = Field(
-        default=None, description="Ray cluster address; default: start a local Ray instance"
-    )
-    timeout_s: float | None = Field(
-        default=600.0, gt=0, description="per-document deadline in seconds (None: no deadline)"
-    )
-    max_memory_mb: int | None = Field(
-        default=4096, gt=0, description="per-worker resident memory limit (None: no limit)"
-    )
-    retry_failed: bool = Field(default=False, description="run again documents that failed")
-    llm_concurrency: int | None = Field(
-        default=None,
-        ge=1,
-        description="LLM requests in flight at once across all workers (None: no cap); "
-        "a file-lock semaphore under OUT/, so per machine for a Ray cluster",
-    )
-    token_budget: int | None = Field(
-        default=None,
-        ge=0,
-        description="LLM tokens for the whole batch (None: none); each document gets what "
-        "is left (at most its own per-document budget), then the LLM is off",
-    )
-    review: bool = Field(
-        default=False, description="also write each document's <name>.review.html page"
-    )
-    xlsx: bool = Field(
-        default=False,
-        description="also write each document's <name>.xlsx workbook (about 0.06 s a "
-        "report: a third more per text report; `extractor export` builds one store instead)",
-    )
-    document_fn: str = Field(
-        default=DEFAULT_DOCUMENT_FN,
-        description="module:function run per document as fn(path, config) -> DocumentResult",
-    )
-
-    @property
-    def limits(self) -> Limits:
-        return Limits(timeout_s=self.timeout_s, max_memory_mb=self.max_memory_mb)
-
-    def worker_count(self) -> int:
-        return self.workers or os.cpu_count() or 1
-
-    def worker_env(self) -> dict[str, str]:
-        """Environment the worker processes need for the batch's LLM request cap."""
-        if self.llm_concurrency is None:
-            return {}
-        folder = (self.out / ".llm-slots").resolve()
-        return {SLOTS_ENV: f"{folder}:{self.llm_concurrency}"}
-
-
 FAILURES_NAME = "failures.csv"
-
-
-@dataclass(frozen=True)
-class Failure:
-    """A failed or partial document, or an ok one with source inconsistencies, for the
-    summary and ``failures.csv``."""
-
-    name: str
-    input: str
-    status: str
-    codes: list[str]
-    message: str
-    result: str
-
-
-@dataclass
-class BatchReport:
-    """What a batch did: one ledger entry per document, and how it went."""
-
-    entries: list[Entry] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)  # input entries that are no document
-    processed: int = 0  # run in this batch (the others were skipped as done)
-    seconds: float = 0.0
-    max_worker_rss_bytes: int = 0
-    # failed first, then partial, then ok documents whose printed report does not add up
-    failures: list[Failure] = field(default_factory=list)
-
-    @property
-    def not_ok(self) -> int:
-        return sum(1 for f in self.failures if f.status != "ok")
-
-    @property
-    def failed(self) -> int:
-        return sum(1 for e in self.entries if e.status == "failed")
 
 
 def format_skipped(report: BatchReport, most: int = 20) -> str:
@@ -449,9 +342,7 @@ def _failures(out_dir: Path, entries: list[Entry], by_name: dict[str, InputFile]
         with contextlib.suppress(OSError, ValueError, KeyError, IndexError, TypeError):
             data = json.loads(path.read_text(encoding="utf-8"))
             if inconsistent:
-                first = next(
-                    f for f in data["findings"] if f["kind"] == "source_inconsistency"
-                )
+                first = next(f for f in data["findings"] if f["kind"] == "source_inconsistency")
                 message = (
                     f"{e.source_inconsistencies} source inconsistencies (the printed report "
                     f"does not add up): {first['message']}"

@@ -31,7 +31,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -39,60 +38,15 @@ from typing import Any
 import psutil
 from pydantic import SecretStr
 
+from extractor.batch.limits import gate_from_env
+from extractor.batch.types import DEFAULT_DOCUMENT_FN, Job, Limits, Outcome
 from extractor.config import ExtractConfig
 from extractor.definitions import load_definitions
 from extractor.errors import Code, ConfigError, ExtractorError
 from extractor.model import DocumentInfo, DocumentResult, ErrorInfo, printable
-from extractor.output import OutputFiles, document_files
-
-DEFAULT_DOCUMENT_FN = "extractor.api:extract"
+from extractor.output import document_files
 
 DocumentFn = Callable[[Path, ExtractConfig], DocumentResult]
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Per-document limits a slot enforces."""
-
-    timeout_s: float | None = 600.0
-    max_memory_mb: int | None = 4096
-    poll_s: float = 0.1
-
-
-@dataclass(frozen=True, slots=True)
-class Job:
-    """One document to run."""
-
-    name: str
-    path: str
-    sha256: str
-    llm_tokens_left: int | None = None  # the batch's token budget left (None: no budget)
-    xlsx: bool = False  # write the .xlsx workbook too (BatchOptions.xlsx)
-
-
-@dataclass(slots=True)
-class Outcome:
-    """What became of one document: its result's files and the figures the ledger keeps."""
-
-    name: str
-    sha256: str
-    source: str
-    status: str
-    error_codes: list[str]
-    files: OutputFiles
-    tables: int = 0
-    hard_checks: int = 0
-    failed_checks: int = 0
-    source_inconsistencies: int = 0
-    extraction_errors: int = 0
-    llm_calls: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    seconds: float = 0.0
-    peak_rss_bytes: int = 0  # of the document, sampled by the slot
-    worker_max_rss_bytes: int = 0  # of the worker process over its life (getrusage)
-    worker_pid: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def load_document_fn(spec: str) -> DocumentFn:
@@ -176,7 +130,6 @@ def _document_fn(fn_spec: str, config: ExtractConfig) -> DocumentFn:
     engine = default_engine_provider(config)  # builds the engine on first use only
     llm = None
     if config.llm.effective_mode != "off" and config.llm.model:
-        from extractor.batch.limits import gate_from_env
         from extractor.extract.llm import LlmClient
 
         # one client per worker (its cache and counters), behind the batch's request cap

@@ -10,7 +10,7 @@ from typing import Any
 import pymupdf
 
 from extractor.errors import Code, InputError
-from extractor.ingest.render import PageImage
+from extractor.ingest.page_image import PageImage
 from extractor.layout.geometry import Rule, Word
 
 
