@@ -394,6 +394,62 @@ class _TableReader:
                 return Reading(table, problems + still, repairs)
 
 
+def repairable(tables: Sequence[Table], config: ExtractConfig) -> bool:
+    """Deterministic repair applies: it is on and some cell is an OCR reading."""
+    return config.repair and any(
+        ocr_reading(c) for t in tables for r in _all_rows(t) for c in r.cells
+    )
+
+
+def repair_stage(
+    tables: list[Table], config: ExtractConfig, defs: Definitions, guard: Barrier
+) -> Refined:
+    """The repair stage: the tables verified and classified, and the OCR misreads their
+    failing identities locate repaired (no verification when nothing is OCR'd)."""
+    if not repairable(tables, config):
+        return Refined(tables, [], [])
+    out = repair_tables(defs, tables, _classified(defs, tables, guard), guard)
+    return Refined(out.tables, out.checks, out.findings)
+
+
+def llm_stage(
+    rows: Sequence[SourceRow],
+    mapped: Sequence[tuple[Region, Table | None]],
+    before: Refined,
+    config: ExtractConfig,
+    defs: Definitions,
+    llm: LlmClient | None,
+    guard: Barrier,
+    checked: bool,
+) -> Refined:
+    """The LLM stage (mode auto/always): ``before`` is the repair stage's reading, its
+    checks classified when ``checked``. The tables it read are repaired once more."""
+    tables, checks = before.tables, before.checks
+    if not checked:
+        checks = _classified(defs, tables, guard)
+    client = llm if llm is not None else _client(config)
+    session = _Session(client, config, defs, guard)
+    mode = config.llm.effective_mode
+    read, sent = _read_with_llm(session, rows, mapped, tables, checks, mode, defs, config)
+    # repairs of mapper readings the LLM replaced go; the others follow their table
+    repairs = _follow(before.repairs, tables, read) + session.repairs
+    checks = _classified(defs, read, guard)
+    if config.repair and sent:
+        out = repair_tables(defs, read, checks, guard)
+        read, checks = out.tables, out.checks
+        repairs += out.findings
+    return Refined(
+        read,
+        checks,
+        repairs,
+        session.usage,
+        session.errors,
+        sent,
+        session.ungrounded,
+        session.misplaced,
+    )
+
+
 def refine(
     rows: Sequence[SourceRow],
     mapped: Sequence[tuple[Region, Table | None]],
@@ -402,42 +458,18 @@ def refine(
     llm: LlmClient | None = None,
     barrier: Barrier | None = None,
 ) -> Refined:
-    """Verify, repair, and read with the LLM what the mode says; the tables in region order.
+    """Verify, repair, and read with the LLM what the mode says; the tables in region order
+    (the repair stage, then the LLM stage, as the pipeline runs them).
 
     ``mapped`` pairs each region with the mapper's table (None where mapping failed). Under
     ``barrier`` a table whose repair or LLM reading raises keeps the mapper's reading."""
     guard = or_reraise(barrier)
     tables = [t for _, t in mapped if t is not None]
-    mode = config.llm.effective_mode
-    repairable = config.repair and any(
-        ocr_reading(c) for t in tables for r in _all_rows(t) for c in r.cells
-    )
-    if mode == "off" and not repairable:
-        return Refined(tables, [], [])  # nothing to do: spare the document a verification
-    checks = _classified(defs, tables, guard)
-    repair_findings: list[Finding] = []
-    if repairable:
-        out = repair_tables(defs, tables, checks, guard)
-        tables, checks, repair_findings = out.tables, out.checks, out.findings
-    usage = Usage()
-    errors: list[ErrorInfo] = []
-    sent: list[int] = []
-    ungrounded = misplaced = 0
-    if mode != "off":
-        client = llm if llm is not None else _client(config)
-        session = _Session(client, config, defs, guard)
-        before = tables
-        tables, sent = _read_with_llm(session, rows, mapped, tables, checks, mode, defs, config)
-        usage, errors = session.usage, session.errors
-        # repairs of mapper readings the LLM replaced go; the others follow their table
-        repair_findings = _follow(repair_findings, before, tables) + session.repairs
-        ungrounded, misplaced = session.ungrounded, session.misplaced
-        checks = _classified(defs, tables, guard)
-        if config.repair and sent:
-            out = repair_tables(defs, tables, checks, guard)
-            tables, checks = out.tables, out.checks
-            repair_findings += out.findings
-    return Refined(tables, checks, repair_findings, usage, errors, sent, ungrounded, misplaced)
+    repaired = repair_stage(tables, config, defs, guard)
+    if config.llm.effective_mode == "off":
+        return repaired
+    checked = repairable(tables, config)
+    return llm_stage(rows, mapped, repaired, config, defs, llm, guard, checked)
 
 
 def _follow(findings: list[Finding], before: list[Table], after: list[Table]) -> list[Finding]:
