@@ -117,118 +117,144 @@ def _title_of(row: SourceRow) -> str | None:
 def find_regions(rows: Sequence[SourceRow]) -> list[Region]:
     """Split the rows into table regions. A title (or a printed label directly before a title)
     starts a region; it is kept only if grid rows follow before the next title."""
-    regions: list[Region] = []
-    titled: list[Region] = []  # every titled region, also those no grid followed
-    orphans: list[SourceRow] = []  # grid rows before the first title
-    cur: Region | None = None
-    grid_started = False
-    notes_open = False
-    pending_label: tuple[str, int | None] | None = None
-
-    def close() -> None:
-        nonlocal cur
-        if cur is not None:
-            titled.append(cur)
-            if cur.rows:
-                regions.append(cur)
-        cur = None
-
-    stray = 0  # unknown plain lines since the last grid row (a running header, a footer…)
-    last_grid: SourceRow | None = None
+    reader = _RegionReader()
     for row in rows:
+        reader.read(row)
+    reader.close()
+    return merge_continuations(_titles_after(reader.orphans, reader.titled) or reader.regions)
+
+
+class _RegionReader:
+    """find_regions' state, one row at a time: the region being read and what came before."""
+
+    def __init__(self) -> None:
+        self.regions: list[Region] = []
+        self.titled: list[Region] = []  # every titled region, also those no grid followed
+        self.orphans: list[SourceRow] = []  # grid rows before the first title
+        self.cur: Region | None = None
+        self.grid_started = False
+        self.notes_open = False
+        self.pending_label: tuple[str, int | None] | None = None
+        self.stray = 0  # unknown plain lines since the last grid row (a running header…)
+        self.last_grid: SourceRow | None = None
+
+    def close(self) -> None:
+        if self.cur is not None:
+            self.titled.append(self.cur)
+            if self.cur.rows:
+                self.regions.append(self.cur)
+        self.cur = None
+
+    def read(self, row: SourceRow) -> None:
+        cur = self.cur
         if row.is_blank():
-            if cur is not None and grid_started and not notes_open and _blank_cells(row):
+            if cur is not None and self.grid_started and not self.notes_open and _blank_cells(row):
                 cur.rows.append(row)  # a printed row of blank cells (an empty table's row)
-            continue
+            return
         filled = [c for c in row.cells if c.text.strip()]
         if row.tabbed and len(filled) == 1 and LABEL_RE.match(normalize_text(filled[0].text)):
             # "附件19" alone in a TAB row is a label line like any other
             row = SourceRow(tuple(filled), tabbed=False, line=row.line, page=row.page)
-        numbered = _row_number_only(row, last_grid) if cur is not None and not notes_open else None
+        numbered = None
+        if cur is not None and not self.notes_open:
+            numbered = _row_number_only(row, self.last_grid)
         if numbered is not None:
             row = numbered  # a row printing only its 行次 (a padding row), not a page number
         title = _title_of(row)
-        text = _row_text(row)
         if title is not None:
-            close()
-            cur = Region(
-                title=_CONTINUED.sub("", normalize_text(title).replace(" ", "")),
-                start_line=row.line,
-                end_line=row.line,
-            )
-            label = _LABEL_ANY.search(normalize_text(title).replace(" ", ""))
-            if label is not None:
-                cur.table_id = re.sub(r"\s+", "", label.group(1))
-                cur.title = (
-                    title_key(cur.title) if len(cur.title) > len(label.group(0)) else cur.title
-                )
-            if pending_label is not None:
-                cur.table_id = cur.table_id or pending_label[0]
-                cur.start_line = pending_label[1]
-                pending_label = None
-            for c in row.cells[1:]:
-                _meta(cur, c.text)
-            grid_started = notes_open = False
-            stray = 0
-            continue
-        if not row.tabbed:
-            norm = normalize_text(text).replace(" ", "")
-            label_m = LABEL_RE.match(norm)
-            if label_m and len(norm) <= 8:
-                printed = re.sub(r"\s+", "", label_m.group(0))
-                if cur is not None and grid_started and printed == cur.table_id and not notes_open:
-                    continue  # the label repeated on a continuation page
-                if cur is None or grid_started:
-                    close()  # a label printed before the title of the next table
-                    pending_label = (printed, row.line)
-                    continue
-            if cur is None:
-                continue
-            if _PART_RE.match(norm):
-                close()
-                continue
-            if not grid_started:
-                if _SECTION_HEAD.match(norm) and not _meta(cur, text):
-                    # the first section heading of a sectioned table (一、政府采购情况)
-                    cur.rows.append(SourceRow(row.cells, tabbed=True, line=row.line, page=row.page))
-                    grid_started = True
-                    continue
-                _meta(cur, text)
-                cur.end_line = row.line
-                continue
-            if _FOOTER_RE.match(text.strip()):
-                continue
-            if _NOTE_RE.search(norm) or (notes_open and re.match(r"^\d+[.、．]", norm)):
-                cur.notes.append(text.strip())
-                cur.end_line = row.line
-                notes_open = True
-                continue
-            if _meta(cur, text):
-                continue
-            stray += 1
-            if stray > 3 or notes_open:
-                close()  # the text after the table (narrative): the table has ended
-            continue
-        # a grid row
+            self._title(row, title)
+        elif not row.tabbed:
+            self._plain(row, _row_text(row))
+        else:
+            self._grid(row)
+
+    def _title(self, row: SourceRow, title: str) -> None:
+        self.close()
+        cur = self.cur = Region(
+            title=_CONTINUED.sub("", normalize_text(title).replace(" ", "")),
+            start_line=row.line,
+            end_line=row.line,
+        )
+        label = _LABEL_ANY.search(normalize_text(title).replace(" ", ""))
+        if label is not None:
+            cur.table_id = re.sub(r"\s+", "", label.group(1))
+            cur.title = title_key(cur.title) if len(cur.title) > len(label.group(0)) else cur.title
+        if self.pending_label is not None:
+            cur.table_id = cur.table_id or self.pending_label[0]
+            cur.start_line = self.pending_label[1]
+            self.pending_label = None
+        for c in row.cells[1:]:
+            _meta(cur, c.text)
+        self.grid_started = self.notes_open = False
+        self.stray = 0
+
+    def _label(self, row: SourceRow, norm: str) -> bool:
+        """A printed table label line (公开01表, 附件3): True when it is taken."""
+        label_m = LABEL_RE.match(norm)
+        if not label_m or len(norm) > 8:
+            return False
+        cur = self.cur
+        printed = re.sub(r"\s+", "", label_m.group(0))
+        repeated = cur is not None and printed == cur.table_id
+        if repeated and self.grid_started and not self.notes_open:
+            return True  # the label repeated on a continuation page
+        if cur is None or self.grid_started:
+            self.close()  # a label printed before the title of the next table
+            self.pending_label = (printed, row.line)
+            return True
+        return False
+
+    def _plain(self, row: SourceRow, text: str) -> None:
+        norm = normalize_text(text).replace(" ", "")
+        if self._label(row, norm):
+            return
+        cur = self.cur
         if cur is None:
-            if not titled:
-                orphans.append(row)
-            continue
-        if notes_open:
+            return
+        if _PART_RE.match(norm):
+            self.close()
+            return
+        if not self.grid_started:
+            if _SECTION_HEAD.match(norm) and not _meta(cur, text):
+                # the first section heading of a sectioned table (一、政府采购情况)
+                cur.rows.append(SourceRow(row.cells, tabbed=True, line=row.line, page=row.page))
+                self.grid_started = True
+                return
+            _meta(cur, text)
+            cur.end_line = row.line
+            return
+        if _FOOTER_RE.match(text.strip()):
+            return
+        if _NOTE_RE.search(norm) or (self.notes_open and re.match(r"^\d+[.、．]", norm)):
+            cur.notes.append(text.strip())
+            cur.end_line = row.line
+            self.notes_open = True
+            return
+        if _meta(cur, text):
+            return
+        self.stray += 1
+        if self.stray > 3 or self.notes_open:
+            self.close()  # the text after the table (narrative): the table has ended
+
+    def _grid(self, row: SourceRow) -> None:
+        cur = self.cur
+        if cur is None:
+            if not self.titled:
+                self.orphans.append(row)
+            return
+        if self.notes_open:
             # grid rows after the notes belong to something else (an untitled table)
-            close()
-            continue
-        if not grid_started and all(_meta(cur, c.text) for c in row.cells if c.text.strip()):
-            continue  # a TAB row holding only department/unit labels
-        grid_started = True
-        stray = 0
-        last_grid = row
+            self.close()
+            return
+        if not self.grid_started and all(_meta(cur, c.text) for c in row.cells if c.text.strip()):
+            return  # a TAB row holding only department/unit labels
+        self.grid_started = True
+        self.stray = 0
+        self.last_grid = row
         cur.rows.append(row)
         cur.end_line = row.line
         if row.page is not None and row.page not in cur.pages:
             cur.pages.append(row.page)
-    close()
-    return merge_continuations(_titles_after(orphans, titled) or regions)
 
 
 def _titles_after(orphans: list[SourceRow], titled: list[Region]) -> list[Region] | None:
