@@ -40,6 +40,7 @@ from extractor.model import (
 from extractor.ocr.base import OcrEngine
 from extractor.ocr.registry import create_engine
 from extractor.verify.annex import annex_checks
+from extractor.verify.disclosure import disclosure_checks
 from extractor.verify.findings import findings_for
 from extractor.verify.narrative import ProseLine, narrative_checks
 from extractor.verify.verifier import verify_tables
@@ -264,6 +265,11 @@ def _from_rows(
         facts, missing = _document_facts(rows, tables, definitions)
         info = info.model_copy(update=facts)
         findings.extend(missing)
+    # family C reads the report's year, so it runs once the facts are known
+    with barrier.guard("disclosure", "the disclosure checks"):
+        disclosed = disclosure_checks(rows, _prose(rows), tables, definitions, info.year, barrier)
+        findings.extend(findings_for(tables, disclosed, barrier))
+        checks.extend(disclosed)
     errors.extend(barrier.errors)
     status: Literal["ok", "partial"] = "ok" if not errors else "partial"
     return DocumentResult(
