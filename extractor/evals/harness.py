@@ -84,6 +84,9 @@ class CaseMetrics:
     pages: int = 0
     seconds: float = 0.0
     status: str = ""
+    disclosure_checks: int = 0
+    # family C per kind: [labels, labels found, checks matching no label of their kind]
+    disclosure: dict[str, list[int]] = field(default_factory=dict)
 
 
 def _value(v: Any) -> Decimal | None:
@@ -159,8 +162,13 @@ def measure(case: Case, result: DocumentResult, seconds: float) -> CaseMetrics:
     # detection of source inconsistencies against the labels (by the cell the label names)
     source_labels = [lb for lb in case.labels if lb.expected == "source_inconsistency"]
     m.source_labels = len(source_labels)
-    # hard identities and the soft claims (narrative, annex scores) that fail
-    detected = [c for c in result.checks if c.classification == "source_inconsistency"]
+    # hard identities and the soft claims (narrative, annex scores) that fail; the disclosure
+    # checks (family C) are scored per kind apart (_disclosure_scores)
+    detected = [
+        c
+        for c in result.checks
+        if c.classification == "source_inconsistency" and c.family != "C"
+    ]
     hit_labels = {
         i
         for i, lb in enumerate(source_labels)
@@ -208,10 +216,37 @@ def measure(case: Case, result: DocumentResult, seconds: float) -> CaseMetrics:
         tix = tables_by_key.get(table)
         if tix is None or ((tix, ri, ci) not in covered and tix not in flagged):
             m.silent_errors += 1
+    m.disclosure_checks = sum(1 for c in result.checks if c.family == "C")
+    m.disclosure = _disclosure_scores(case.labels, result)
     m.llm_calls = result.usage.llm_calls
     m.prompt_tokens = result.usage.prompt_tokens
     m.completion_tokens = result.usage.completion_tokens
     return m
+
+
+def _c_matches(ref: CellRef, label: Label) -> bool:
+    """A disclosure finding at the label's line, or (a label naming a table only) about
+    that table."""
+    if label.line is not None:
+        return ref.line == label.line
+    return label.table is not None and ref.table == label.table
+
+
+def _disclosure_scores(labels: Sequence[Label], result: DocumentResult) -> dict[str, list[int]]:
+    """Per disclosure kind: labels, labels a family C check of that kind found, and checks of
+    that kind at no label of it (false findings)."""
+    out: dict[str, list[int]] = {}
+    checks = [c for c in result.checks if c.family == "C"]
+    for kind in sorted({c.expression for c in checks} | {lb.kind for lb in labels}):
+        name = kind.removeprefix("disclosure.")
+        mine = [lb for lb in labels if lb.kind == f"disclosure.{name}"]
+        found = [c for c in checks if c.expression == name]
+        if not mine and not found:
+            continue
+        hit = sum(1 for lb in mine if any(_c_matches(r, lb) for c in found for r in c.cells))
+        false = sum(1 for c in found if not any(_c_matches(r, lb) for lb in mine for r in c.cells))
+        out[name] = [len(mine), hit, false]
+    return out
 
 
 # ---------------------------------------------------------------- datasets
@@ -297,6 +332,32 @@ def generated_dataset(n: int, seed: int = 0) -> list[Case]:
                 labels,
                 f"gen{seed + i:04d}.txt",
             )
+        )
+    return cases
+
+
+def generated_disclosure_dataset(n: int, seed: int = 0) -> list[Case]:
+    """N generated 决算 reports with a cover and a 情况说明, clean and each disclosure defect
+    (family C) in turn (evals/inject_disclosure.py)."""
+    from extractor.evals.inject_disclosure import DISCLOSURE_KINDS, make_disclosure_case
+
+    kinds: list[str | None] = [None, *DISCLOSURE_KINDS]
+    cases: list[Case] = []
+    for i in range(n):
+        kind = kinds[i % len(kinds)]
+        text, truth, injections = make_disclosure_case(seed + i, kind)
+        labels = [
+            Label(
+                kind=j.kind,
+                expected=j.expected,
+                table=None if j.table_id == "narrative" else j.table_id,
+                line=j.line,
+            )
+            for j in injections
+        ]
+        stem = f"disclosure{seed + i:04d}"
+        cases.append(
+            Case(f"{stem}-{kind or 'clean'}", text.encode("utf-8"), truth, labels, f"{stem}.txt")
         )
     return cases
 
@@ -402,7 +463,8 @@ def resolve_datasets(specs: Sequence[str]) -> list[tuple[str, list[Case]]]:
     injections and layout traps), ``generated-pdf:N[:SEED]`` and ``generated-scan:N[:SEED]``
     (clean reports as PDFs in the renderer's styles, or as degraded scans),
     ``generated-budget-pdf:N[:SEED]`` / ``generated-budget-scan:N[:SEED]`` for 预算, and
-    ``generated-layout:N[:SEED]`` (the layout families in turn) or
+    ``generated-disclosure:N[:SEED]`` (决算 text reports with a 情况说明, clean and each
+    disclosure defect in turn), ``generated-layout:N[:SEED]`` (the layout families in turn) or
     ``generated-layout-FAMILY:N[:SEED]`` (one family), ``generated-layout-pdf:N[:SEED]`` (the
     two-sided variants as PDFs), ``generated-layout-pdf-FAMILY:N[:SEED]`` (one PDF layout
     family: landscape, partial_rules, header_wrap); seeds >= 1000 are held out."""
@@ -419,6 +481,10 @@ def resolve_datasets(specs: Sequence[str]) -> list[tuple[str, list[Case]]]:
             family = kind.removeprefix("generated-layout").removeprefix("-") or None
             seed = int(parts[1]) if len(parts) > 1 else 0
             out.append((spec, generated_layout_dataset(int(parts[0]), seed, family)))
+        elif kind == "generated-disclosure":
+            parts = rest.split(":")
+            seed = int(parts[1]) if len(parts) > 1 else 0
+            out.append((spec, generated_disclosure_dataset(int(parts[0]), seed)))
         elif kind in (
             "generated",
             "generated-budget",
@@ -463,6 +529,7 @@ class Report:
         tot["source_precision"] = _ratio(tot["source_detected_true"], claimed)
         tot["source_recall"] = _ratio(tot["source_detected_true"], tot["source_labels"])
         tot["seconds_per_page"] = round(tot["seconds"] / tot["pages"], 4) if tot["pages"] else None
+        tot["disclosure"] = _disclosure_totals(rows)
         return tot
 
     def to_json(self) -> dict[str, Any]:
@@ -474,6 +541,26 @@ class Report:
             "totals": self.totals(),
             "max_rss_mib": round(self.max_rss_mib, 1),
         }
+
+
+def _disclosure_totals(rows: Sequence[CaseMetrics]) -> dict[str, dict[str, Any]]:
+    """Precision and recall of the disclosure checks per kind over ``rows``."""
+    sums: dict[str, list[int]] = {}
+    for r in rows:
+        for kind, counts in r.disclosure.items():
+            acc = sums.setdefault(kind, [0, 0, 0])
+            for i, v in enumerate(counts):
+                acc[i] += v
+    return {
+        kind: {
+            "labels": labels,
+            "found": found,
+            "false": false,
+            "precision": _ratio(found, found + false),
+            "recall": _ratio(found, labels),
+        }
+        for kind, (labels, found, false) in sorted(sums.items())
+    }
 
 
 def _ratio(a: int, b: int) -> float | None:
@@ -518,6 +605,7 @@ COLUMNS = [
     ("src-", "source_detected_false"),
     ("labels", "source_labels"),
     ("silent", "silent_errors"),
+    ("C", "disclosure_checks"),
     ("s", "seconds"),
 ]
 
@@ -556,6 +644,15 @@ def format_table(report: Report, *, markdown: bool = False) -> str:
     )
     lines.append("")
     lines.append(summary)
+    if t["disclosure"]:
+        lines.append(
+            "disclosure checks (family C) by kind: "
+            + "; ".join(
+                f"{k} precision {_pct(v['precision'])} recall {_pct(v['recall'])} "
+                f"({v['labels']} labeled, {v['false']} false)"
+                for k, v in t["disclosure"].items()
+            )
+        )
     return "\n".join(lines)
 
 
@@ -578,6 +675,16 @@ def compare(report: Report, baseline: dict[str, Any]) -> tuple[list[str], bool]:
             lines.append(f"{name}: new (no baseline)")
             continue
         now, then = data["totals"], base["totals"]
+        for kind, score in now.get("disclosure", {}).items():
+            was = then.get("disclosure", {}).get(kind, {})
+            for key in ("precision", "recall"):
+                a, b = score.get(key), was.get(key)
+                if a is not None and b is not None and a != b:
+                    regressed = regressed or a < b
+                    lines.append(
+                        f"{name}: disclosure {kind} {key} {b} -> {a} "
+                        f"({'worse' if a < b else 'better'})"
+                    )
         for key in (*REGRESSION_KEYS, "silent_errors", "hard_fail"):
             a, b = now.get(key), then.get(key)
             if a == b or a is None or b is None:

@@ -180,7 +180,8 @@ def _empty_table(lines: list[str], rng: random.Random) -> Injection:
     table = rng.choice(("公开02表", "公开03表", "公开05表"))
     i = _table_line(lines, table, "注：") + 1  # the blank line under the table's note
     lines[i] = _STATEMENT
-    return _label("disclosure.empty_table", i + 1, table, before="", after=_STATEMENT)
+    # the finding names the table (its first line), not the statement's line
+    return _label("disclosure.empty_table", None, table, before="", after=_STATEMENT)
 
 
 def _has_line(lines: list[str], table_id: str, text: str) -> bool:

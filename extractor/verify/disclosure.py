@@ -411,16 +411,17 @@ def _doubled(rule: DisclosureCheckDef, doc: _Doc, out: _Out) -> None:
 
 
 def _duplicate(rule: DisclosureCheckDef, doc: _Doc, out: _Out) -> None:
-    seen: dict[str, int] = {}
-    for k, p in enumerate(doc.paragraphs):
+    """A paragraph printed again within ``window`` paragraphs of the first (the first may
+    carry its heading on the same run of text: the copy is then its tail)."""
+    paras = doc.paragraphs
+    for k, p in enumerate(paras):
         if len(p.text) < rule.min_chars or _any(rule.exempt, p.text):
             continue
-        first = seen.get(p.text)
-        seen[p.text] = k
-        if first is None or (rule.window and k - first > rule.window):
+        lo = max(0, k - rule.window) if rule.window else 0
+        first = next((f for f in paras[lo:k] if f.text.endswith(p.text)), None)
+        if first is None:
             continue
-        f = doc.paragraphs[first]
-        at = f"l.{f.line_at(0)}" if f.line_at(0) is not None else f"p.{f.page_at(0)}"
+        at = f"l.{first.line_at(0)}" if first.line_at(0) is not None else f"p.{first.page_at(0)}"
         out.emit(
             rule,
             (p.line_at(0), p.page_at(0)),
