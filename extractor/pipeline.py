@@ -244,7 +244,7 @@ def _from_rows(
     with barrier.guard("verify", "the identities of the tables"):
         checks = verify_tables(definitions, tables, barrier)
     with barrier.guard("narrative", "the prose"):
-        checks.extend(narrative_checks(_prose(rows), tables, definitions, barrier))
+        checks.extend(narrative_checks(prose_lines(rows), tables, definitions, barrier))
     with barrier.guard("annex", "the annexes"):
         checks.extend(annex_checks(regions, barrier))
     findings: list[Finding] = []
@@ -267,7 +267,7 @@ def _from_rows(
         findings.extend(missing)
     # family C reads the report's year, so it runs once the facts are known
     with barrier.guard("disclosure", "the disclosure checks"):
-        disclosed = disclosure_checks(rows, _prose(rows), tables, definitions, info.year, barrier)
+        disclosed = disclosure_checks(rows, prose_lines(rows), tables, definitions, info.year, barrier)
         findings.extend(findings_for(tables, disclosed, barrier))
         checks.extend(disclosed)
     errors.extend(barrier.errors)
@@ -336,7 +336,7 @@ def _plain(rows: list[SourceRow]) -> list[str]:
     return [c.text for r in rows if not r.tabbed for c in r.cells]
 
 
-def _prose(rows: list[SourceRow]) -> list[ProseLine]:
+def prose_lines(rows: list[SourceRow]) -> list[ProseLine]:
     """The document's plain lines for the narrative checks; table rows and blank lines are
     paragraph breaks."""
     return [

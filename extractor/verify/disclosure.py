@@ -225,16 +225,13 @@ def _growth(rule: DisclosureCheckDef, doc: _Doc, out: _Out) -> None:
 
 
 def _compare(rule: DisclosureCheckDef, doc: _Doc, out: _Out) -> None:
-    """"A万元大于B万元": the word against the two amounts of its clause."""
+    """"A万元大于B万元": the word against the amounts either side of it in its sentence."""
     words = "|".join(map(re.escape, [*rule.up, *rule.down, *rule.flat]))
     if not words:
         return
     for p in doc.paragraphs:
         for m in re.finditer(words, p.text):
-            starts = [x.end() for x in _CLAUSE.finditer(p.text, 0, m.start())]
-            lo = starts[-1] if starts else 0
-            stop = _CLAUSE.search(p.text, m.end())
-            hi = stop.start() if stop else len(p.text)
+            lo, hi = _sentence(p, m.start())
             a = [x for x in amounts(p, lo, m.start()) if x.end <= m.start()]
             b = amounts(p, m.end(), hi)
             sign = _sign(rule, m.group(0))
