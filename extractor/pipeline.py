@@ -267,7 +267,8 @@ def _from_rows(
         findings.extend(missing)
     # family C reads the report's year, so it runs once the facts are known
     with barrier.guard("disclosure", "the disclosure checks"):
-        disclosed = disclosure_checks(rows, prose_lines(rows), tables, definitions, info.year, barrier)
+        prose = prose_lines(rows)
+        disclosed = disclosure_checks(rows, prose, tables, definitions, info.year, barrier)
         findings.extend(findings_for(tables, disclosed, barrier))
         checks.extend(disclosed)
     errors.extend(barrier.errors)

@@ -12,10 +12,9 @@ from extractor.api import extract
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions, load_definitions
 from extractor.evals.inject_disclosure import DISCLOSURE_KINDS, make_disclosure_case
-from extractor.model import Check, DocumentResult
 from extractor.ingest.text import read_text
-from extractor.pipeline import prose_lines
-from extractor.pipeline import extract_bytes
+from extractor.model import Check, DocumentResult
+from extractor.pipeline import extract_bytes, prose_lines
 from extractor.verify.disclosure import disclosure_checks
 
 ROOT = Path(__file__).resolve().parent.parent
