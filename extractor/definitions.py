@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from extractor.errors import DefinitionError
 
@@ -186,6 +186,28 @@ class DisclosureCheckDef(_Def):
     )
 
     _v = field_validator("patterns", "exempt", "statements")(_check_regexes)
+
+    @model_validator(mode="after")
+    def _known_test(self) -> DisclosureCheckDef:
+        tests = _DISCLOSURE_TESTS[self.kind]
+        if self.test not in tests:
+            raise ValueError(
+                f"disclosure check {self.id}: kind {self.kind} runs test "
+                + " or ".join(repr(t) for t in tests)
+                + f", not {self.test!r}"
+            )
+        return self
+
+
+# the tests each disclosure kind has (verify/disclosure.py runs one per pair)
+_DISCLOSURE_TESTS: dict[str, tuple[str, ...]] = {
+    "placeholder": ("",),
+    "year": ("",),
+    "direction": ("growth", "compare"),
+    "empty_table": ("",),
+    "implausible": ("share", "zero_total", "negative"),
+    "punctuation": ("doubled", "duplicate"),
+}
 
 
 def _merge_disclosure(

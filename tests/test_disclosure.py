@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from extractor.api import extract
+from extractor.cli import main
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions, load_definitions
+from extractor.errors import DefinitionError
 from extractor.evals.inject_disclosure import DISCLOSURE_KINDS, make_disclosure_case
 from extractor.ingest.text import read_text
 from extractor.model import Check, DocumentResult
@@ -98,6 +100,7 @@ def _checks(text: str, definitions: Definitions, year: int = 2023) -> list[Check
     [
         ("2023年度支出合计100.00万元，比上年增加10.00万元，下降10.00%。", "direction"),
         ("收入合计120.00万元，小于支出合计100.00万元。", "direction"),
+        ("支出合计120.00万元，与上年持平（上年决算数为100.00万元）。", "direction"),
         ("基本支出80.00万元，占本年支出的180.00%。", "implausible"),
         ("本部门（单位名称）2023年度收入为…万元。", "placeholder"),
         ("2023年度本年支出合计100.00万元。。", "punctuation"),
@@ -117,11 +120,30 @@ def test_each_kind_on_prose_written_for_it(text: str, kind: str, definitions: De
         # direction words that agree with the previous figure printed
         "2023年度收入合计110.00万元，比上年增加10.00万元，增长10.00%（上年决算数为100.00万元）。",
         "收入合计100.00万元，等于支出合计100.00万元。",
+        "支出合计100.00万元，与上年持平（上年决算数为100.00万元）。",
         "基本支出80.00万元，占80.00%。",
     ],
 )
 def test_prose_without_a_defect_gives_nothing(text: str, definitions: Definitions) -> None:
     assert _checks(text, definitions) == []
+
+
+def test_a_rule_whose_test_its_kind_has_not_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "bad.toml").write_text(
+        '[[disclosure.checks]]\nid = "x"\nkind = "year"\ntest = "share"\n', encoding="utf-8"
+    )
+    with pytest.raises(DefinitionError, match="kind year runs test"):
+        load_definitions(extra_dirs=(tmp_path,))
+
+
+def test_schemas_check_lists_the_disclosure_rules_a_folder_changes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "r.toml").write_text(
+        '[[disclosure.checks]]\nid = "year"\nenabled = false\n', encoding="utf-8"
+    )
+    assert main(["schemas", "check", str(tmp_path)]) == 0
+    assert "disclosure check year (year): off" in capsys.readouterr().out
 
 
 def test_a_region_switches_a_rule_off_and_adds_one(tmp_path: Path) -> None:

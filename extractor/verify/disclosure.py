@@ -200,7 +200,8 @@ def _prior(rule: DisclosureCheckDef, p: Paragraph, at: int) -> Decimal | None:
 
 def _growth(rule: DisclosureCheckDef, doc: _Doc, out: _Out) -> None:
     """增加/减少 and 增长/下降 of one claim agree with each other and with the previous
-    year's figure where the sentence prints it."""
+    year's figure where the sentence prints it; so does 持平."""
+    _flat(rule, doc, out)
     for c in growth_claims(doc.prose):
         p, where = c.paragraph, (c.change.line, c.change.page)
         text = p.text[_sentence(p, c.start)[0] : c.end]
@@ -222,6 +223,25 @@ def _growth(rule: DisclosureCheckDef, doc: _Doc, out: _Out) -> None:
                 f"{prior.normalize()}万元",
                 expected="持平" if actual == 0 else (rule.up + rule.down)[0 if actual > 0 else -1],
             )
+
+
+def _flat(rule: DisclosureCheckDef, doc: _Doc, out: _Out) -> None:
+    """"与上年持平" where the sentence prints the previous figure and it is not the current."""
+    for p in doc.paragraphs:
+        for word in rule.flat:
+            for m in re.finditer(re.escape(word), p.text):
+                prior = _prior(rule, p, m.start())
+                lo, _ = _sentence(p, m.start())
+                before = [a for a in amounts(p, lo, m.start()) if a.end <= m.start()]
+                if prior is None or not before or abs(before[-1].value - prior) <= before[-1].half:
+                    continue
+                out.emit(
+                    rule,
+                    (before[-1].line, before[-1].page),
+                    p.text[lo : m.end()],
+                    f"{word}, but {before[-1].text} against the year before's "
+                    f"{prior.normalize()}万元",
+                )
 
 
 def _compare(rule: DisclosureCheckDef, doc: _Doc, out: _Out) -> None:
