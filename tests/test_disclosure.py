@@ -17,6 +17,7 @@ from extractor.evals.inject_disclosure import DISCLOSURE_KINDS, make_disclosure_
 from extractor.ingest.text import read_text
 from extractor.model import Check, DocumentResult
 from extractor.pipeline import extract_bytes, prose_lines
+from extractor.verify import disclosure
 from extractor.verify.disclosure import disclosure_checks
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -168,3 +169,19 @@ def test_a_region_switches_a_rule_off_and_adds_one(tmp_path: Path) -> None:
     # the switched-off rule keeps its other fields
     off = next(c for c in local.disclosure if c.id == "doubled_punctuation")
     assert not off.enabled and off.patterns
+
+
+def test_a_disclosure_check_that_raises_costs_that_check(
+    monkeypatch: pytest.MonkeyPatch, definitions: Definitions
+) -> None:
+    def broken(*_: object) -> None:
+        raise KeyError("injected")
+
+    monkeypatch.setitem(disclosure._RUNS, ("year", ""), broken)
+    text, _, labels = make_disclosure_case(0, "disclosure.placeholder")
+    result = _run(text, definitions)
+    assert result.status == "partial"
+    (err,) = [e for e in result.errors if e.code.startswith("internal.")]
+    assert err.code == "internal.disclosure" and "disclosure check year" in err.message
+    # the other checks ran: the placeholder is still found where it was put
+    assert [c.cells[0].line for c in _c(result)] == [labels[0].line]
