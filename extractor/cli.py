@@ -40,6 +40,7 @@ def summary_line(result: DocumentResult) -> str:
         )
         + f"; soft warnings {s.warnings}\n  source inconsistencies {s.source_inconsistencies}; "
         f"extraction errors {s.extraction_errors}"
+        + (f"; disclosure findings {s.disclosure}" if s.disclosure else "")
     )
 
 

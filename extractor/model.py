@@ -349,8 +349,15 @@ class Summary(_Out):
         "table is missing or its structure was not placed (extract.layout_unmapped)",
     )
     warnings: int = 0
-    source_inconsistencies: int = 0
+    source_inconsistencies: int = Field(
+        default=0, description="failing identities and claims the report itself breaks"
+    )
     extraction_errors: int = 0
+    disclosure: int = Field(
+        default=0,
+        description="family C findings: template residue, a wrong year, direction words, empty "
+        "tables without their statement, implausible values, doubled punctuation",
+    )
 
 
 class DocumentResult(_Out):

@@ -468,8 +468,11 @@ def summarize(tables: list[Table], checks: list[Check], unevaluable: int = 0) ->
         not_evaluated=sum(1 for c in hard if c.status == "not_evaluated"),
         not_evaluable=unevaluable,
         warnings=sum(1 for c in checks if c.status == "warn"),
-        source_inconsistencies=sum(1 for c in checks if c.classification == "source_inconsistency"),
+        source_inconsistencies=sum(
+            1 for c in checks if c.classification == "source_inconsistency" and c.family != "C"
+        ),
         extraction_errors=sum(1 for c in checks if c.classification == "extraction_error"),
+        disclosure=sum(1 for c in checks if c.family == "C"),
     )
 
 

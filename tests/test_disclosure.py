@@ -55,6 +55,8 @@ def test_each_injected_defect_is_found_where_it_was_made(
     # the finding carries it too, and the document stays ok (the report is inconsistent)
     assert any(f.check == found[0].id and f.cells[0].value == ref.value for f in result.findings)
     assert result.status == "ok"
+    # counted apart from the arithmetic's source inconsistencies
+    assert result.summary.disclosure == len(_c(result))
     # only that defect: no other kind is claimed
     assert {c.expression for c in _c(result)} == {kind.removeprefix("disclosure.")}
 

@@ -49,6 +49,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "warnings": "INTEGER",
         "source_inconsistencies": "INTEGER",
         "extraction_errors": "INTEGER",
+        "disclosure": "INTEGER",
         "llm_calls": "INTEGER",
         "prompt_tokens": "INTEGER",
         "completion_tokens": "INTEGER",
@@ -148,6 +149,7 @@ _SUMMARY_KEYS = (
     "warnings",
     "source_inconsistencies",
     "extraction_errors",
+    "disclosure",
 )
 
 
