@@ -13,7 +13,11 @@ from extractor.cli import main
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions, load_definitions
 from extractor.errors import DefinitionError
-from extractor.evals.inject_disclosure import DISCLOSURE_KINDS, make_disclosure_case
+from extractor.evals.inject_disclosure import (
+    DISCLOSURE_KINDS,
+    alter_report,
+    make_disclosure_case,
+)
 from extractor.ingest.text import read_text
 from extractor.model import Check, DocumentResult
 from extractor.pipeline import extract_bytes, prose_lines
@@ -83,6 +87,27 @@ def test_clean_generated_reports_give_no_disclosure_finding(
 )
 def test_real_reports_give_no_disclosure_finding(path: Path) -> None:
     assert _c(extract(path)) == []
+
+
+@pytest.mark.parametrize("name", ["000_078c4e39dcefb175.txt", "001_dd1a73d650f3ea85.txt"])
+def test_a_real_report_altered_as_in_the_issue_gives_six_of_six(
+    name: str, definitions: Definitions
+) -> None:
+    """Issue 17: department to XX, the narrative's year, a direction word, doubled
+    punctuation, one total to 0 and a removed table, on a real 决算: all six found."""
+    data = (SEEDS / name).read_bytes()
+    clean = extract_bytes(data, source_name=name, config=ExtractConfig(), definitions=definitions)
+    dept = next(f for f in clean.document.facts if f.name == "department")
+    assert clean.document.year is not None and dept.line is not None
+    text, labels = alter_report(data.decode("utf-8"), clean.document.year, dept.value, dept.line)
+    result = _run(text, definitions)
+    found = {(c.expression, c.cells[0].line) for c in _c(result)}
+    for lb in labels[:-1]:
+        assert (lb.kind.removeprefix("disclosure."), lb.line) in found, lb.kind
+    assert any(
+        e.code == "extract.table_missing" and labels[-1].table_id in e.message
+        for e in result.errors
+    )
 
 
 def test_the_blank_template_is_full_of_placeholders() -> None:

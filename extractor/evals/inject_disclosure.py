@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import random
+import re
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -30,7 +31,7 @@ from extractor.evals.generate import generate_final_report
 from extractor.evals.inject import Injection
 from extractor.evals.render_text import TextStyle, render_report
 
-__all__ = ["DISCLOSURE_KINDS", "make_disclosure_case"]
+__all__ = ["DISCLOSURE_KINDS", "alter_report", "make_disclosure_case"]
 
 DISCLOSURE_KINDS = (
     "disclosure.placeholder",
@@ -243,3 +244,77 @@ def make_disclosure_case(
         for lb in labels
     ]
     return "\n".join(front + lines), doc, labels
+
+
+# ------------------------------------------------------------------ an altered real report
+
+_TABLE_LABEL = re.compile(r"^公开\d{2}表$")
+_CHANGE = re.compile(r"(增加|减少)(\d[\d,，]*(?:\.\d+)?万元[，,])(增长|下降)")
+
+
+def _is_prose(line: str) -> bool:
+    return "\t" not in line and len(line.strip()) >= 20
+
+
+def alter_report(
+    text: str, year: int, department: str, department_line: int, remove: str = "公开08表"
+) -> tuple[str, list[Injection]]:
+    """The six changes of issue 17's altered 决算, made on any report text: the department
+    printed as "XX" on its cover line, the first sentence about the year's 收入/支出 given
+    the year before, the first change on the year before with 增加/减少 flipped, a 。 doubled,
+    the first non-zero 合计 printed as 0.00, and the table labelled ``remove`` blanked out
+    (its lines kept, empty, so the other labels keep their lines). Raises StopIteration or
+    ValueError when the report has no place for one of them."""
+    lines = text.split("\n")
+    labels = [_label("disclosure.placeholder", department_line)]
+    # the name as printed, letter-spaced or not ("长 治 市 …")
+    printed = r"\s*".join(map(re.escape, department))
+    lines[department_line - 1] = re.sub(printed, "XX", lines[department_line - 1], count=1)
+    this_year = re.compile(rf"^{year}\s*年度?(?=\S{{0,8}}(?:收入|支出))")
+    i = next(k for k, x in enumerate(lines) if _is_prose(x) and this_year.search(x))
+    lines[i] = this_year.sub(f"{year - 1}年度", lines[i], count=1)
+    labels.append(_label("disclosure.year", i + 1))
+    i = next(k for k, x in enumerate(lines) if k != i and _CHANGE.search(x))
+    lines[i] = _CHANGE.sub(
+        lambda m: ("减少" if m.group(1) == "增加" else "增加") + m.group(2) + m.group(3),
+        lines[i],
+        count=1,
+    )
+    labels.append(_label("disclosure.direction", i + 1))
+    used = {lb.line for lb in labels}
+    i = next(k for k, x in enumerate(lines) if _is_prose(x) and "。" in x and k + 1 not in used)
+    lines[i] = lines[i].replace("。", "。。", 1)
+    labels.append(_label("disclosure.punctuation", i + 1))
+    i = next(
+        k
+        for k, x in enumerate(lines)
+        if x.startswith("合计\t") and any(_nonzero(c) for c in x.split("\t")[1:])
+    )
+    cells = lines[i].split("\t")
+    cells[next(j for j, c in enumerate(cells) if j and _nonzero(c))] = "0.00"
+    lines[i] = "\t".join(cells)
+    labels.append(_label("disclosure.implausible", i + 1))
+    starts = [k for k, x in enumerate(lines) if _TABLE_LABEL.match(_compact(x))]
+    at = next(n for n, k in enumerate(starts) if _compact(lines[k]) == remove)
+    if at + 1 >= len(starts):
+        raise ValueError(f"{remove} is the last table: nothing marks where it ends")
+    for k in range(_title_of(lines, starts[at]), _title_of(lines, starts[at + 1])):
+        lines[k] = ""
+    labels.append(_label("extract.table_missing", None, remove, expected="extraction_error"))
+    return "\n".join(lines), labels
+
+
+def _compact(line: str) -> str:
+    return re.sub(r"\s", "", line)
+
+
+def _title_of(lines: list[str], label: int) -> int:
+    """The title line above a table's 公开NN表 label."""
+    return max(k for k in range(label) if lines[k].strip())
+
+
+def _nonzero(cell: str) -> bool:
+    try:
+        return Decimal(cell.replace(",", "").strip() or "0") != 0
+    except ArithmeticError:
+        return False
