@@ -250,6 +250,14 @@ class Definitions(_Def):
     def table(self, table_id: str) -> TableDef | None:
         return next((t for t in self.tables if t.id == table_id), None)
 
+    def main_family(self, found: set[str], at_least: int = 3) -> FamilyDef | None:
+        """The family most of the ``found`` table definitions belong to, when at least
+        ``at_least`` of them do (a document's own set: the tables it must print)."""
+        best = max(self.families, key=lambda f: sum(t.id in found for t in f.tables), default=None)
+        if best is None or sum(t.id in found for t in best.tables) < at_least:
+            return None
+        return best
+
     def family_of(self, table_id: str) -> FamilyDef | None:
         return next((f for f in self.families if any(t.id == table_id for t in f.tables)), None)
 

@@ -262,7 +262,9 @@ class CellRef(_Out):
 class Check(_Out):
     id: str = Field(description="stable id of this identity instance")
     rule: str = Field(description="dotted code, e.g. verify.row_sum")
-    family: str = Field(description="R, H, T, X, D, N, G (generic table)")
+    family: str = Field(
+        description="R, H, T, X, D, N, A (annex), B, G (generic table), C (disclosure)"
+    )
     severity: Literal["hard", "soft"]
     status: CheckStatus
     classification: Classification | None = None

@@ -350,12 +350,8 @@ def _missing_tables(tables: list[Table], definitions: Definitions) -> list[Error
     """An error for each table the document's family always prints but that was not found
     (the family is the one most of its tables matched, when at least three did)."""
     found = {t.definition for t in tables if t.definition}
-    best = max(
-        definitions.families,
-        key=lambda f: sum(1 for t in f.tables if t.id in found),
-        default=None,
-    )
-    if best is None or sum(1 for t in best.tables if t.id in found) < 3:
+    best = definitions.main_family(found)
+    if best is None:
         return []
     out: list[ErrorInfo] = []
     for group in best.required:

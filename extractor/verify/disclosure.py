@@ -326,8 +326,8 @@ def _absent_tables(rule: DisclosureCheckDef, doc: _Doc, out: _Out) -> None:
     """A table the family requires, missing, about which the prose says nothing."""
     found = {t.definition for t in doc.tables if t.definition}
     defs = doc.definitions
-    family = max(defs.families, key=lambda f: sum(t.id in found for t in f.tables), default=None)
-    if family is None or sum(t.id in found for t in family.tables) < 3:
+    family = defs.main_family(found)
+    if family is None:
         return
     for group in family.required:
         if found.intersection(group) or not set(group) & set(rule.tables):
