@@ -212,3 +212,22 @@ def test_a_disclosure_check_that_raises_costs_that_check(
     assert err.code == "internal.disclosure" and "disclosure check year" in err.message
     # the other checks ran: the placeholder is still found where it was put
     assert [c.cells[0].line for c in _c(result)] == [labels[0].line]
+
+
+def test_eval_scores_each_kind_and_a_drop_against_the_baseline_regresses() -> None:
+    from extractor.evals import disclosure_score
+    from extractor.evals.harness import Report, compare, measure
+
+    cases = disclosure_score.generated_disclosure_dataset(7)
+    definitions = load_definitions()
+    metrics = [measure(c, _run(c.data.decode("utf-8"), definitions), 0.0) for c in cases]
+    totals = Report(datasets={"d": metrics}).totals()["disclosure"]
+    assert set(totals) == {k.removeprefix("disclosure.") for k in DISCLOSURE_KINDS}
+    assert all(v["labels"] == 1 and v["recall"] == 1.0 and v["false"] == 0 for v in totals.values())
+    report = Report(datasets={"d": metrics})
+    better = {"datasets": {"d": {"totals": {"disclosure": {"year": {"recall": 1.0}}}}}}
+    assert compare(report, better) == (["no change against the baseline"], False)
+    # a baseline that found more: the drop is a regression, and says which kind
+    metrics[2].disclosure["year"] = [1, 0, 0]
+    lines, regressed = compare(report, better)
+    assert regressed and lines == ["d: disclosure year recall 1.0 -> 0.0 (worse)"]

@@ -24,6 +24,7 @@ from typing import Any
 
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions
+from extractor.evals import disclosure_score
 from extractor.evals.score import score_document
 from extractor.model import CellRef, DocumentResult, Table
 from extractor.pipeline import extract_bytes
@@ -163,7 +164,7 @@ def measure(case: Case, result: DocumentResult, seconds: float) -> CaseMetrics:
     source_labels = [lb for lb in case.labels if lb.expected == "source_inconsistency"]
     m.source_labels = len(source_labels)
     # hard identities and the soft claims (narrative, annex scores) that fail; the disclosure
-    # checks (family C) are scored per kind apart (_disclosure_scores)
+    # checks (family C) are scored per kind apart (evals/disclosure_score.py)
     detected = [
         c
         for c in result.checks
@@ -217,36 +218,11 @@ def measure(case: Case, result: DocumentResult, seconds: float) -> CaseMetrics:
         if tix is None or ((tix, ri, ci) not in covered and tix not in flagged):
             m.silent_errors += 1
     m.disclosure_checks = sum(1 for c in result.checks if c.family == "C")
-    m.disclosure = _disclosure_scores(case.labels, result)
+    m.disclosure = disclosure_score.case_scores(case.labels, result.checks)
     m.llm_calls = result.usage.llm_calls
     m.prompt_tokens = result.usage.prompt_tokens
     m.completion_tokens = result.usage.completion_tokens
     return m
-
-
-def _c_matches(ref: CellRef, label: Label) -> bool:
-    """A disclosure finding at the label's line, or (a label naming a table only) about
-    that table."""
-    if label.line is not None:
-        return ref.line == label.line
-    return label.table is not None and ref.table == label.table
-
-
-def _disclosure_scores(labels: Sequence[Label], result: DocumentResult) -> dict[str, list[int]]:
-    """Per disclosure kind: labels, labels a family C check of that kind found, and checks of
-    that kind at no label of it (false findings)."""
-    out: dict[str, list[int]] = {}
-    checks = [c for c in result.checks if c.family == "C"]
-    for kind in sorted({c.expression for c in checks} | {lb.kind for lb in labels}):
-        name = kind.removeprefix("disclosure.")
-        mine = [lb for lb in labels if lb.kind == f"disclosure.{name}"]
-        found = [c for c in checks if c.expression == name]
-        if not mine and not found:
-            continue
-        hit = sum(1 for lb in mine if any(_c_matches(r, lb) for c in found for r in c.cells))
-        false = sum(1 for c in found if not any(_c_matches(r, lb) for lb in mine for r in c.cells))
-        out[name] = [len(mine), hit, false]
-    return out
 
 
 # ---------------------------------------------------------------- datasets
@@ -332,32 +308,6 @@ def generated_dataset(n: int, seed: int = 0) -> list[Case]:
                 labels,
                 f"gen{seed + i:04d}.txt",
             )
-        )
-    return cases
-
-
-def generated_disclosure_dataset(n: int, seed: int = 0) -> list[Case]:
-    """N generated 决算 reports with a cover and a 情况说明, clean and each disclosure defect
-    (family C) in turn (evals/inject_disclosure.py)."""
-    from extractor.evals.inject_disclosure import DISCLOSURE_KINDS, make_disclosure_case
-
-    kinds: list[str | None] = [None, *DISCLOSURE_KINDS]
-    cases: list[Case] = []
-    for i in range(n):
-        kind = kinds[i % len(kinds)]
-        text, truth, injections = make_disclosure_case(seed + i, kind)
-        labels = [
-            Label(
-                kind=j.kind,
-                expected=j.expected,
-                table=None if j.table_id == "narrative" else j.table_id,
-                line=j.line,
-            )
-            for j in injections
-        ]
-        stem = f"disclosure{seed + i:04d}"
-        cases.append(
-            Case(f"{stem}-{kind or 'clean'}", text.encode("utf-8"), truth, labels, f"{stem}.txt")
         )
     return cases
 
@@ -484,7 +434,7 @@ def resolve_datasets(specs: Sequence[str]) -> list[tuple[str, list[Case]]]:
         elif kind == "generated-disclosure":
             parts = rest.split(":")
             seed = int(parts[1]) if len(parts) > 1 else 0
-            out.append((spec, generated_disclosure_dataset(int(parts[0]), seed)))
+            out.append((spec, disclosure_score.generated_disclosure_dataset(int(parts[0]), seed)))
         elif kind in (
             "generated",
             "generated-budget",
@@ -529,7 +479,7 @@ class Report:
         tot["source_precision"] = _ratio(tot["source_detected_true"], claimed)
         tot["source_recall"] = _ratio(tot["source_detected_true"], tot["source_labels"])
         tot["seconds_per_page"] = round(tot["seconds"] / tot["pages"], 4) if tot["pages"] else None
-        tot["disclosure"] = _disclosure_totals(rows)
+        tot["disclosure"] = disclosure_score.totals(r.disclosure for r in rows)
         return tot
 
     def to_json(self) -> dict[str, Any]:
@@ -541,26 +491,6 @@ class Report:
             "totals": self.totals(),
             "max_rss_mib": round(self.max_rss_mib, 1),
         }
-
-
-def _disclosure_totals(rows: Sequence[CaseMetrics]) -> dict[str, dict[str, Any]]:
-    """Precision and recall of the disclosure checks per kind over ``rows``."""
-    sums: dict[str, list[int]] = {}
-    for r in rows:
-        for kind, counts in r.disclosure.items():
-            acc = sums.setdefault(kind, [0, 0, 0])
-            for i, v in enumerate(counts):
-                acc[i] += v
-    return {
-        kind: {
-            "labels": labels,
-            "found": found,
-            "false": false,
-            "precision": _ratio(found, found + false),
-            "recall": _ratio(found, labels),
-        }
-        for kind, (labels, found, false) in sorted(sums.items())
-    }
 
 
 def _ratio(a: int, b: int) -> float | None:
@@ -644,15 +574,9 @@ def format_table(report: Report, *, markdown: bool = False) -> str:
     )
     lines.append("")
     lines.append(summary)
-    if t["disclosure"]:
-        lines.append(
-            "disclosure checks (family C) by kind: "
-            + "; ".join(
-                f"{k} precision {_pct(v['precision'])} recall {_pct(v['recall'])} "
-                f"({v['labels']} labeled, {v['false']} false)"
-                for k, v in t["disclosure"].items()
-            )
-        )
+    line = disclosure_score.summary_line(t["disclosure"])
+    if line:
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -675,16 +599,9 @@ def compare(report: Report, baseline: dict[str, Any]) -> tuple[list[str], bool]:
             lines.append(f"{name}: new (no baseline)")
             continue
         now, then = data["totals"], base["totals"]
-        for kind, score in now.get("disclosure", {}).items():
-            was = then.get("disclosure", {}).get(kind, {})
-            for key in ("precision", "recall"):
-                a, b = score.get(key), was.get(key)
-                if a is not None and b is not None and a != b:
-                    regressed = regressed or a < b
-                    lines.append(
-                        f"{name}: disclosure {kind} {key} {b} -> {a} "
-                        f"({'worse' if a < b else 'better'})"
-                    )
+        moved, dropped = disclosure_score.compare(name, now, then)
+        lines.extend(moved)
+        regressed = regressed or dropped
         for key in (*REGRESSION_KEYS, "silent_errors", "hard_fail"):
             a, b = now.get(key), then.get(key)
             if a == b or a is None or b is None:
