@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install demo test lint eval eval-large baseline bench bench-pdf bench-llm bench-batch fuzz fixtures clean
 
-EVAL_SETS := evals/datasets/seeds evals/datasets/seeds_budget evals/datasets/real_pdfs generated:12 generated-budget:6 generated-pdf:4 generated-budget-pdf:2
+EVAL_SETS := evals/datasets/seeds evals/datasets/seeds_budget evals/datasets/real_pdfs generated:12 generated-budget:6 generated-pdf:4 generated-budget-pdf:2 generated-disclosure:14
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)

@@ -39,6 +39,7 @@ def summary_line(result: DocumentResult) -> str:
         )
         + f"; soft warnings {s.warnings}\n  source inconsistencies {s.source_inconsistencies}; "
         f"extraction errors {s.extraction_errors}"
+        + (f"; disclosure findings {s.disclosure}" if s.disclosure else "")
     )
 
 
@@ -319,10 +320,17 @@ def _cmd_schemas_check(args: argparse.Namespace) -> int:
     known = {t.id for f in shipped.families for t in f.tables}
     added = [(f, [t for t in f.tables if t.id not in known]) for f in defs.families]
     added = [(f, ts) for f, ts in added if ts]
-    if not added:
-        print(f"schemas: {folder}: no table definitions (*.toml) found", file=sys.stderr)
+    rules = [c for c in defs.disclosure if c not in shipped.disclosure]
+    if not added and not rules:
+        print(
+            f"schemas: {folder}: no table definitions or disclosure checks (*.toml) found",
+            file=sys.stderr,
+        )
         return 2
     if not args.quiet:
+        for c in rules:
+            state = "on" if c.enabled else "off"
+            print(f"disclosure check {c.id} ({c.kind}{'/' + c.test if c.test else ''}): {state}")
         for f, tables in added:
             print(
                 f"family {f.family} ({f.kind}): {len(tables)} tables, "

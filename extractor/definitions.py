@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from extractor.errors import DefinitionError
 from extractor.extract.layout_names import Layout
@@ -142,11 +142,88 @@ class FamilyDef(_Def):
     cross: list[IdentityDef] = Field(default_factory=list)
 
 
+DisclosureKind = Literal[
+    "placeholder", "year", "direction", "empty_table", "implausible", "punctuation"
+]
+
+
+class DisclosureCheckDef(_Def):
+    """One family C check (verify/disclosure.py): which code reads it (``kind``) and its
+    rules. Which fields a kind reads is said in schemas/disclosure.toml."""
+
+    id: str
+    kind: DisclosureKind
+    test: Literal[
+        "", "share", "zero_total", "negative", "doubled", "duplicate", "growth", "compare"
+    ] = Field(default="", description="which test of its kind it runs (where it has several)")
+    enabled: bool = True
+    severity: Literal["hard", "soft"] = "soft"
+    description: str = ""
+    patterns: list[str] = Field(default_factory=list, description="regexes the check looks for")
+    exempt: list[str] = Field(default_factory=list, description="regexes of contexts exempted")
+    statements: list[str] = Field(default_factory=list, description="empty-table statements")
+    tables: list[str] = Field(default_factory=list, description="definition ids it applies to")
+    roles: list[str] = Field(default_factory=list, description="row roles or levels")
+    subjects: list[str] = Field(
+        default_factory=list, description="what a table is about, named in its title and the prose"
+    )
+    up: list[str] = Field(default_factory=list, description="words of a rise")
+    down: list[str] = Field(default_factory=list, description="words of a fall")
+    flat: list[str] = Field(default_factory=list, description="words of no change")
+    limit: str | None = Field(default=None, description="a bound (a share's 100)")
+    min_chars: int = Field(default=0, description="the shortest paragraph compared")
+    window: int = Field(
+        default=0, description="how many paragraphs apart a repeat counts (0: anywhere)"
+    )
+
+    _v = field_validator("patterns", "exempt", "statements")(_check_regexes)
+
+    @model_validator(mode="after")
+    def _known_test(self) -> DisclosureCheckDef:
+        tests = _DISCLOSURE_TESTS[self.kind]
+        if self.test not in tests:
+            raise ValueError(
+                f"disclosure check {self.id}: kind {self.kind} runs test "
+                + " or ".join(repr(t) for t in tests)
+                + f", not {self.test!r}"
+            )
+        return self
+
+
+# the tests each disclosure kind has (verify/disclosure.py runs one per pair)
+_DISCLOSURE_TESTS: dict[str, tuple[str, ...]] = {
+    "placeholder": ("",),
+    "year": ("",),
+    "direction": ("growth", "compare"),
+    "empty_table": ("",),
+    "implausible": ("share", "zero_total", "negative"),
+    "punctuation": ("doubled", "duplicate"),
+}
+
+
+def _merge_disclosure(
+    checks: list[DisclosureCheckDef], raw: list[dict[str, Any]]
+) -> list[DisclosureCheckDef]:
+    """A later file's entry with a known id changes the fields it gives (``enabled = false``
+    switches a check off); a new id adds a check."""
+    out = list(checks)
+    for entry in raw:
+        at = next((i for i, c in enumerate(out) if c.id == entry.get("id")), None)
+        if at is None:
+            out.append(DisclosureCheckDef.model_validate(entry))
+        else:
+            out[at] = DisclosureCheckDef.model_validate(
+                {**out[at].model_dump(exclude_unset=True), **entry}
+            )
+    return out
+
+
 class Definitions(_Def):
-    """All loaded families, plus the 类 code table."""
+    """All loaded families, plus the 类 code table and the disclosure (family C) checks."""
 
     families: list[FamilyDef]
     classes: dict[str, list[str]]
+    disclosure: list[DisclosureCheckDef] = Field(default_factory=list)
 
     @cached_property
     def tables(self) -> list[TableDef]:
@@ -163,6 +240,14 @@ class Definitions(_Def):
 
     def table(self, table_id: str) -> TableDef | None:
         return next((t for t in self.tables if t.id == table_id), None)
+
+    def main_family(self, found: set[str], at_least: int = 3) -> FamilyDef | None:
+        """The family most of the ``found`` table definitions belong to, when at least
+        ``at_least`` of them do (a document's own set: the tables it must print)."""
+        best = max(self.families, key=lambda f: sum(t.id in found for t in f.tables), default=None)
+        if best is None or sum(t.id in found for t in best.tables) < at_least:
+            return None
+        return best
 
     def family_of(self, table_id: str) -> FamilyDef | None:
         return next((f for f in self.families if any(t.id == table_id for t in f.tables)), None)
@@ -203,12 +288,18 @@ def _resolve_extends(families: list[FamilyDef]) -> list[FamilyDef]:
 
 
 def _load_folder(
-    folder: Path, families: list[FamilyDef], classes: dict[str, list[str]]
+    folder: Path,
+    families: list[FamilyDef],
+    classes: dict[str, list[str]],
+    disclosure: list[DisclosureCheckDef],
 ) -> None:
     for path in sorted(folder.glob("*.toml")):
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
-            if "classes" in data:
+            if "disclosure" in data:
+                checks = data["disclosure"].get("checks", [])
+                disclosure[:] = _merge_disclosure(disclosure, list(checks))
+            elif "classes" in data:
                 classes.update({str(k): list(v) for k, v in data["classes"].items()})
             else:
                 families.append(FamilyDef.model_validate(data))
@@ -221,16 +312,18 @@ def load_definitions(
 ) -> Definitions:
     """Load and validate the report definitions: every ``*.toml`` in ``schema_dir`` (default:
     the shipped set), then those of ``extra_dirs``, added to them (a region's own tables may
-    ``extends`` a shipped one; a table id defined twice is an error)."""
+    ``extends`` a shipped one; a table id defined twice is an error; a disclosure check's id
+    given again changes that check)."""
     families: list[FamilyDef] = []
     classes: dict[str, list[str]] = {}
+    disclosure: list[DisclosureCheckDef] = []
     for folder in (schema_dir or default_schema_dir(), *extra_dirs):
         if not folder.is_dir():
             raise DefinitionError(f"no definition folder {folder}")
-        _load_folder(folder, families, classes)
+        _load_folder(folder, families, classes, disclosure)
     families = _resolve_extends(families)
     ids = [t.id for f in families for t in f.tables]
     dupes = {i for i in ids if ids.count(i) > 1}
     if dupes:
         raise DefinitionError(f"duplicate table ids: {sorted(dupes)}")
-    return Definitions(families=families, classes=classes)
+    return Definitions(families=families, classes=classes, disclosure=disclosure)

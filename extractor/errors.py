@@ -120,6 +120,7 @@ class Code(StrEnum):
     INTERNAL_NARRATIVE = "internal.narrative", Stage.VERIFY, Category.INTERNAL, True
     INTERNAL_ANNEX = "internal.annex", Stage.VERIFY, Category.INTERNAL, True
     INTERNAL_FINDINGS = "internal.findings", Stage.VERIFY, Category.INTERNAL, True
+    INTERNAL_DISCLOSURE = "internal.disclosure", Stage.VERIFY, Category.INTERNAL, True
     INTERNAL_PIPELINE = "internal.pipeline", Stage.PIPELINE, Category.INTERNAL, True
 
     # the rules of the checks (Check.rule), by identity family
@@ -139,6 +140,13 @@ class Code(StrEnum):
         False,
     )
     VERIFY_ANNEX_VS_BASE_DATA = "verify.annex_vs_base_data", Stage.VERIFY, Category.CHECK, False
+    # family C, the disclosure checks (verify/disclosure.py): one rule per kind
+    DISCLOSURE_PLACEHOLDER = "disclosure.placeholder", Stage.VERIFY, Category.CHECK, False
+    DISCLOSURE_YEAR = "disclosure.year", Stage.VERIFY, Category.CHECK, False
+    DISCLOSURE_DIRECTION = "disclosure.direction", Stage.VERIFY, Category.CHECK, False
+    DISCLOSURE_EMPTY_TABLE = "disclosure.empty_table", Stage.VERIFY, Category.CHECK, False
+    DISCLOSURE_IMPLAUSIBLE = "disclosure.implausible", Stage.VERIFY, Category.CHECK, False
+    DISCLOSURE_PUNCTUATION = "disclosure.punctuation", Stage.VERIFY, Category.CHECK, False
 
 
 _BY_VALUE: dict[str, Code] = {c.value: c for c in Code}

@@ -262,7 +262,9 @@ class CellRef(_Out):
 class Check(_Out):
     id: str = Field(description="stable id of this identity instance")
     rule: str = Field(description="dotted code, e.g. verify.row_sum")
-    family: str = Field(description="R, H, T, X, D, N, G (generic table)")
+    family: str = Field(
+        description="R, H, T, X, D, N, A (annex), B, G (generic table), C (disclosure)"
+    )
     severity: Literal["hard", "soft"]
     status: CheckStatus
     classification: Classification | None = None
@@ -349,8 +351,15 @@ class Summary(_Out):
         "table is missing or its structure was not placed (extract.layout_unmapped)",
     )
     warnings: int = 0
-    source_inconsistencies: int = 0
+    source_inconsistencies: int = Field(
+        default=0, description="failing identities and claims the report itself breaks"
+    )
     extraction_errors: int = 0
+    disclosure: int = Field(
+        default=0,
+        description="family C findings: template residue, a wrong year, direction words, empty "
+        "tables without their statement, implausible values, doubled punctuation",
+    )
 
 
 class DocumentResult(_Out):

@@ -42,6 +42,7 @@ from extractor.model import (
 from extractor.ocr.base import OcrEngine
 from extractor.ocr.registry import create_engine
 from extractor.verify.annex import annex_checks
+from extractor.verify.disclosure import disclosure_checks
 from extractor.verify.findings import findings_for
 from extractor.verify.narrative import ProseLine, narrative_checks
 from extractor.verify.verifier import verify_tables
@@ -301,7 +302,7 @@ def _stage_verify(st: DocState) -> None:
 
 
 def _stage_narrative(st: DocState) -> None:
-    st.checks.extend(narrative_checks(_prose(st.rows), st.tables, st.definitions, st.barrier))
+    st.checks.extend(narrative_checks(prose_lines(st.rows), st.tables, st.definitions, st.barrier))
 
 
 def _stage_annex(st: DocState) -> None:
@@ -332,6 +333,17 @@ def _stage_facts(st: DocState) -> None:
     st.findings.extend(missing)
 
 
+def _stage_disclosure(st: DocState) -> None:
+    """Family C (verify/disclosure.py): it reads the report's year, so it runs once the
+    facts are known."""
+    prose = prose_lines(st.rows)
+    disclosed = disclosure_checks(
+        st.rows, prose, st.tables, st.definitions, st.info.year, st.barrier
+    )
+    st.findings.extend(findings_for(st.tables, disclosed, st.barrier))
+    st.checks.extend(disclosed)
+
+
 # (barrier stage, what it works on; None: the stage guards its own elements) and the stage,
 # in order. Each stage's elements (a table, an identity, a sentence) are guarded inside it;
 # the guard here catches what is outside them.
@@ -351,6 +363,7 @@ STAGES: tuple[Stage, ...] = (
     (("findings", "the findings"), _stage_findings),
     (None, _stage_extraction_errors),
     (("facts", "the document's department, year and kind"), _stage_facts),
+    (("disclosure", "the disclosure checks"), _stage_disclosure),
 )
 
 
@@ -443,7 +456,7 @@ def _plain(rows: list[SourceRow]) -> list[str]:
     return [c.text for r in rows if not r.tabbed for c in r.cells]
 
 
-def _prose(rows: list[SourceRow]) -> list[ProseLine]:
+def prose_lines(rows: list[SourceRow]) -> list[ProseLine]:
     """The document's plain lines for the narrative checks; table rows and blank lines are
     paragraph breaks."""
     return [
@@ -456,12 +469,8 @@ def _missing_tables(tables: list[Table], definitions: Definitions) -> list[Error
     """An error for each table the document's family always prints but that was not found
     (the family is the one most of its tables matched, when at least three did)."""
     found = {t.definition for t in tables if t.definition}
-    best = max(
-        definitions.families,
-        key=lambda f: sum(1 for t in f.tables if t.id in found),
-        default=None,
-    )
-    if best is None or sum(1 for t in best.tables if t.id in found) < 3:
+    best = definitions.main_family(found)
+    if best is None:
         return []
     out: list[ErrorInfo] = []
     for group in best.required:
@@ -574,8 +583,11 @@ def summarize(tables: list[Table], checks: list[Check], unevaluable: int = 0) ->
         not_evaluated=sum(1 for c in hard if c.status == "not_evaluated"),
         not_evaluable=unevaluable,
         warnings=sum(1 for c in checks if c.status == "warn"),
-        source_inconsistencies=sum(1 for c in checks if c.classification == "source_inconsistency"),
+        source_inconsistencies=sum(
+            1 for c in checks if c.classification == "source_inconsistency" and c.family != "C"
+        ),
         extraction_errors=sum(1 for c in checks if c.classification == "extraction_error"),
+        disclosure=sum(1 for c in checks if c.family == "C"),
     )
 
 

@@ -152,7 +152,7 @@ def _table_data(t: int, table: Table, states: dict[Key, str]) -> dict[str, Any]:
 
 
 def _check_data(result: DocumentResult, check: Check) -> dict[str, Any]:
-    data = check.model_dump(mode="json", exclude={"cells", "family", "severity", "tolerance"})
+    data = check.model_dump(mode="json", exclude={"cells", "severity", "tolerance"})
     data["state"] = _check_state(check)
     data["tolerance"] = check.tolerance
     data["cells"] = [
@@ -250,6 +250,29 @@ def _claims(
     ]
 
 
+def _disclosures(result: DocumentResult) -> list[dict[str, Any]]:
+    """The family C findings with their evidence: the check, where, the printed text."""
+    out: list[dict[str, Any]] = []
+    for i, c in enumerate(result.checks):
+        if c.family != "C":
+            continue
+        ref = c.cells[0] if c.cells else None
+        where = ""
+        if ref is not None:
+            where = f"l.{ref.line}" if ref.line is not None else f"p.{ref.page}"
+            where = f"{ref.table} {where}" if ref.table != "narrative" else where
+        out.append(
+            {
+                "check": i,
+                "rule": ref.column if ref else c.rule,
+                "where": where,
+                "text": c.actual,
+                "message": c.message,
+            }
+        )
+    return out
+
+
 def review_data(
     result: DocumentResult,
     lines: list[str] | None,
@@ -271,6 +294,7 @@ def review_data(
         "checks": [_check_data(result, c) for c in result.checks],
         "findings": [_finding_data(result, f, ids) for f in result.findings],
         "claims": _claims(result, lines, page_lines or {}),
+        "disclosures": _disclosures(result),
         "states": [[s, STATE_LABELS[s]] for s in STATES],
         "lines": lines,
     }

@@ -207,3 +207,26 @@ def test_a_resumed_batch_removes_temporaries_a_killed_one_left(tmp_path: Path) -
     assert not stale.exists() and keep.exists()
     mode = stat.S_IMODE((out / "d0.json").stat().st_mode)
     assert mode == 0o644  # not mkstemp's 0600: others can read the outputs
+
+
+def test_export_gives_a_disclosure_finding_with_its_line_and_text(tmp_path: Path) -> None:
+    from extractor.evals.inject_disclosure import make_disclosure_case
+
+    text, _, labels = make_disclosure_case(3, "disclosure.placeholder")
+    src = tmp_path / "in" / "p.txt"
+    src.parent.mkdir()
+    src.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["extract", str(src), "-o", str(out)]) == 0
+    assert _export([str(out), "--sqlite", str(tmp_path / "r.sqlite")])[0] == 0
+    db = sqlite3.connect(tmp_path / "r.sqlite")
+    rows = db.execute(
+        "SELECT f.kind, f.printed, f.line, c.rule FROM findings f "
+        "JOIN checks c ON c.doc_id = f.doc_id AND c.check_id = f.check_id "
+        "WHERE c.family = 'C'"
+    ).fetchall()
+    db.close()
+    assert len(rows) == 1
+    kind, printed, line, rule = rows[0]
+    assert (kind, line, rule) == ("source_inconsistency", labels[0].line, "disclosure.placeholder")
+    assert "XX" in printed and printed in text.split("\n")[line - 1]

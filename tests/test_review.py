@@ -262,3 +262,27 @@ def test_image_page_is_sized_in_points_and_straightened(tmp_path: Path) -> None:
         left = [y for y in range(1100) if shown.getpixel((150, y)) < 128]
         right = [y for y in range(1100) if shown.getpixel((700, y)) < 128]
         assert left and right and abs(left[0] - right[0]) <= 2
+
+
+def test_disclosure_findings_listed_with_their_evidence(browser: Any, tmp_path: Path) -> None:
+    from extractor.evals.inject_disclosure import make_disclosure_case
+
+    text, _, labels = make_disclosure_case(2, "disclosure.year")
+    src = tmp_path / "in" / "year.txt"
+    src.parent.mkdir()
+    src.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["extract", str(src), "-o", str(out), "--review"]) == 0
+    result = DocumentResult.model_validate_json((out / "year.json").read_bytes())
+    (index,) = [i for i, c in enumerate(result.checks) if c.family == "C"]
+    page = _open(browser, out / "year.review.html")
+    row = page.locator(f'#disclosures [data-check="{index}"]')
+    # the check, where it is printed and the printed text itself
+    assert row.locator("td").nth(0).inner_text() == "year"
+    assert row.locator("td").nth(1).inner_text() == f"l.{labels[0].line}"
+    assert row.locator("td").nth(2).inner_text() == result.checks[index].actual
+    row.click()
+    assert "term" in (page.locator(f"#L{labels[0].line}").get_attribute("class") or "")
+    # listed among the findings too, and not again among the failing identities
+    assert page.locator("#findings li", has_text="year l.").count() == 1
+    assert page.locator(f'#failing [data-check="{index}"]').count() == 0

@@ -49,6 +49,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "warnings": "INTEGER",
         "source_inconsistencies": "INTEGER",
         "extraction_errors": "INTEGER",
+        "disclosure": "INTEGER",
         "llm_calls": "INTEGER",
         "prompt_tokens": "INTEGER",
         "completion_tokens": "INTEGER",
@@ -106,6 +107,8 @@ SCHEMA: dict[str, dict[str, str]] = {
         "table_name": "TEXT",
         "row_name": "TEXT",
         "column_name": "TEXT",
+        "line": "INTEGER",
+        "page": "INTEGER",
         "message": "TEXT",
     },
     "findings": {
@@ -118,6 +121,8 @@ SCHEMA: dict[str, dict[str, str]] = {
         "table_name": "TEXT",
         "row_name": "TEXT",
         "column_name": "TEXT",
+        "line": "INTEGER",
+        "page": "INTEGER",
         "message": "TEXT",
     },
     "errors": {
@@ -144,6 +149,7 @@ _SUMMARY_KEYS = (
     "warnings",
     "source_inconsistencies",
     "extraction_errors",
+    "disclosure",
 )
 
 
@@ -174,6 +180,13 @@ def _first_cell(cells: list[dict[str, Any]]) -> tuple[Any, Any, Any]:
         return None, None, None
     c = cells[0]
     return c.get("table"), c.get("row"), c.get("column")
+
+
+def _where(cells: list[dict[str, Any]]) -> dict[str, Any]:
+    """The line and page of a check's or finding's first cell: where its evidence is printed
+    (a disclosure finding's text, a narrative claim, a table cell)."""
+    c = cells[0] if cells else {}
+    return {"line": c.get("line"), "page": c.get("page")}
 
 
 def rows_of(doc_id: str, res: dict[str, Any]) -> dict[str, list[Row]]:
@@ -253,6 +266,7 @@ def rows_of(doc_id: str, res: dict[str, Any]) -> dict[str, list[Row]]:
                 "table_name": table,
                 "row_name": row,
                 "column_name": column,
+                **_where(c.get("cells", [])),
                 "message": c.get("message"),
             }
         )
@@ -269,6 +283,7 @@ def rows_of(doc_id: str, res: dict[str, Any]) -> dict[str, list[Row]]:
                 "table_name": table,
                 "row_name": row,
                 "column_name": column,
+                **_where(f.get("cells", [])),
                 "message": f.get("message"),
             }
         )

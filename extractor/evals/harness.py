@@ -24,6 +24,7 @@ from typing import Any
 
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions
+from extractor.evals import disclosure_score
 from extractor.evals.score import score_document
 from extractor.model import CellRef, DocumentResult, Table
 from extractor.pipeline import extract_bytes
@@ -84,6 +85,9 @@ class CaseMetrics:
     pages: int = 0
     seconds: float = 0.0
     status: str = ""
+    disclosure_checks: int = 0
+    # family C per kind: [labels, labels found, checks matching no label of their kind]
+    disclosure: dict[str, list[int]] = field(default_factory=dict)
 
 
 def _value(v: Any) -> Decimal | None:
@@ -159,8 +163,13 @@ def measure(case: Case, result: DocumentResult, seconds: float) -> CaseMetrics:
     # detection of source inconsistencies against the labels (by the cell the label names)
     source_labels = [lb for lb in case.labels if lb.expected == "source_inconsistency"]
     m.source_labels = len(source_labels)
-    # hard identities and the soft claims (narrative, annex scores) that fail
-    detected = [c for c in result.checks if c.classification == "source_inconsistency"]
+    # hard identities and the soft claims (narrative, annex scores) that fail; the disclosure
+    # checks (family C) are scored per kind apart (evals/disclosure_score.py)
+    detected = [
+        c
+        for c in result.checks
+        if c.classification == "source_inconsistency" and c.family != "C"
+    ]
     hit_labels = {
         i
         for i, lb in enumerate(source_labels)
@@ -208,6 +217,8 @@ def measure(case: Case, result: DocumentResult, seconds: float) -> CaseMetrics:
         tix = tables_by_key.get(table)
         if tix is None or ((tix, ri, ci) not in covered and tix not in flagged):
             m.silent_errors += 1
+    m.disclosure_checks = sum(1 for c in result.checks if c.family == "C")
+    m.disclosure = disclosure_score.case_scores(case.labels, result.checks)
     m.llm_calls = result.usage.llm_calls
     m.prompt_tokens = result.usage.prompt_tokens
     m.completion_tokens = result.usage.completion_tokens
@@ -402,7 +413,8 @@ def resolve_datasets(specs: Sequence[str]) -> list[tuple[str, list[Case]]]:
     injections and layout traps), ``generated-pdf:N[:SEED]`` and ``generated-scan:N[:SEED]``
     (clean reports as PDFs in the renderer's styles, or as degraded scans),
     ``generated-budget-pdf:N[:SEED]`` / ``generated-budget-scan:N[:SEED]`` for 预算, and
-    ``generated-layout:N[:SEED]`` (the layout families in turn) or
+    ``generated-disclosure:N[:SEED]`` (决算 text reports with a 情况说明, clean and each
+    disclosure defect in turn), ``generated-layout:N[:SEED]`` (the layout families in turn) or
     ``generated-layout-FAMILY:N[:SEED]`` (one family), ``generated-layout-pdf:N[:SEED]`` (the
     two-sided variants as PDFs), ``generated-layout-pdf-FAMILY:N[:SEED]`` (one PDF layout
     family: landscape, partial_rules, header_wrap); seeds >= 1000 are held out."""
@@ -419,6 +431,10 @@ def resolve_datasets(specs: Sequence[str]) -> list[tuple[str, list[Case]]]:
             family = kind.removeprefix("generated-layout").removeprefix("-") or None
             seed = int(parts[1]) if len(parts) > 1 else 0
             out.append((spec, generated_layout_dataset(int(parts[0]), seed, family)))
+        elif kind == "generated-disclosure":
+            parts = rest.split(":")
+            seed = int(parts[1]) if len(parts) > 1 else 0
+            out.append((spec, disclosure_score.generated_disclosure_dataset(int(parts[0]), seed)))
         elif kind in (
             "generated",
             "generated-budget",
@@ -463,6 +479,7 @@ class Report:
         tot["source_precision"] = _ratio(tot["source_detected_true"], claimed)
         tot["source_recall"] = _ratio(tot["source_detected_true"], tot["source_labels"])
         tot["seconds_per_page"] = round(tot["seconds"] / tot["pages"], 4) if tot["pages"] else None
+        tot["disclosure"] = disclosure_score.totals(r.disclosure for r in rows)
         return tot
 
     def to_json(self) -> dict[str, Any]:
@@ -518,6 +535,7 @@ COLUMNS = [
     ("src-", "source_detected_false"),
     ("labels", "source_labels"),
     ("silent", "silent_errors"),
+    ("C", "disclosure_checks"),
     ("s", "seconds"),
 ]
 
@@ -556,6 +574,9 @@ def format_table(report: Report, *, markdown: bool = False) -> str:
     )
     lines.append("")
     lines.append(summary)
+    line = disclosure_score.summary_line(t["disclosure"])
+    if line:
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -578,6 +599,9 @@ def compare(report: Report, baseline: dict[str, Any]) -> tuple[list[str], bool]:
             lines.append(f"{name}: new (no baseline)")
             continue
         now, then = data["totals"], base["totals"]
+        moved, dropped = disclosure_score.compare(name, now, then)
+        lines.extend(moved)
+        regressed = regressed or dropped
         for key in (*REGRESSION_KEYS, "silent_errors", "hard_fail"):
             a, b = now.get(key), then.get(key)
             if a == b or a is None or b is None:

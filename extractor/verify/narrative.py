@@ -35,7 +35,7 @@ from extractor.verify.intervals import Interval, ratio
 _AMOUNT = re.compile(r"(?<![\d.])(\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(亿元|万元|元)")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*[%％]")
 _GROWTH = re.compile(
-    r"(增加|减少)\s*(\d[\d,，]*(?:\.\d+)?)\s*(亿元|万元|元)[，,、]?\s*(?:增长|增加|减少|下降|降低)了?"
+    r"(增加|减少)\s*(\d[\d,，]*(?:\.\d+)?)\s*(亿元|万元|元)[，,、]?\s*(增长|增加|减少|下降|降低)了?"
     r"\s*\d+(?:\.\d+)?\s*[%％]"
 )
 _TOTAL_ROLES = {"grand_total", "income_total", "expense_total"}
@@ -424,6 +424,46 @@ class _Claims:
             f"narrative {_where((a.line, a.page))}: {name} {a.text}; "
             f"the tables print for 类 {code}: {seen}",
         )
+
+
+@dataclass(frozen=True)
+class GrowthClaim:
+    """A "增加X万元，增长P%" claim as the growth check reads it: its two direction words, the
+    change and the amount it is measured against (None when none is printed before it)."""
+
+    paragraph: Paragraph
+    word: str  # 增加 / 减少
+    rate_word: str  # 增长 / 下降 / …
+    change: Amount
+    current: Amount | None
+    start: int
+    end: int
+
+
+def growth_claims(lines: Sequence[ProseLine]) -> list[GrowthClaim]:
+    """Every growth claim of the prose, parsed as family N parses it (for other checks of
+    the same words, such as family C's direction words)."""
+    out: list[GrowthClaim] = []
+    for p in _paragraphs(lines):
+        for m in _GROWTH.finditer(p.text):
+            x = next(iter(_amounts(p, m.start(2), m.end(3))), None)
+            if x is not None:
+                out.append(
+                    GrowthClaim(
+                        p, m.group(1), m.group(4), x, _current(p, m.start()), m.start(), m.end()
+                    )
+                )
+    return out
+
+
+def paragraphs(lines: Sequence[ProseLine]) -> list[Paragraph]:
+    """The prose joined into paragraphs, with each offset's line and page."""
+    return _paragraphs(lines)
+
+
+def amounts(p: Paragraph, start: int = 0, end: int | None = None) -> list[Amount]:
+    """The amounts (元, 万元, 亿元; in 万元) printed in ``p`` between ``start`` and ``end``."""
+    return _amounts(p, start, end)
 
 
 _COMPARED = re.compile(r"^(与上年相比|与上年|较上年|比上年|比\d{4}年|同比)")
