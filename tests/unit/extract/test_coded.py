@@ -398,3 +398,22 @@ def test_unknown_coded_table_reads_values_without_keys(definitions: Definitions)
         ("201", "类", "一般公共服务支出", ["30.00"]),
         (None, "total", "合计", ["30.00"]),
     ]
+
+
+def test_code_and_name_in_one_cell_with_the_values_one_cell_left(
+    definitions: Definitions,
+) -> None:
+    """Regression: the row lacks its name cell, so its first amount stands in the name column;
+    it was glued to the name ("行政运行31.35") and, printed as "96", taken for a code part."""
+    t = _map(
+        definitions,
+        "final.gpb_expense",
+        "科目编码\t科目名称\t小计\t基本支出\t项目支出",
+        "2010101 行政运行\t31.35\t0.00\t31.35",
+        "2010102 一般行政管理事务\t96\t0\t96",
+    )
+    assert _summary(t) == [
+        ("2010101", "项", "行政运行", ["31.35", "0.00", "31.35"]),
+        ("2010102", "项", "一般行政管理事务", ["96", "0", "96"]),
+    ]
+    assert all(r.note and "shifted -1" in r.note for r in t.rows)
