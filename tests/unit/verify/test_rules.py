@@ -139,3 +139,15 @@ def test_row_identity_with_a_dash_does_not_hold() -> None:
 def test_row_identity_inequality() -> None:
     assert row_identity_holds("c1 <= c2", {"c1": "3.00", "c2": "4.00"})
     assert not row_identity_holds("c1 >= c2", {"c1": "3.00", "c2": "4.00"})
+
+
+@pytest.mark.parametrize("relation", ["=", "<=", ">="])
+def test_leading_sign_on_the_right_side(relation: str) -> None:
+    """Regression: the tokenizer joins a sign after the relation to it ("=-"); the parser
+    did not know that operator and reported "not an equation"."""
+    eq = parse_equation(f"c1 {relation} -c2 + c3")
+    assert eq.relation == relation
+    assert [(t.sign, t.ref.col) for t in eq.lhs] == [(1, "c1")]
+    assert [(t.sign, t.ref.col) for t in eq.rhs] == [(-1, "c2"), (1, "c3")]
+    values: dict[str, str | None] = {"c1": "6.00", "c2": "4.00", "c3": "10.00"}
+    assert row_identity_holds(f"c1 {relation} -c2 + c3", values)  # 6 = -4 + 10
