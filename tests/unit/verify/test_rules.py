@@ -3,9 +3,12 @@ selector, the errors a malformed expression gives, and the row check the mapper 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from extractor.definitions import Definitions
+from extractor.definitions import Definitions, load_definitions
+from extractor.errors import DefinitionError
 from extractor.verify.rules import Ref, Selector, parse_equation, row_identity_holds
 
 
@@ -151,3 +154,44 @@ def test_leading_sign_on_the_right_side(relation: str) -> None:
     assert [(t.sign, t.ref.col) for t in eq.rhs] == [(-1, "c2"), (1, "c3")]
     values: dict[str, str | None] = {"c1": "6.00", "c2": "4.00", "c3": "10.00"}
     assert row_identity_holds(f"c1 {relation} -c2 + c3", values)  # 6 = -4 + 10
+
+
+_MINE = """
+family = "mine"
+kind = "决算"
+[[tables]]
+id = "mine.spend"
+titles = ["我的支出表"]
+layout = "function_coded"
+columns = [{ key = "c1", names = ["合计"] }, { key = "c2", names = ["基本支出"] }]
+  [[tables.identities]]
+  kind = "row"
+  family = "R"
+  expr = "EXPR"
+"""
+
+
+@pytest.mark.parametrize(
+    ("expr", "message"),
+    [
+        ("c1 = c2 + 5", "cannot parse term '5'"),
+        ("c1 = c2 = c3", "two relations"),
+        ("[role=x].c1 = [row=3].c1", "unknown row selector 'row=3'"),
+        ("c1 + c2", "not an equation"),
+    ],
+)
+def test_a_malformed_identity_is_a_definition_error_when_loaded(
+    tmp_path: Path, expr: str, message: str
+) -> None:
+    """Regression: a definition file's malformed identity loaded silently and only failed
+    when a document printed that table; it is now refused with the file it came from."""
+    (tmp_path / "mine.toml").write_text(_MINE.replace("EXPR", expr), encoding="utf-8")
+    with pytest.raises(DefinitionError, match=f"mine.toml(.|\\n)*({message})"):
+        load_definitions(extra_dirs=[tmp_path])
+
+
+def test_a_well_formed_identity_of_ones_own_loads(tmp_path: Path) -> None:
+    (tmp_path / "mine.toml").write_text(_MINE.replace("EXPR", "c1 = c2"), encoding="utf-8")
+    defs = load_definitions(extra_dirs=[tmp_path])
+    mine = defs.table("mine.spend")
+    assert mine is not None and [i.expr for i in mine.identities] == ["c1 = c2"]
