@@ -16,13 +16,13 @@ def rows(*lines: str, first_line: int = 1) -> list[SourceRow]:
     return [row(t, line=first_line + i) for i, t in enumerate(lines)]
 
 
-def region(title: str, *lines: str, table_id: str | None = None) -> Region:
-    """A table region of these rows under this title."""
-    grid = rows(*lines)
+def region(title: str, *lines: str, table_id: str | None = None, first_line: int = 1) -> Region:
+    """A table region of these rows under this title, its rows numbered from ``first_line``."""
+    grid = rows(*lines, first_line=first_line)
     return Region(
         title=title,
-        start_line=1,
-        end_line=len(grid),
+        start_line=first_line,
+        end_line=first_line + len(grid) - 1,
         table_id=table_id,
         rows=grid,
     )
