@@ -134,7 +134,7 @@ def test_drop_leading_empty_cells_before_the_labels() -> None:
     # labels that end before the values, or printed cells before them: unchanged
     same = row("201\t一般公共服务支出\t30.00")
     assert _drop_leading(same, 2) == (same, 0)
-    busy = row("x\t201\t一般公共服务支出\t30.00")
+    busy = row("备注\t一般公共服务支出\t其他\t30.00")  # labels reach on, from a printed cell
     assert _drop_leading(busy, 2) == (busy, 0)
 
 
@@ -382,6 +382,17 @@ def test_a_table_printed_as_none_has_no_rows(definitions: Definitions) -> None:
         "无\t\t\t\t",
     )
     assert t.rows == []
+
+
+def test_none_printed_under_a_blank_total_row(definitions: Definitions) -> None:
+    t = _map(
+        definitions,
+        "final.gpb_expense",
+        "科目编码\t科目名称\t小计\t基本支出\t项目支出",
+        "合计\t\t\t\t",
+        "无\t\t\t\t",
+    )
+    assert _summary(t) == [(None, "total", "合计", [None, None, None])]
 
 
 def test_unknown_coded_table_reads_values_without_keys(definitions: Definitions) -> None:

@@ -153,6 +153,32 @@ def test_two_sided_row_numbers_without_a_heading(definitions: Definitions) -> No
     assert _values(expense.rows) == [["80.00"]] * 3  # the 1, 2, 3 column is not a value
 
 
+def test_stacked_side_headings_printed_off_the_label_column(definitions: Definitions) -> None:
+    reg = region(
+        "收入支出决算总表",
+        "\t收入\t",
+        "项目\t行次\t金额",
+        "事业收入\t1\t20.00",
+        "\t支出\t",
+        "项目\t行次\t金额",
+        "教育支出\t2\t20.00",
+    )
+    t = map_two_sided(reg, _tdef(definitions, "final.summary"), MapContext(definitions))
+    assert [(s.section, s.key) for s in t.sections] == [("收入", "income"), ("支出", "expense")]
+
+
+def test_sides_whose_headings_name_no_side_are_taken_in_order(definitions: Definitions) -> None:
+    reg = region(
+        "收入支出决算总表",
+        "甲\t\t\t乙\t\t",
+        "项目\t行次\t金额\t项目\t行次\t金额",
+        "事业收入\t1\t20.00\t教育支出\t2\t20.00",
+    )
+    t = map_two_sided(reg, _tdef(definitions, "final.summary"), MapContext(definitions))
+    assert [(s.section, s.key) for s in t.sections] == [("甲", "income"), ("乙", "expense")]
+    assert [s.rows[0].role for s in t.sections] == ["inc5", "class:205"]
+
+
 def test_two_sided_without_two_sides_is_generic(definitions: Definitions) -> None:
     t = map_two_sided(region("x", "项目\t金额", "资金一\t12.50"), None, MapContext(definitions))
     assert t.layout == "generic"
@@ -287,6 +313,12 @@ def test_single_row_printed_blank_is_an_empty_table(definitions: Definitions) ->
     assert t.empty
 
 
+def test_single_row_header_only_has_no_rows(definitions: Definitions) -> None:
+    t = map_single_row(region("t", "合计\t公务接待费"), None, MapContext(definitions))
+    assert t.rows == []
+    assert [c.name for c in t.columns] == ["合计", "公务接待费"]
+
+
 # ---------------------------------------------------------------- sectioned
 
 
@@ -334,6 +366,12 @@ def test_sectioned_rows_before_any_heading_and_a_wrapped_row_number_heading(
         (6, "其他用车", ["2"]),
         (7, "(1)其他", ["2"]),
     ]
+
+
+def test_sectioned_row_number_printed_beside_its_column(definitions: Definitions) -> None:
+    reg = region("t", "一、车辆", "项目\t行次\t\t统计数", "", "其他用车\t\t7\t2")
+    (sec,) = map_sectioned(reg, None, MapContext(definitions)).sections
+    assert [(r.row_no, r.name, r.values) for r in sec.rows] == [(7, "其他用车", ["2"])]
 
 
 # ---------------------------------------------------------------- generic

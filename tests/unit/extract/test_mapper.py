@@ -219,3 +219,22 @@ def test_economic_block_parts_are_read_as_one_grid(definitions: Definitions) -> 
         ("公用经费合计", 2, 52),
     ]
     assert t.source_lines == [(1, 52)]
+
+
+def test_a_part_printing_the_other_side_adds_that_side(definitions: Definitions) -> None:
+    head = "项目\t行次\t金额"
+    joined = _joined(
+        region("收入支出决算总表", "收入", head, "事业收入\t1\t20.00", "本年收入合计\t2\t20.00"),
+        region(
+            "收入支出决算总表",
+            head,
+            "教育支出\t3\t20.00",
+            "本年支出合计\t4\t20.00",
+            first_line=30,
+        ),
+    )
+    t = map_region(joined, _tdef(definitions, "final.summary"), MapContext(definitions))
+    assert [(s.key, [r.row_no for r in s.rows]) for s in t.sections] == [
+        ("income", [1, 2]),
+        ("expense", [3, 4]),
+    ]

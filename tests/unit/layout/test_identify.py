@@ -76,3 +76,12 @@ def test_printed_number_lifts_a_damaged_title_over_the_bar(definitions: Definiti
     # "收入決算衣" is 0.8 like "收入决算表": too far alone, near enough with 公开02表 printed
     assert _id(definitions, "收入決算衣", family="final") is None
     assert _id(definitions, "收入決算衣", table_id="公开02表", family="final") == "final.income"
+
+
+def test_a_definition_without_columns_loses_the_header_tie(definitions: Definitions) -> None:
+    shipped = definitions.table("final.gpb_expense")
+    assert shipped is not None
+    bare = shipped.model_copy(update={"id": "mine.bare", "columns": []})
+    header = "科目编码\t科目名称\t小计\t基本支出\t项目支出"
+    title = "一般公共预算财政拨款支出决算表"
+    assert _id(definitions, title, header, among=[bare, shipped]) == "final.gpb_expense"

@@ -138,3 +138,31 @@ def test_an_annex_without_a_printed_number_is_named_by_its_title() -> None:
     (rate,) = annex_checks([annex])
     assert rate.cells[0].table == "2023年度项目支出绩效自评表"
     assert rate.id.startswith("annex/2023年度项目支出绩效自评表/execution_rate@3/")
+
+
+def test_funds_lines_without_a_score_before_the_rate_are_passed_over() -> None:
+    note = "说明\t\t\t\t\t90%\t"  # a rate with no 分值 before it: not the funds line
+    annex = _self_eval(*_HEAD, note, _FUNDS)
+    (rate,) = annex_checks([annex])
+    assert (rate.status, rate.cells[0].line) == ("pass", 4)
+
+
+def test_base_data_rows_without_a_project_name_are_passed_over() -> None:
+    base = region(
+        "项目支出绩效评价基础数据表",
+        "项目名称\t2023年预算数\t2023年决算数",
+        "\t100.00\t95.00",
+        "社区养老服务补助\t100.00\t90.00",
+    )
+    (agree,) = _by_kind(annex_checks([_self_eval(*_HEAD, _FUNDS), base]))["vs_base_data"]
+    assert (agree.status, agree.expected) == ("pass", "90.00")
+
+
+def test_base_data_table_printing_only_the_final_amounts() -> None:
+    base = region(
+        "项目支出绩效评价基础数据表",
+        "项目名称\t2023年决算数",
+        "社区养老服务补助\t95.00",
+    )
+    (differ,) = _by_kind(annex_checks([_self_eval(*_HEAD, _FUNDS), base]))["vs_base_data"]
+    assert (differ.status, differ.actual, differ.expected) == ("fail", "90.00", "95.00")
