@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from extractor.errors import DefinitionError
 from extractor.extract.layout_names import Layout
+from extractor.verify.rules import parse_equation
 
 
 class _Def(BaseModel):
@@ -74,6 +75,15 @@ class IdentityDef(_Def):
     severity: Literal["hard", "soft"] | None = Field(
         default=None, description="default: soft for D and N, hard otherwise"
     )
+
+    @model_validator(mode="after")
+    def _parses(self) -> IdentityDef:
+        """A malformed expression is an error of its definition file, found when it is
+        loaded (each {col} instance, {code} as the verifier fills it)."""
+        for text in [self.expr.replace("{col}", c) for c in self.columns] or [self.expr]:
+            if text:
+                parse_equation(text.replace("{code}", "0"))  # ValueError names the part
+        return self
 
     @property
     def effective_severity(self) -> Literal["hard", "soft"]:

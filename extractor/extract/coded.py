@@ -79,8 +79,11 @@ def _code_cells(row: SourceRow, kinds: Sequence[LabelKind] | int) -> RowLabels:
     unit_name = next((norm(cell(row, j)) for j, k in enumerate(kinds) if k == "unit_name"), None)
     joined = _CODE_AND_NAME.match(labels[0]) if labels else None
     if joined is not None:
-        # code and name in one cell ("2130104 事业运行"): their rule was not printed
-        labels = [joined.group(1), joined.group(2), *labels[1:]]
+        # code and name in one cell ("2130104 事业运行"): their rule was not printed. The
+        # label cells after it hold no code or name; an amount there is a value moved into
+        # the name column (the row lacks that cell), never part of the name or the code
+        rest = [t for t in labels[1:] if not is_amount_cell(t)]
+        labels = [joined.group(1), joined.group(2), *rest]
     parts = [t for t in labels if t and (is_code(t) or is_code_part(t))]
     names = [t for t in labels if t and not (is_code(t) or is_code_part(t))]
     name = norm(" ".join(names)) if names else None

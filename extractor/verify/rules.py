@@ -117,10 +117,11 @@ def parse_equation(text: str) -> Equation:
     rhs: list[Term] = []
     relation: str | None = None
     for op, operand in _split_top(text):
-        if op in ("=", "<=", ">="):
+        rel = op.rstrip("+-")  # "=-": the relation and the sign of the term after it
+        if rel in ("=", "<=", ">="):
             if relation is not None:
                 raise ValueError(f"two relations in {text!r}")
-            relation, op = op, "+"
+            relation, op = rel, op[len(rel) :] or "+"
         sign = -1 if op.endswith("-") else 1
         (rhs if relation else lhs).append(Term(sign, _parse_term(operand)))
     if relation is None or not lhs or not rhs:
