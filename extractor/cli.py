@@ -121,7 +121,7 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 def _cmd_eval(args: argparse.Namespace) -> int:
     import json
 
-    from extractor.evals.harness import compare, format_table, run_eval
+    from extractor_evals.harness import compare, format_table, run_eval
 
     config = ExtractConfig(schema_dir=args.schemas)
     report = run_eval(

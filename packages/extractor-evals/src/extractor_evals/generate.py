@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from extractor.definitions import default_schema_dir
-from extractor.evals.render_text import TextStyle, render_table, table_cells
+from extractor_evals.render_text import TextStyle, render_table, table_cells
 
 __all__ = ["CLASSES", "assign_lines", "generate_final_report", "row_lines"]
 

@@ -37,9 +37,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from extractor.definitions import default_schema_dir
-from extractor.evals import budget_catalog as cat
-from extractor.evals.budget_catalog import BUDGET_TOC, ECON_ITEMS
-from extractor.evals.generate import (
+from extractor_evals import budget_catalog as cat
+from extractor_evals.budget_catalog import BUDGET_TOC, ECON_ITEMS
+from extractor_evals.generate import (
     _BUREAUS,
     _CITY_1,
     _CITY_2,
@@ -444,7 +444,7 @@ def generate_budget_report(seed: int, *, mixed: bool | None = None) -> dict[str,
     mixed: True gives 一般公共预算 and 政府性基金 money (and non-tax income inside 一般公共预算),
     False 经费拨款 only; None lets the seed decide.
     """
-    from extractor.evals.render_budget import assign_budget_lines
+    from extractor_evals.render_budget import assign_budget_lines
 
     rng = random.Random(f"budget:{seed}")
     opts = _choose_options(rng, mixed)

@@ -24,9 +24,9 @@ from typing import Any
 
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions
-from extractor.evals.score import score_document
 from extractor.model import CellRef, DocumentResult, Table
 from extractor.pipeline import extract_bytes
+from extractor_evals.score import score_document
 
 INPUT_SUFFIXES = {".txt", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 
@@ -271,7 +271,7 @@ def load_dataset(folder: Path) -> list[Case]:
 
 def generated_dataset(n: int, seed: int = 0) -> list[Case]:
     """N generated 决算 reports as text, each clean or with one labeled injection."""
-    from extractor.evals.inject import KINDS, make_case
+    from extractor_evals.inject import KINDS, make_case
 
     cases: list[Case] = []
     kinds: list[str | None] = [None, *KINDS]
@@ -305,8 +305,8 @@ def generated_budget_dataset(n: int, seed: int = 0) -> list[Case]:
     """N generated 预算 reports as text: clean, each budget injection kind in turn, and clean
     reports printed with 004's layout traps (rows that lost or gained an empty cell, headers
     one cell left of their grid)."""
-    from extractor.evals.inject_budget import BUDGET_KINDS, make_budget_case
-    from extractor.evals.render_budget import TRAPS
+    from extractor_evals.inject_budget import BUDGET_KINDS, make_budget_case
+    from extractor_evals.render_budget import TRAPS
 
     kinds: list[str | None] = [None, *BUDGET_KINDS, "traps"]
     cases: list[Case] = []
@@ -345,10 +345,10 @@ def generated_rendered(n: int, seed: int, form: str) -> list[Case]:
     """N clean generated reports rendered as text-layer PDFs (``pdf``, the renderer's styles
     in turn) or as degraded 150 dpi scans (``scan``, read by OCR); ``budget-pdf`` and
     ``budget-scan`` do the same with generated 预算 reports."""
-    from extractor.evals.degrade import ScanStyle, degrade_pdf
-    from extractor.evals.generate import generate_final_report
-    from extractor.evals.generate_budget import generate_budget_report
-    from extractor.evals.render_pdf import STYLES, render_pdf
+    from extractor_evals.degrade import ScanStyle, degrade_pdf
+    from extractor_evals.generate import generate_final_report
+    from extractor_evals.generate_budget import generate_budget_report
+    from extractor_evals.render_pdf import STYLES, render_pdf
 
     budget = form.startswith("budget-")
     kind = form.removeprefix("budget-")
@@ -368,7 +368,7 @@ def generated_rendered(n: int, seed: int, form: str) -> list[Case]:
 def generated_layout_dataset(n: int, seed: int = 0, family: str | None = None) -> list[Case]:
     """N clean generated 决算 text reports in the layout families (evals/layout_families.py),
     the families in turn (or ``family`` only), each drawing its parameters from its seed."""
-    from extractor.evals.layout_families import FAMILIES, layout_case
+    from extractor_evals.layout_families import FAMILIES, layout_case
 
     cases: list[Case] = []
     for i in range(n):
@@ -383,7 +383,7 @@ def generated_layout_pdf_dataset(n: int, seed: int = 0, family: str | None = Non
     """N clean generated 决算 reports as text-layer PDFs, two-sided tables with their side
     headings named or not and their sides stacked or not (layout_families.pdf_layout_case),
     or in one PDF layout family (landscape, partial_rules, header_wrap: pdf_family_case)."""
-    from extractor.evals.layout_families import pdf_family_case, pdf_layout_case
+    from extractor_evals.layout_families import pdf_family_case, pdf_layout_case
 
     cases: list[Case] = []
     for i in range(n):

@@ -321,7 +321,7 @@ def _narrative(out: BudgetText, doc: dict[str, Any]) -> None:
         )
         - 1
     )
-    from extractor.evals.generate_budget import share_percent
+    from extractor_evals.generate_budget import share_percent
 
     # a labeled injection (inject_budget.py) may print a wrong share
     override: dict[str, str] = meta.get("narrative_override") or {}
