@@ -32,7 +32,12 @@ cd "$work"
 assert not str(p).startswith('$root'), p; print('installed at', p)"
 "$work/venv/bin/extractor" extract "$root/evals/datasets/seeds/000_078c4e39dcefb175.txt" -o out
 test -s out/000_078c4e39dcefb175.json && test -s out/000_078c4e39dcefb175.xlsx
+# without the evals, `extractor eval` says what to install and exits 2
+rc=0; "$work/venv/bin/extractor" eval "$root/evals/datasets/seeds" 2>eval.err || rc=$?
+test "$rc" = 2 && grep -q 'pip install extractor-evals' eval.err
+echo "without extractor-evals: extractor eval exits $rc: $(head -1 eval.err)"
 "$work/venv/bin/python" -m pip install -q --no-deps "$evals_wheel" 2>&1 | grep -v '^WARNING' || true
+"$work/venv/bin/extractor" eval --help | head -1
 mkdir -p check/evals
 cp -r "$root/tests" check/
 cp -r "$root/evals/datasets" check/evals/
