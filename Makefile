@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint eval eval-large baseline bench bench-pdf bench-llm bench-batch fuzz fixtures clean
+.PHONY: install demo test lint eval eval-large eval-digest baseline bench bench-pdf bench-llm bench-batch fuzz fixtures clean
 
 EVAL_SETS := evals/datasets/seeds evals/datasets/seeds_budget evals/datasets/real_pdfs generated:12 generated-budget:6 generated-pdf:4 generated-budget-pdf:2
 
@@ -42,6 +42,11 @@ eval-large: $(STAMP)
 		generated-layout:140:1000 \
 		generated-layout-pdf:40:1000 \
 		$(foreach f,$(PDF_FAMILIES),generated-layout-pdf-$(f):20:1000)
+
+# the generated documents byte for byte (sha256 of inputs, truths, labels) against the digest
+# written before the evals became their own distribution: a refactoring must change none
+eval-digest: $(STAMP)
+	$(BIN)/python -m extractor_evals.digest evals/baselines/generated_digest.json
 
 baseline: $(STAMP)
 	$(BIN)/extractor eval $(EVAL_SETS) --write-baseline evals/baselines/ci.json
