@@ -16,9 +16,10 @@ import json
 import re
 import resource
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -396,6 +397,42 @@ def generated_layout_pdf_dataset(n: int, seed: int = 0, family: str | None = Non
     return cases
 
 
+#: a dataset builder: N cases from a first seed
+Builder = Callable[[int, int], list[Case]]
+#: a builder of one layout family (None: the families in turn)
+FamilyBuilder = Callable[[int, int, str | None], list[Case]]
+
+#: ``NAME:N[:SEED]`` -> its builder
+DATASETS: dict[str, Builder] = {
+    "generated": generated_dataset,
+    "generated-budget": generated_budget_dataset,
+    "generated-pdf": partial(generated_rendered, form="pdf"),
+    "generated-scan": partial(generated_rendered, form="scan"),
+    "generated-budget-pdf": partial(generated_rendered, form="budget-pdf"),
+    "generated-budget-scan": partial(generated_rendered, form="budget-scan"),
+}
+#: ``NAME:N[:SEED]`` (the families in turn) and ``NAME-FAMILY:N[:SEED]`` -> its builder
+FAMILY_DATASETS: dict[str, FamilyBuilder] = {
+    "generated-layout": generated_layout_dataset,
+    "generated-layout-pdf": generated_layout_pdf_dataset,
+}
+
+
+def _builder(kind: str) -> Builder | None:
+    """The builder a dataset spec's name stands for; None for a folder."""
+    if kind in DATASETS:
+        return DATASETS[kind]
+    # the longest registered name first: generated-layout-pdf-X is a PDF layout family
+    for name in sorted(FAMILY_DATASETS, key=len, reverse=True):
+        if kind == name or kind.startswith(name + "-"):
+            return _one_family(FAMILY_DATASETS[name], kind.removeprefix(name)[1:] or None)
+    return None
+
+
+def _one_family(build: FamilyBuilder, family: str | None) -> Builder:
+    return lambda n, seed: build(n, seed, family)
+
+
 def resolve_datasets(specs: Sequence[str]) -> list[tuple[str, list[Case]]]:
     """Dataset specs to named case lists: folders, ``generated:N[:SEED]`` (text reports with
     labeled injections), ``generated-budget:N[:SEED]`` (预算 text reports with labeled
@@ -405,39 +442,18 @@ def resolve_datasets(specs: Sequence[str]) -> list[tuple[str, list[Case]]]:
     ``generated-layout:N[:SEED]`` (the layout families in turn) or
     ``generated-layout-FAMILY:N[:SEED]`` (one family), ``generated-layout-pdf:N[:SEED]`` (the
     two-sided variants as PDFs), ``generated-layout-pdf-FAMILY:N[:SEED]`` (one PDF layout
-    family: landscape, partial_rules, header_wrap); seeds >= 1000 are held out."""
+    family: landscape, partial_rules, header_wrap); seeds >= 1000 are held out. The names
+    are those of ``DATASETS`` and ``FAMILY_DATASETS``."""
     out: list[tuple[str, list[Case]]] = []
     for spec in specs:
         kind, _, rest = spec.partition(":")
-        if kind.startswith("generated-layout-pdf"):
-            parts = rest.split(":")
-            family = kind.removeprefix("generated-layout-pdf").removeprefix("-") or None
-            seed = int(parts[1]) if len(parts) > 1 else 0
-            out.append((spec, generated_layout_pdf_dataset(int(parts[0]), seed, family)))
-        elif kind.startswith("generated-layout"):
-            parts = rest.split(":")
-            family = kind.removeprefix("generated-layout").removeprefix("-") or None
-            seed = int(parts[1]) if len(parts) > 1 else 0
-            out.append((spec, generated_layout_dataset(int(parts[0]), seed, family)))
-        elif kind in (
-            "generated",
-            "generated-budget",
-            "generated-pdf",
-            "generated-scan",
-            "generated-budget-pdf",
-            "generated-budget-scan",
-        ):
-            parts = rest.split(":")
-            n = int(parts[0])
-            seed = int(parts[1]) if len(parts) > 1 else 0
-            if kind == "generated":
-                out.append((spec, generated_dataset(n, seed)))
-            elif kind == "generated-budget":
-                out.append((spec, generated_budget_dataset(n, seed)))
-            else:
-                out.append((spec, generated_rendered(n, seed, kind.removeprefix("generated-"))))
-        else:
+        build = _builder(kind)
+        if build is None:
             out.append((Path(spec).name, load_dataset(Path(spec))))
+            continue
+        parts = rest.split(":")
+        seed = int(parts[1]) if len(parts) > 1 else 0
+        out.append((spec, build(int(parts[0]), seed)))
     return out
 
 
