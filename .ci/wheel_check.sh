@@ -23,7 +23,10 @@ fi
 .venv/bin/python -m pip wheel --no-deps -q -w "$work/dist" packages/extractor-evals 2>&1 \
   | grep -v '^WARNING' || true
 evals_wheel=$(ls "$work"/dist/extractor_evals-*.whl)
-echo "evals wheel: $(basename "$evals_wheel"), $(unzip -l "$evals_wheel" | tail -1 | awk '{print $2}') files"
+catalogues=$(unzip -l "$evals_wheel" | grep -c 'extractor_evals/data/.*\.json' || true)
+echo "evals wheel: $(basename "$evals_wheel"), $(unzip -l "$evals_wheel" | tail -1 | awk '{print $2}') files;" \
+  "catalogues: $catalogues"
+test "$catalogues" -ge 2
 "$PY" -m venv "$work/venv"
 "$work/venv/bin/python" -m pip install -q -c constraints.txt "$wheel" pytest hypothesis 2>&1 \
   | grep -v '^WARNING' || true

@@ -1,286 +1,39 @@
-"""The 部门预算 附件 set as data: titles and 目录 wording, columns, economic items, the pools a
-generated budget draws its items and names from (used by generate_budget.py)."""
+"""The 部门预算 附件 set as data (data/budget.json): titles and 目录 wording, columns, economic
+items, the pools a generated budget draws its items and names from (used by
+generate_budget.py)."""
 
 from __future__ import annotations
 
+from extractor_evals.catalog import Catalog
+
+_BUDGET = Catalog("budget")
+
 #: 目录 number -> (目录 wording, printed title, definition id)
-BUDGET_TOC: dict[int, tuple[str, str, str]] = {
-    1: ("部门收支总表", "部门收支总表", "budget.summary"),
-    2: ("部门收入总表", "部门收入总表", "budget.income"),
-    3: ("部门支出总表", "部门支出总表", "budget.expense"),
-    4: ("部门支出总表（分类）", "部门支出总表(分类)", "budget.expense_by_type"),
-    5: (
-        "基本支出预算明细表-工资福利支出",
-        "基本支出预算明细表-工资福利支出",
-        "budget.wages",
-    ),
-    6: (
-        "基本支出预算明细表-单位运转经费支出预算表",
-        "基本支出预算明细表-单位运转经费支出预算表",
-        "budget.goods",
-    ),
-    7: (
-        "基本支出预算明细表-对个人和家庭的补助",
-        "基本支出预算明细表-对个人和家庭的补助",
-        "budget.family_aid",
-    ),
-    8: ("财政拨款收支总表", "财政拨款收支总表", "budget.fiscal_summary"),
-    9: ("一般公共预算支出情况表", "一般公共预算基本支出情况表", "budget.gpb_by_type"),
-    10: (
-        "一般公共预算基本支出预算明细表-工资福利支出",
-        "一般公共预算基本支出预算明细表-工资福利支出",
-        "budget.gpb_wages",
-    ),
-    11: (
-        "一般公共预算基本支出预算明细表-一般商品和服务支出",
-        "一般公共预算基本支出预算明细表-一般商品和服务支出",
-        "budget.gpb_goods",
-    ),
-    12: (
-        "一般公共预算基本支出预算明细表-对个人和家庭补助",
-        "一般公共预算基本支出预算明细表-对个人和家庭的补助",
-        "budget.gpb_family_aid",
-    ),
-    13: ("政府性基金拨款部门支出总表", "政府性基金拨款部门支出总表(分类)", "budget.fund_by_type"),
-    14: (
-        "纳入专户管理的非税收入拨款部门支出总表",
-        "纳入专户管理的非税收入拨款部门支出总表(分类)",
-        "budget.special_by_type",
-    ),
-    15: ("项目支出预算明细表", "项目支出预算明细表", "budget.projects"),
-    16: (
-        "一般公共预算拨款“三公”经费预算表",
-        "一般公共预算拨款“三公”经费预算表",
-        "budget.three_public",
-    ),
-    17: ("部门整体支出绩效申报表", "部门整体支出绩效申报表", "budget.perf_unit"),
-    18: ("单位专项支出预算绩效目标表", "单位专项支出预算绩效目标表", "budget.perf_projects"),
-    19: ("专项资金支出方向绩效目标表", "专项资金支出方向绩效目标表", "budget.perf_directions"),
-    20: ("一般公共预算基本支出情况表", "一般公共预算基本支出情况表", "budget.basic_econ"),
-}
+BUDGET_TOC = _BUDGET.get("budget_toc", dict[int, tuple[str, str, str]])
 
 # tables that may print without their 附件 label (their titles are unique in the set)
-UNLABELED_CANDIDATES = (7, 10, 12, 13, 14, 17, 18)
+UNLABELED_CANDIDATES = _BUDGET.get("unlabeled_candidates", tuple[int, ...])
 
 #: economic items of the basic spending: (code, name, detail-table column index or None).
 #: The index is the column of 附件5/10 (301), 附件6/11 (302) or 附件7/12 (303), 0-based.
-ECON_ITEMS: dict[str, list[tuple[str, str, int | None]]] = {
-    "301": [
-        ("30101", "基本工资", 2),
-        ("30102", "津贴补贴", 3),
-        ("30107", "绩效工资", 4),
-        ("30103", "奖金", 5),
-        ("30108", "机关事业单位基本养老保险缴费", 9),
-        ("30109", "职业年金缴费", 10),
-        ("30110", "职工基本医疗保险缴费", 11),
-        ("30111", "公务员医疗补助缴费", 12),
-        ("30114", "医疗费", 13),
-        ("30112", "其他社会保障缴费", 14),
-        ("30106", "伙食补助费", 15),
-        ("30113", "住房公积金", 16),
-        ("30199", "其他工资福利支出", 17),
-    ],
-    "302": [
-        ("30201", "办公费", 1),
-        ("30202", "印刷费", 2),
-        ("30203", "咨询费", 3),
-        ("30204", "手续费", 4),
-        ("30205", "水费", 5),
-        ("30206", "电费", 6),
-        ("30207", "邮电费", 7),
-        ("30209", "物业管理费", 8),
-        ("30212", "因公出国（境）费用", 9),
-        ("30231", "公务用车运行维护费", 10),
-        ("30211", "差旅费", 11),
-        ("30215", "会议费", 12),
-        ("30216", "培训费", 13),
-        ("30217", "公务接待费", 14),
-        ("30214", "租赁费", 15),
-        ("30213", "维修(护)费", 16),
-        ("30218", "专用材料费", 17),
-        ("30224", "被装购置费", 18),
-        ("30225", "专用燃料费", 19),
-        ("30226", "劳务费", 20),
-        ("30227", "委托业务费", 21),
-        ("30228", "工会经费", 22),
-        ("30229", "福利费", 23),
-        ("30239", "其他交通费用", 24),
-        ("30240", "税金及附加", 25),
-        ("30299", "其他商品和服务支出", 26),
-    ],
-    "310": [
-        ("31001", "房屋建筑物购置", None),
-        ("31002", "办公设备购置", None),
-        ("31003", "专用设备购置", None),
-        ("31013", "公务用车购置", None),
-        ("31005", "基础设施建设", None),
-        ("31006", "大型修缮", None),
-        ("31007", "信息网络购建", None),
-        ("31099", "其他资本性支出", None),
-    ],
-    "303": [
-        ("30301", "离休费", 1),
-        ("30302", "退休费", 2),
-        ("30303", "退职（役）费", 3),
-        ("30304", "抚恤金", 4),
-        ("30305", "生活补助", 5),
-        ("30306", "救济费", 6),
-        ("30307", "医疗费", 7),
-        ("30308", "助学金", 8),
-        ("30309", "奖励金", 9),
-        ("30310", "个人农业生产补贴", 10),
-        ("30399", "其他对个人和家庭的补助", 11),
-    ],
-}
-ECON_CLASS_NAMES = {
-    "301": "工资福利支出",
-    "302": "商品和服务支出",
-    "310": "资本性支出",
-    "303": "对个人和家庭的补助",
-}
-PERSONNEL = ("301", "303")
+ECON_ITEMS = _BUDGET.get("econ_items", dict[str, list[tuple[str, str, int | None]]])
+ECON_CLASS_NAMES = _BUDGET.get("econ_class_names", dict[str, str])
+PERSONNEL = _BUDGET.get("personnel", tuple[str, ...])
 # economic items budgeted under a personnel 项 code of their own (when basic spending is spread
 # over several codes): econ code -> (项 code, 项 name, 款 code, 款 name)
-PERSONNEL_LEAVES = {
-    "30108": ("2080505", "机关事业单位基本养老保险缴费支出", "20805", "行政事业单位养老支出"),
-    "30109": ("2080506", "机关事业单位职业年金缴费支出", "20805", "行政事业单位养老支出"),
-    "30110": ("2101101", "行政单位医疗", "21011", "行政事业单位医疗"),
-    "30111": ("2101103", "公务员医疗补助", "21011", "行政事业单位医疗"),
-    "30113": ("2210201", "住房公积金", "22102", "住房改革支出"),
-}
+PERSONNEL_LEAVES = _BUDGET.get("personnel_leaves", dict[str, tuple[str, ...]])
 
 # weights of the items a department budgets (the rest stay blank)
-WAGE_POOL = {
-    "30101": 30,
-    "30102": 25,
-    "30103": 8,
-    "30107": 15,
-    "30108": 10,
-    "30109": 4,
-    "30110": 6,
-    "30111": 2,
-    "30114": 2,
-    "30112": 1,
-    "30106": 2,
-    "30113": 9,
-    "30199": 2,
-}
-GOODS_POOL = {
-    "30201": 20,
-    "30202": 4,
-    "30205": 2,
-    "30206": 4,
-    "30207": 4,
-    "30209": 6,
-    "30211": 6,
-    "30213": 4,
-    "30214": 3,
-    "30215": 3,
-    "30216": 3,
-    "30217": 3,
-    "30226": 4,
-    "30227": 6,
-    "30228": 4,
-    "30229": 5,
-    "30231": 5,
-    "30239": 10,
-    "30212": 1,
-    "30218": 2,
-    "30299": 3,
-}
-AID_POOL = {"30302": 5, "30304": 2, "30305": 3, "30309": 1, "30399": 2}
+WAGE_POOL = _BUDGET.get("wage_pool", dict[str, int])
+GOODS_POOL = _BUDGET.get("goods_pool", dict[str, int])
+AID_POOL = _BUDGET.get("aid_pool", dict[str, int])
 
-WAGE_COLUMNS = [
-    "总计",
-    "工资性支出/合计",
-    "工资性支出/基本工资",
-    "工资性支出/津贴补贴",
-    "工资性支出/绩效工资",
-    "工资性支出/奖金",
-    "社会保障缴费/合计",
-    "社会保障缴费/工伤保险",
-    "社会保障缴费/生育保险",
-    "社会保障缴费/机关事业单位基本养老保险缴费",
-    "社会保障缴费/职业年金缴费",
-    "社会保障缴费/职工基本医疗保险缴费",
-    "社会保障缴费/公务员医疗补助缴费",
-    "社会保障缴费/医疗费",
-    "社会保障缴费/其他社会保障缴费",
-    "伙食补助费",
-    "住房公积金",
-    "其他工资福利支出",
-]
-GOODS_COLUMNS = [
-    "总计",
-    "办公费",
-    "印刷费",
-    "咨询费",
-    "手续费",
-    "水费",
-    "电费",
-    "邮电费",
-    "物业管理费",
-    "因公出国（境）费",
-    "公务用车运行维护费",
-    "差旅费",
-    "会议费",
-    "培训费",
-    "公务接待费",
-    "租赁费",
-    "维修（护）费",
-    "专用材料费",
-    "被装购置费",
-    "专用燃料费",
-    "劳务费",
-    "委托业务费",
-    "工会经费",
-    "福利费",
-    "其他交通费用",
-    "税金及附加",
-    "其他商品和服务支出",
-    "房屋建筑物购置",
-    "办公设备购置",
-    "专用设备购置",
-    "公务用车购置",
-    "基础设施建设",
-    "大型修缮",
-    "信息网络购建",
-    "物资储备",
-    "其他交通工具购置",
-    "其他资本性支出",
-    "其他对个人和家庭的补助",
-]
-AID_COLUMNS = [
-    "总计",
-    "离休费",
-    "退休费",
-    "退职(役)费",
-    "抚恤金",
-    "生活补助",
-    "救济费",
-    "医疗费",
-    "助学金",
-    "奖励金",
-    "生产补贴",
-    "其他",
-]
-FUNDING_COLUMNS = [
-    "总计",
-    "一般公共预算拨款",
-    "政府性基金拨款",
-    "纳入专户管理的非税收入拨款",
-    "其他收入",
-    "上年结转",
-]
-BASIC_TYPES = ["工资福利支出", "一般商品和服务支出", "对个人和家庭的补助", "业务性商品和服务支出"]
-PROJECT_TYPES = [
-    "对个人和家庭的补助",
-    "专项商品和服务支出",
-    "对企事业单位的补贴",
-    "债务利息支出",
-    "其他资本性支出",
-    "其他支出",
-]
+WAGE_COLUMNS = _BUDGET.get("wage_columns", list[str])
+GOODS_COLUMNS = _BUDGET.get("goods_columns", list[str])
+AID_COLUMNS = _BUDGET.get("aid_columns", list[str])
+FUNDING_COLUMNS = _BUDGET.get("funding_columns", list[str])
+BASIC_TYPES = _BUDGET.get("basic_types", list[str])
+PROJECT_TYPES = _BUDGET.get("project_types", list[str])
 BY_TYPE_COLUMNS = [
     "总计",
     "基本支出/合计",
@@ -288,59 +41,16 @@ BY_TYPE_COLUMNS = [
     "项目支出/合计",
     *(f"项目支出/{n}" for n in PROJECT_TYPES),
 ]
-PROJECT_COLUMNS = [
-    ("1", "总计"),
-    ("2", "资金来源/财政拨款"),
-    ("3", "资金来源/纳入预算管理的非税收入拨款/合计"),
-    ("5", "资金来源/纳入预算管理的非税收入拨款/政府性基金拨款"),
-    ("6", "资金来源/纳入预算管理的非税收入拨款/专项收入拨款"),
-    ("9", "资金来源/纳入预算管理的非税收入拨款/其他收入拨款"),
-    ("10", "资金来源/财政专户管理的非税收入拨款"),
-    ("11", "资金来源/上年结转"),
-    ("12", "资金来源/其他收入"),
-]
-THREE_PUBLIC_COLUMNS = [
-    "三公经费预算数(一般公共预算拨款)/小计",
-    "三公经费预算数(一般公共预算拨款)/公务接待费",
-    "三公经费预算数(一般公共预算拨款)/公务用车购置及运行费",
-    "三公经费预算数(一般公共预算拨款)/其中：/公务用车购置费",
-    "三公经费预算数(一般公共预算拨款)/其中：/公务用车运行维护费",
-    "三公经费预算数(一般公共预算拨款)/因公出国(境)费用",
-]
+PROJECT_COLUMNS = _BUDGET.get("project_columns", list[tuple[str, ...]])
+THREE_PUBLIC_COLUMNS = _BUDGET.get("three_public_columns", list[str])
 
 # 附件1/8 income rows: (printed name, key of the amount)
-SUMMARY_INCOME = [
-    ("一、一般公共预算拨款", "gpb"),
-    ("经费拨款", "grant"),
-    ("纳入一般公共预算管理的非税收入拨款", "nontax"),
-    ("行政事业性收费收入", "fee"),
-    ("专项收入", "special"),
-    ("国有资源（资产）有偿使用收入", "zero"),
-    ("其他各项收入拨款", "zero"),
-    ("二、政府性基金拨款", "fund"),
-]
-SUMMARY_INCOME_MORE = [
-    ("三、纳入专户管理的非税收入拨款", "zero"),
-    ("四、其他收入", "zero"),
-    ("五、上年结转", "zero"),
-]
+SUMMARY_INCOME = _BUDGET.get("summary_income", list[tuple[str, ...]])
+SUMMARY_INCOME_MORE = _BUDGET.get("summary_income_more", list[tuple[str, ...]])
 # 类 not listed in the summaries' full class list (they never carry a department's budget)
-NOT_LISTED = {"202", "203", "209", "219", "223", "227", "230", "234"}
+NOT_LISTED = _BUDGET.get("not_listed", set[str])
 # 类 renamed in 2019 (function_classes.toml lists the older name second)
-RENAMED_2019 = {"207", "210", "215", "220"}
+RENAMED_2019 = _BUDGET.get("renamed_2019", set[str])
 
-PROJECT_WORDS = [
-    "专项业务经费",
-    "信息化建设经费",
-    "宣传工作经费",
-    "业务培训经费",
-    "督查检查经费",
-    "设备购置经费",
-    "运行维护经费",
-    "专项补助资金",
-    "规划编制经费",
-    "安全生产经费",
-    "档案整理经费",
-    "课题研究经费",
-]
-PROJECT_NATURE = ["持续支出", "一次性支出", "经常性项目"]
+PROJECT_WORDS = _BUDGET.get("project_words", list[str])
+PROJECT_NATURE = _BUDGET.get("project_nature", list[str])
