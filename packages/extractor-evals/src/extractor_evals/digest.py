@@ -13,10 +13,10 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 from extractor_evals.fuzz import corpus
 from extractor_evals.harness import resolve_datasets
+from extractor_evals.truth import TruthDocument
 
 #: every generated dataset kind, a few documents each (every injection kind of generated:
 #: and generated-budget:, every text layout family, every PDF layout family, a scan)
@@ -41,9 +41,8 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _truth_json(truth: Any) -> bytes:
-    data = truth.to_json() if hasattr(truth, "to_json") else truth
-    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+def _truth_json(truth: TruthDocument) -> bytes:
+    return (json.dumps(truth.to_json(), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
 def digest(specs: tuple[str, ...] = SPECS, fuzz: int = FUZZ_CASES) -> dict[str, dict[str, str]]:

@@ -28,6 +28,7 @@ from extractor.definitions import Definitions
 from extractor.model import CellRef, DocumentResult, Table
 from extractor.pipeline import extract_bytes
 from extractor_evals.score import score_document
+from extractor_evals.truth import TruthDocument
 
 INPUT_SUFFIXES = {".txt", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 
@@ -46,11 +47,17 @@ class Label:
 
 @dataclass
 class Case:
+    """One input and its truth (a truth mapping given here is validated into its typed form)."""
+
     name: str
     data: bytes
-    truth: dict[str, Any]
+    truth: TruthDocument
     labels: list[Label] = field(default_factory=list)
     source_name: str = ""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.truth, dict):
+            self.truth = TruthDocument.from_json(self.truth)
 
 
 @dataclass
@@ -118,7 +125,7 @@ def measure(case: Case, result: DocumentResult, seconds: float) -> CaseMetrics:
     m = CaseMetrics(case=case.name, seconds=round(seconds, 4), status=result.status)
     m.pages = result.document.pages or 1
     res = result.model_dump(mode="json")
-    scores = score_document(res, case.truth, check_names=False)
+    scores = score_document(res, case.truth.to_json(), check_names=False)
     m.tables_expected = len(scores)
     m.tables_found = sum(s.found for s in scores)
     wrong: list[tuple[str, int, int]] = []
@@ -136,10 +143,10 @@ def measure(case: Case, result: DocumentResult, seconds: float) -> CaseMetrics:
         )
         m.cells_value_equal += s.cells - value_wrong
         wrong.extend((s.table, x.row, x.col) for x in s.mismatches if x.what == "value")
-    for t in case.truth.get("tables", []):
-        rows = [r for sec in t.get("sections") or [] for r in sec["rows"]] + (t.get("rows") or [])
-        for r in rows:
-            for v in r["values"]:
+    for tt in case.truth.tables:
+        truth_rows = [r for sec in tt.sections or [] for r in sec.rows] + (tt.rows or [])
+        for tr in truth_rows:
+            for v in tr.values:
                 if v not in (None, "——") and _value(v) not in (None, Decimal(0)):
                     m.nonzero_cells += 1
     m.nonzero_exact = m.nonzero_cells - sum(
@@ -221,11 +228,12 @@ def measure(case: Case, result: DocumentResult, seconds: float) -> CaseMetrics:
 _PLACE = re.compile(r"^(\S+?)\s+l\.(\d+)")  # "附件5 l.271"
 
 
-def _labels_from_truth(truth: dict[str, Any]) -> list[Label]:
+def _labels_from_truth(truth: TruthDocument | dict[str, Any]) -> list[Label]:
     """A label per place a truth file's expected finding names: its ``where`` ("附件1 l.194 /
     附件8 l.309 vs 附件3 …": the places before "vs") and the ``where`` of its instances."""
+    meta = (TruthDocument.from_json(truth) if isinstance(truth, dict) else truth).meta
     out: list[Label] = []
-    for f in truth.get("meta", {}).get("expected_findings", []) or []:
+    for f in (meta.expected_findings if meta else None) or []:
         if not isinstance(f, dict):
             continue
         kind = str(f.get("kind") or f.get("rule") or "finding")
@@ -247,6 +255,10 @@ def _labels_from_truth(truth: dict[str, Any]) -> list[Label]:
     return out
 
 
+def _read_truth(path: Path) -> TruthDocument:
+    return TruthDocument.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
 def load_dataset(folder: Path) -> list[Case]:
     """The cases of a dataset folder (see the module docstring)."""
     manifest = folder / "dataset.json"
@@ -254,7 +266,7 @@ def load_dataset(folder: Path) -> list[Case]:
     if manifest.is_file():
         spec = json.loads(manifest.read_text(encoding="utf-8"))
         for c in spec["cases"]:
-            truth = json.loads((folder / c["truth"]).read_text(encoding="utf-8"))
+            truth = _read_truth(folder / c["truth"])
             labels = [Label(**lb) for lb in c.get("labels", [])] or _labels_from_truth(truth)
             src = folder / c["input"]
             cases.append(Case(c.get("name", src.stem), src.read_bytes(), truth, labels, src.name))
@@ -262,7 +274,7 @@ def load_dataset(folder: Path) -> list[Case]:
     for src in sorted(p for p in folder.iterdir() if p.suffix.lower() in INPUT_SUFFIXES):
         for cand in (folder / "truth" / f"{src.stem}.json", folder / f"{src.stem}.truth.json"):
             if cand.is_file():
-                truth = json.loads(cand.read_text(encoding="utf-8"))
+                truth = _read_truth(cand)
                 cases.append(
                     Case(src.stem, src.read_bytes(), truth, _labels_from_truth(truth), src.name)
                 )
@@ -294,7 +306,7 @@ def generated_dataset(n: int, seed: int = 0) -> list[Case]:
             Case(
                 f"gen{seed + i:04d}-{kind or 'clean'}",
                 text.encode("utf-8"),
-                truth,
+                TruthDocument.from_json(truth),
                 labels,
                 f"gen{seed + i:04d}.txt",
             )
@@ -334,7 +346,7 @@ def generated_budget_dataset(n: int, seed: int = 0) -> list[Case]:
             Case(
                 f"budget{seed + i:04d}-{kind or 'clean'}",
                 text.encode("utf-8"),
-                truth,
+                TruthDocument.from_json(truth),
                 labels,
                 f"budget{seed + i:04d}.txt",
             )
@@ -362,7 +374,9 @@ def generated_rendered(n: int, seed: int, form: str) -> list[Case]:
         if kind == "scan":
             pdf = degrade_pdf(pdf, ScanStyle(dpi=150), seed=seed + i)
         stem = f"{'budget' if budget else 'gen'}{seed + i:04d}"
-        cases.append(Case(f"{stem}-{kind}-{style}", pdf, doc, [], f"{stem}.pdf"))
+        cases.append(
+            Case(f"{stem}-{kind}-{style}", pdf, TruthDocument.from_json(doc), [], f"{stem}.pdf")
+        )
     return cases
 
 
@@ -376,7 +390,8 @@ def generated_layout_dataset(n: int, seed: int = 0, family: str | None = None) -
         fam = family or FAMILIES[i % len(FAMILIES)]
         text, truth = layout_case(fam, seed + i)
         stem = f"layout{seed + i:04d}"
-        cases.append(Case(f"{stem}-{fam}", text.encode("utf-8"), truth, [], f"{stem}.txt"))
+        typed = TruthDocument.from_json(truth)
+        cases.append(Case(f"{stem}-{fam}", text.encode("utf-8"), typed, [], f"{stem}.txt"))
     return cases
 
 
@@ -393,7 +408,8 @@ def generated_layout_pdf_dataset(n: int, seed: int = 0, family: str | None = Non
         else:
             pdf, truth, style = pdf_layout_case(seed + i)
         stem = f"layout{seed + i:04d}"
-        cases.append(Case(f"{stem}-pdf_{style}", pdf, truth, [], f"{stem}.pdf"))
+        typed = TruthDocument.from_json(truth)
+        cases.append(Case(f"{stem}-pdf_{style}", pdf, typed, [], f"{stem}.pdf"))
     return cases
 
 
