@@ -17,6 +17,7 @@ from extractor_evals.harness import (
     run_eval,
 )
 from extractor_evals.score import CellMismatch, TableScore, match_tables, score_document
+from extractor_evals.truth import TruthDocument
 
 __all__ = [
     "Case",
@@ -25,6 +26,7 @@ __all__ = [
     "Label",
     "Report",
     "TableScore",
+    "TruthDocument",
     "compare",
     "format_table",
     "load_dataset",
