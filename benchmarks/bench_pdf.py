@@ -28,7 +28,8 @@ sys.path.insert(0, str(ROOT))
 
 from extractor.config import ExtractConfig  # noqa: E402
 from extractor.definitions import load_definitions  # noqa: E402
-from extractor.ocr.registry import OcrOptions, create_engine  # noqa: E402
+from extractor.ocr.rapid import RapidOcrOptions  # noqa: E402
+from extractor.ocr.registry import create_engine  # noqa: E402
 from extractor.pipeline import extract_bytes  # noqa: E402
 from extractor_evals.degrade import ScanStyle, degrade_pdf  # noqa: E402
 from extractor_evals.render_pdf import STYLES, render_pdf  # noqa: E402
@@ -67,7 +68,7 @@ def child_peak(pages: int, det_max_side: int | None) -> None:
     data = scan_pdf(pages)
     defs = load_definitions()
     t0 = time.perf_counter()
-    cfg = ExtractConfig(ocr=OcrOptions(det_max_side=det_max_side))
+    cfg = ExtractConfig(ocr=RapidOcrOptions(det_max_side=det_max_side))
     extract_bytes(data, source_name="scan.pdf", config=cfg, definitions=defs)
     print(
         json.dumps(
@@ -116,7 +117,7 @@ def main() -> None:
     )
 
     scan = scan_pdf(args.ocr_pages)
-    engine = TimedEngine(create_engine(OcrOptions()))
+    engine = TimedEngine(create_engine(RapidOcrOptions()))
     t0 = time.perf_counter()
     extract_bytes(scan, source_name="scan.pdf", config=cfg, definitions=defs, engine=lambda: engine)
     total = time.perf_counter() - t0

@@ -32,12 +32,12 @@ _PYMUPDF_READ = (
 )
 
 
-def _wall(argv: list[str], repeat: int) -> float:
+def _wall(argv: list[str], repeat: int, check: bool = True) -> float:
     """Median wall seconds of a fresh process (start-up included, as a user meets it)."""
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(argv, check=check, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
 
@@ -45,9 +45,16 @@ def _wall(argv: list[str], repeat: int) -> float:
 def startup(repeat: int) -> None:
     """`extractor extract` wall time, a new process each time, beside pymupdf's own
     open-and-read of the same PDF and a bare interpreter."""
+    import pymupdf
+
     exe = [sys.executable, "-m", "extractor.cli", "extract"]
     with tempfile.TemporaryDirectory() as out:
+        locked = Path(out) / "encrypted.pdf"
+        with pymupdf.open(REAL_PDF) as doc:
+            doc.save(locked, encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="x", owner_pw="y")
+        refused = _wall([*exe, str(locked), "-o", out], repeat, check=False)
         rows = [
+            ("refuse encrypted PDF", refused),
             ("python -c pass", _wall([sys.executable, "-c", "pass"], repeat)),
             ("pymupdf open + words", _wall([sys.executable, "-c", _PYMUPDF_READ, str(REAL_PDF)],
                                             repeat)),

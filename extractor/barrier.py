@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from extractor.errors import ConfigError
+from extractor.errors import ConfigError, internal_code
 from extractor.model import ErrorInfo
 
 __all__ = ["Barrier", "Guard", "describe", "or_reraise"]
@@ -49,7 +49,7 @@ class Guard:
         undo: list[Any] | None,
     ) -> None:
         self._barrier = barrier
-        self._stage = stage
+        self._code = internal_code(stage)  # an unregistered stage fails here, not on error
         self._element = element
         self._where = where  # (line, page)
         self._undo = undo
@@ -73,7 +73,7 @@ class Guard:
         if self._undo is not None:
             del self._undo[self._mark :]
         self.failed = ErrorInfo(
-            code=f"internal.{self._stage}",
+            code=self._code,
             message=f"{self._element}: {describe(exc)}",
             line=self._where[0],
             page=self._where[1],

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from extractor.ocr.registry import OcrOptions
+from extractor.ocr.registry import OcrOptions, default_options
 
 LlmMode = Literal["off", "auto", "always"]
 
@@ -118,7 +118,10 @@ class ExtractConfig(BaseModel):
         "they are decoded)",
     )
     force_ocr: bool = Field(default=False, description="OCR every page, ignoring text layers")
-    ocr: OcrOptions = Field(default_factory=OcrOptions, description="OCR engine and its settings")
+    ocr: OcrOptions = Field(
+        default_factory=default_options,
+        description="OCR engine and its settings (its ``kind`` names one in ocr/registry.py)",
+    )
     repair: bool = Field(
         default=True,
         description="repair OCR misreads that a failing identity locates (extract/repair.py)",

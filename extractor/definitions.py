@@ -19,16 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from extractor.errors import DefinitionError
-
-Layout = Literal[
-    "function_coded",
-    "two_sided",
-    "economic_blocks",
-    "single_row",
-    "sectioned",
-    "listing",
-    "generic",
-]
+from extractor.extract.layout_names import Layout
 
 
 class _Def(BaseModel):

@@ -6,6 +6,8 @@ import hashlib
 import stat
 import warnings
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -13,8 +15,8 @@ from typing import TYPE_CHECKING, Literal
 from extractor.barrier import Barrier
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions, TableDef
-from extractor.errors import InputError
-from extractor.extract.assist import Refined, refine
+from extractor.errors import Code, InputError
+from extractor.extract.assist import Refined, llm_stage, repair_stage, repairable
 from extractor.extract.common import MapContext
 from extractor.extract.mapper import map_region
 from extractor.extract.structure import layout_errors, not_evaluable
@@ -49,7 +51,7 @@ if TYPE_CHECKING:
 
 
 
-def _failed(info: DocumentInfo, code: str, message: str) -> DocumentResult:
+def _failed(info: DocumentInfo, code: Code, message: str) -> DocumentResult:
     return DocumentResult(
         document=info, status="failed", errors=[ErrorInfo(code=code, message=message)]
     )
@@ -58,10 +60,10 @@ def _failed(info: DocumentInfo, code: str, message: str) -> DocumentResult:
 def _refuse(data: bytes, info: DocumentInfo, config: ExtractConfig) -> DocumentResult | None:
     """The result for input refused before reading (empty, too large), else None."""
     if not data.strip():
-        return _failed(info, "input.empty", "the file is empty")
+        return _failed(info, Code.INPUT_EMPTY, "the file is empty")
     if len(data) > config.max_file_bytes:
         return _failed(
-            info, "input.too_large", f"{len(data)} bytes > limit {config.max_file_bytes}"
+            info, Code.INPUT_TOO_LARGE, f"{len(data)} bytes > limit {config.max_file_bytes}"
         )
     return None
 
@@ -179,12 +181,177 @@ def _from_text(
 ) -> DocumentResult:
     """A text report once its bytes are hashed and accepted (not empty, not too large)."""
     if data.startswith(b"%PDF"):
-        return _failed(info, "input.unsupported", "a PDF given to the text path")
+        return _failed(info, Code.INPUT_UNSUPPORTED, "a PDF given to the text path")
     if looks_binary(data):
-        return _failed(info, "input.binary", "the file is binary data, not report text")
+        return _failed(info, Code.INPUT_BINARY, "the file is binary data, not report text")
     doc = read_text(data)
     info = info.model_copy(update={"lines": len(doc.lines), "encoding": doc.encoding})
     return _from_rows(doc.rows, doc.lines, list(doc.errors), info, config, definitions, data, llm)
+
+
+@dataclass
+class DocState:
+    """One document on its way through ``STAGES``: what was read, and what each stage adds.
+    A stage assigns its fields only once its work is done, so a stage that raises (caught by
+    the barrier as ``internal.<stage>``) leaves the state as the previous stage left it."""
+
+    rows: list[SourceRow]
+    lines: list[str]
+    data: bytes
+    info: DocumentInfo
+    config: ExtractConfig
+    definitions: Definitions
+    llm: LlmClient | None
+    errors: list[ErrorInfo]
+    barrier: Barrier = field(default_factory=Barrier)
+    regions: list[Region] = field(default_factory=list)
+    mapped: list[tuple[Region, Table | None]] = field(default_factory=list)
+    refined: Refined = field(default_factory=lambda: Refined([], [], []))
+    # the classified checks of ``refined.tables`` when a stage verified them (the final
+    # verification reuses them: tables are verified once per change)
+    verified: list[Check] | None = None
+    checks: list[Check] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    done: DocumentResult | None = None  # set by a stage that ends the document early
+
+    @property
+    def tables(self) -> list[Table]:
+        return self.refined.tables
+
+
+def _stage_regions(st: DocState) -> None:
+    st.regions = _regions(st.rows, st.barrier)
+
+
+def _stage_map(st: DocState) -> None:
+    """Identify each region and map it; a mapper bug costs its table, not the document."""
+    ctx = MapContext(st.definitions)
+    tdefs = _identified(st.regions, st.definitions, st.config.family, st.barrier)
+    for region, tdef in zip(st.regions, tdefs, strict=True):
+        table: Table | None = None
+        if tdef is None and not any(_cells(r) > 1 for r in region.rows):
+            continue  # a heading over plain lines (a part heading, the 目录): no table
+        where = region.pages[0] if region.pages else None
+        with st.barrier.guard("map", _region_name(region), line=region.start_line, page=where):
+            table = map_region(region, tdef, ctx)
+        st.mapped.append((region, table))
+    st.refined = Refined([t for _, t in st.mapped if t is not None], [], [])
+
+
+def _stage_repair(st: DocState) -> None:
+    """Deterministic repair of OCR misreads (extract/repair.py)."""
+    refined = repair_stage(st.tables, st.config, st.definitions, st.barrier)
+    st.verified = refined.checks if repairable(st.tables, st.config) else None
+    st.refined = refined
+
+
+def _stage_llm(st: DocState) -> None:
+    """The LLM path (extract/assist.py; off by default)."""
+    if st.config.llm.effective_mode == "off":
+        return
+    checked = st.verified is not None
+    refined = llm_stage(
+        st.rows, st.mapped, st.refined, st.config, st.definitions, st.llm, st.barrier, checked
+    )
+    st.errors.extend(refined.errors)
+    st.refined, st.verified = refined, refined.checks
+
+
+def _stage_tables(st: DocState) -> None:
+    """No table: the document failed. A text cut off inside a table row: said so."""
+    if not st.tables:
+        st.errors.extend(st.barrier.errors)
+        st.errors.append(
+            ErrorInfo(code=Code.EXTRACT_NO_TABLES, message="no recognisable table in the document")
+        )
+        st.done = DocumentResult(document=st.info, status="failed", errors=st.errors)
+        return
+    if st.lines:
+        truncated = _truncated_row(st.data, st.lines, st.regions)
+        if truncated is not None:
+            st.errors.append(
+                ErrorInfo(
+                    code=Code.INPUT_TRUNCATED,
+                    line=truncated,
+                    message="the document ends inside a table row: it was cut off",
+                )
+            )
+
+
+def _stage_toc(st: DocState) -> None:
+    place_tables(st.tables, read_toc(st.lines or _plain(st.rows)))
+
+
+def _stage_readable(st: DocState) -> None:
+    st.errors.extend(_unreadable_errors(st.tables))
+    st.errors.extend(_missing_tables(st.tables, st.definitions))
+
+
+def _stage_structure(st: DocState) -> None:
+    st.errors.extend(layout_errors(st.tables, st.definitions))
+
+
+def _stage_verify(st: DocState) -> None:
+    # the checks a previous stage classified for these very tables, else a verification
+    st.checks = (
+        list(st.verified)
+        if st.verified is not None
+        else verify_tables(st.definitions, st.tables, st.barrier)
+    )
+
+
+def _stage_narrative(st: DocState) -> None:
+    st.checks.extend(narrative_checks(_prose(st.rows), st.tables, st.definitions, st.barrier))
+
+
+def _stage_annex(st: DocState) -> None:
+    st.checks.extend(annex_checks(st.regions, st.barrier))
+
+
+def _stage_findings(st: DocState) -> None:
+    st.findings = findings_for(st.tables, st.checks, st.barrier)
+
+
+def _stage_extraction_errors(st: DocState) -> None:
+    for c in st.checks:
+        # a soft check (an annex whose row was cut upstream) is a finding, not a reading error
+        if c.classification == "extraction_error" and c.severity == "hard":
+            st.errors.append(
+                ErrorInfo(
+                    code=Code.VERIFY_EXTRACTION_ERROR,
+                    message=c.message,
+                    line=c.cells[0].line if c.cells else None,
+                    page=c.cells[0].page if c.cells else None,
+                )
+            )
+
+
+def _stage_facts(st: DocState) -> None:
+    facts, missing = _document_facts(st.rows, st.tables, st.definitions)
+    st.info = st.info.model_copy(update=facts)
+    st.findings.extend(missing)
+
+
+# (barrier stage, what it works on; None: the stage guards its own elements) and the stage,
+# in order. Each stage's elements (a table, an identity, a sentence) are guarded inside it;
+# the guard here catches what is outside them.
+Stage = tuple[tuple[str, str] | None, Callable[[DocState], None]]
+STAGES: tuple[Stage, ...] = (
+    (None, _stage_regions),
+    (None, _stage_map),
+    (("refine", "repair and the LLM path"), _stage_repair),
+    (("refine", "repair and the LLM path"), _stage_llm),
+    (None, _stage_tables),
+    (("toc", "the 目录 (table numbers)"), _stage_toc),
+    (None, _stage_readable),
+    (("structure", "the tables' shapes against their definitions"), _stage_structure),
+    (("verify", "the identities of the tables"), _stage_verify),
+    (("narrative", "the prose"), _stage_narrative),
+    (("annex", "the annexes"), _stage_annex),
+    (("findings", "the findings"), _stage_findings),
+    (None, _stage_extraction_errors),
+    (("facts", "the document's department, year and kind"), _stage_facts),
+)
 
 
 def _from_rows(
@@ -197,84 +364,30 @@ def _from_rows(
     data: bytes,
     llm: LlmClient | None = None,
 ) -> DocumentResult:
-    barrier = Barrier()
-    regions = _regions(rows, barrier)
-    ctx = MapContext(definitions)
-    mapped: list[tuple[Region, Table | None]] = []
-    tdefs = _identified(regions, definitions, config.family, barrier)
-    for region, tdef in zip(regions, tdefs, strict=True):
-        table: Table | None = None  # a mapper bug costs this table, not the document
-        if tdef is None and not any(_cells(r) > 1 for r in region.rows):
-            continue  # a heading over plain lines (a part heading, the 目录): no table
-        where = region.pages[0] if region.pages else None
-        with barrier.guard("map", _region_name(region), line=region.start_line, page=where):
-            table = map_region(region, tdef, ctx)
-        mapped.append((region, table))
-    # deterministic repair and the LLM path (extract/assist.py; the LLM is off by default)
-    refined = Refined([t for _, t in mapped if t is not None], [], [])
-    with barrier.guard("refine", "repair and the LLM path"):
-        refined = refine(rows, mapped, config, definitions, llm, barrier)
-    tables = refined.tables
-    errors.extend(refined.errors)
-    if not tables:
-        errors.extend(barrier.errors)
-        errors.append(
-            ErrorInfo(code="extract.no_tables", message="no recognisable table in the document")
-        )
-        return DocumentResult(document=info, status="failed", errors=errors)
-    if lines:
-        truncated = _truncated_row(data, lines, regions)
-        if truncated is not None:
-            errors.append(
-                ErrorInfo(
-                    code="input.truncated",
-                    line=truncated,
-                    message="the document ends inside a table row: it was cut off",
-                )
-            )
-    with barrier.guard("toc", "the 目录 (table numbers)"):
-        place_tables(tables, read_toc(lines or _plain(rows)))
-    errors.extend(_unreadable_errors(tables))
-    errors.extend(_missing_tables(tables, definitions))
-    with barrier.guard("structure", "the tables' shapes against their definitions"):
-        errors.extend(layout_errors(tables, definitions))
-    # each stage guards its elements; the guards here catch what is outside them
-    checks: list[Check] = []
-    with barrier.guard("verify", "the identities of the tables"):
-        checks = verify_tables(definitions, tables, barrier)
-    with barrier.guard("narrative", "the prose"):
-        checks.extend(narrative_checks(_prose(rows), tables, definitions, barrier))
-    with barrier.guard("annex", "the annexes"):
-        checks.extend(annex_checks(regions, barrier))
-    findings: list[Finding] = []
-    with barrier.guard("findings", "the findings"):
-        findings = findings_for(tables, checks, barrier)
-    for c in checks:
-        # a soft check (an annex whose row was cut upstream) is a finding, not a reading error
-        if c.classification == "extraction_error" and c.severity == "hard":
-            errors.append(
-                ErrorInfo(
-                    code="verify.extraction_error",
-                    message=c.message,
-                    line=c.cells[0].line if c.cells else None,
-                    page=c.cells[0].page if c.cells else None,
-                )
-            )
-    with barrier.guard("facts", "the document's department, year and kind"):
-        facts, missing = _document_facts(rows, tables, definitions)
-        info = info.model_copy(update=facts)
-        findings.extend(missing)
-    errors.extend(barrier.errors)
+    st = DocState(rows, lines, data, info, config, definitions, llm, errors)
+    for guard, stage in STAGES:
+        if guard is None:
+            stage(st)
+        else:
+            with st.barrier.guard(*guard):
+                stage(st)
+        if st.done is not None:
+            return st.done
+    return _result(st)
+
+
+def _result(st: DocState) -> DocumentResult:
+    errors = [*st.errors, *st.barrier.errors]
     status: Literal["ok", "partial"] = "ok" if not errors else "partial"
     return DocumentResult(
-        document=info,
+        document=st.info,
         status=status,
         errors=errors,
-        tables=tables,
-        checks=checks,
-        findings=findings + refined.repairs,
-        usage=refined.usage,
-        summary=summarize(tables, checks, not_evaluable(tables, definitions)),
+        tables=st.tables,
+        checks=st.checks,
+        findings=st.findings + st.refined.repairs,
+        usage=st.refined.usage,
+        summary=summarize(st.tables, st.checks, not_evaluable(st.tables, st.definitions)),
     )
 
 
@@ -357,7 +470,7 @@ def _missing_tables(tables: list[Table], definitions: Definitions) -> list[Error
             name = " ".join(x for x in (tdef.label, tdef.title) if x) if tdef else group[0]
             out.append(
                 ErrorInfo(
-                    code="extract.table_missing",
+                    code=Code.EXTRACT_TABLE_MISSING,
                     message=f"the {best.kind} table {name} was not found ({group[0]})",
                 )
             )
@@ -376,7 +489,7 @@ def _unreadable_errors(tables: list[Table]) -> list[ErrorInfo]:
                     name = t.table_id or t.title
                     out.append(
                         ErrorInfo(
-                            code="extract.unreadable_value",
+                            code=Code.EXTRACT_UNREADABLE_VALUE,
                             line=cell.line,
                             page=cell.page,
                             message=f"{name}: value cell {cell.raw!r} is not an amount",
@@ -481,13 +594,14 @@ def extract_path(
         size = st.st_size
         if not stat.S_ISREG(st.st_mode):  # a FIFO or a device would block or never end
             info = DocumentInfo(source=path.name, sha256="")
-            return _failed(info, "input.special", "not a regular file")
+            return _failed(info, Code.INPUT_SPECIAL, "not a regular file")
         if size > config.max_file_bytes:
             info = DocumentInfo(source=path.name, sha256="")
-            return _failed(info, "input.too_large", f"{size} bytes > limit {config.max_file_bytes}")
+            too_large = f"{size} bytes > limit {config.max_file_bytes}"
+            return _failed(info, Code.INPUT_TOO_LARGE, too_large)
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc}", code="input.unreadable") from exc
+        raise InputError(f"cannot read {path}: {exc}", code=Code.INPUT_UNREADABLE) from exc
     return extract_bytes(
         data,
         source_name=path.name,

@@ -218,7 +218,9 @@ def make_mistake(answer: dict[str, Any], kind: str, grid: Grid) -> None:
     elif kind == "misaligned":
         # header names one column off (rotated), values read consistently from the columns
         # the wrong mapping names: grounding cannot see it, the identities must
-        cols = answer["columns"]
+        # (in a table read in parts: the first part with two columns or more)
+        part = next((p for p in answer.get("parts", []) if len(p["columns"]) >= 2), None)
+        cols = part["columns"] if part is not None else answer.get("columns", [])
         n = len(cols)
         if n >= 2:
             keys = [c["key"] for c in cols]
@@ -226,6 +228,8 @@ def make_mistake(answer: dict[str, Any], kind: str, grid: Grid) -> None:
             for i, c in enumerate(cols):
                 c["source"] = sources[(i + 1) % n]
             for row in answer["rows"]:
+                if part is not None and row["part"] != part["part"]:
+                    continue
                 old = dict(row["values"])
                 row["values"] = {k: old.get(keys[(i + 1) % n]) for i, k in enumerate(keys)}
     elif kind == "gullible" and "ignore previous instructions" in grid.raw.lower():
@@ -291,7 +295,13 @@ class FakeOpenAI:
         if grid is None:
             content = json.dumps({"definition": None, "columns": [], "rows": []})
         else:
-            answer = answer_for(grid, parse_definitions(system), self.oracle)
+            from tests.fake_parts import parse_shaped, parts_answer
+
+            shaped = parse_shaped(system)
+            if shaped is not None:
+                answer = parts_answer(grid, shaped)
+            else:
+                answer = answer_for(grid, parse_definitions(system), self.oracle)
             kinds = list(self.oracle.persistent)
             if len(users) == 1:
                 kinds = list(self.oracle.mistakes) + kinds

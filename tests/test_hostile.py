@@ -29,7 +29,8 @@ import pytest
 import extractor
 from extractor.batch import BatchOptions, run_batch
 from extractor.batch.ledger import LEDGER_NAME
-from extractor.batch.runner import BatchOutputError, BatchReport, _sha256
+from extractor.batch.runner import BatchOutputError, _sha256
+from extractor.batch.types import BatchReport
 from extractor.cli import main
 from extractor.config import ExtractConfig, llm_options_from_env
 from extractor.output import NAME_MAX, atomic_write

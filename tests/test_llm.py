@@ -182,9 +182,10 @@ def test_persistent_misalignment_is_reported(definitions: Definitions) -> None:
     assert all(c.source is CellSource.TEXT for r in t02.rows for c in r.cells)
 
 
-def test_always_sends_every_flat_table_and_changes_no_faithful_value(
+def test_always_sends_every_defined_table_and_changes_no_faithful_value(
     definitions: Definitions,
 ) -> None:
+    """Flat tables and tables in parts (01/04 two-sided, 06 blocks) alike."""
     doc = generate_final_report(3)
     text = render_report(doc, TextStyle())
     plain = extract_text_bytes(
@@ -194,10 +195,15 @@ def test_always_sends_every_flat_table_and_changes_no_faithful_value(
     with fake_openai(oracle) as server:
         result = run(text, definitions, options(server, "always"))
         sent = len({r["messages"][1]["content"] for r in server.requests})
-    flat = [t for t in plain.tables if t.layout in ("function_coded", "single_row")]
-    assert sent == len(flat)
+    defined = [t for t in plain.tables if t.definition is not None and not t.empty]
+    assert sent == len(defined)
+    assert {t.layout for t in defined} >= {"function_coded", "two_sided", "economic_3_blocks"}
+
+    def values(t: Table) -> list[list[str | None]]:
+        return [r.values for r in [*t.rows, *(r for s in t.sections for r in s.rows)]]
+
     for a, b in zip(plain.tables, result.tables, strict=True):
-        assert [r.values for r in a.rows] == [r.values for r in b.rows], a.table_id
+        assert values(a) == values(b), a.table_id
     assert any(src is CellSource.LLM for _, _, src in llm_cells(result))
     assert result.summary.failed == plain.summary.failed
 

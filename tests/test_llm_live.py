@@ -1,5 +1,6 @@
 """Live tier: a real model at EXTRACTOR_LLM_BASE_URL (EXTRACTOR_LLM_MODEL, _API_KEY, _MODE).
-Skipped unless EXTRACTOR_LLM_BASE_URL is set; no other test reaches the network."""
+Skipped unless EXTRACTOR_LIVE_LLM=1 and EXTRACTOR_LLM_BASE_URL are set: otherwise conftest
+clears every LLM setting of the environment and refuses the network (tests/netguard)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from extractor.pipeline import extract_text_bytes
 from tests.test_llm import assert_grounded, by_id, hard_case
 
 pytestmark = pytest.mark.skipif(
-    not os.environ.get("EXTRACTOR_LLM_BASE_URL"), reason="EXTRACTOR_LLM_BASE_URL not set"
+    os.environ.get("EXTRACTOR_LIVE_LLM") != "1" or not os.environ.get("EXTRACTOR_LLM_BASE_URL"),
+    reason="the live tier needs EXTRACTOR_LIVE_LLM=1 and EXTRACTOR_LLM_BASE_URL",
 )
 
 

@@ -87,3 +87,20 @@ def test_schemas_check(tmp_path: Path) -> None:
                                   encoding="utf-8")
     code, _, err = _cli(["schemas", "check", str(dup)])
     assert code == 2 and "duplicate table ids" in err
+
+
+def test_no_import_cycle_in_the_package() -> None:
+    """No two modules import each other, directly or round a loop, even lazily (a function's
+    import): the batch types live in batch/types.py, one document's file writing in
+    output.py, a rendered page in ingest/page_image.py."""
+    from tests.import_graph import cycles, graph
+
+    g = graph(Path(extractor.__file__).parent)
+    assert "extractor.batch.types" in g["extractor.batch.limits"]
+    assert cycles(g) == []  # the evals, a distribution of their own, have their own test
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    from tests.import_graph import cycles
+
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]

@@ -177,17 +177,15 @@ def test_degraded_scan_reads_every_numeric_cell_or_flags_it() -> None:
 
 def test_paddle_without_models_is_a_clear_configuration_error(tmp_path: Path) -> None:
     from extractor.errors import ConfigError
-    from extractor.ocr.registry import OcrOptions
+    from extractor.ocr.paddle import PaddleOcrOptions
 
-    cfg = ExtractConfig(force_ocr=True, ocr=OcrOptions(kind="paddleocr"))
+    cfg = ExtractConfig(force_ocr=True, ocr=PaddleOcrOptions())
     with pytest.raises(ConfigError, match="det_model_dir and rec_model_dir"):
         extractor.extract(PDFS / "TEMPLATE_sh_dept-final-template_2024.pdf", cfg)
     (tmp_path / "det").mkdir()
     cfg = ExtractConfig(
         force_ocr=True,
-        ocr=OcrOptions(
-            kind="paddleocr", det_model_dir=tmp_path / "det", rec_model_dir=tmp_path / "det"
-        ),
+        ocr=PaddleOcrOptions(det_model_dir=tmp_path / "det", rec_model_dir=tmp_path / "det"),
     )
     with pytest.raises(ConfigError, match=r"inference\.onnx"):
         extractor.extract(PDFS / "TEMPLATE_sh_dept-final-template_2024.pdf", cfg)

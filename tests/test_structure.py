@@ -126,25 +126,6 @@ def test_a_missing_table_makes_its_identities_not_evaluable(definitions: Definit
     assert result.status == "partial" and result.summary.not_evaluable > 0
 
 
-def test_auto_mode_says_why_an_unmapped_two_sided_table_was_not_read(
-    definitions: Definitions,
-) -> None:
-    """The LLM path reads one printed row per row: an unmapped two-sided table is named as
-    left unread (never a silent ok), the document stays partial."""
-    from extractor.extract.llm import LlmClient
-    from tests.fake_openai import Oracle, fake_openai
-    from tests.test_llm import options, run
-
-    doc = generate_final_report(0)
-    text = _relabel(render_report(doc, TextStyle()), "项目\t行次", "名称\t行次")
-    with fake_openai(Oracle()) as server:
-        result = run(text, definitions, options(server), LlmClient(options(server)))
-    unread = [e for e in result.errors if e.code == "llm.unsupported_layout"]
-    assert {e.message.split(":")[0] for e in unread} == set(TWO_SIDED)
-    assert "extract.layout_unmapped" in {e.code for e in result.errors}
-    assert result.status == "partial"
-
-
 def test_a_lost_total_row_of_a_two_sided_table_is_named(definitions: Definitions) -> None:
     """A page part the reader lost (the 总计 row alone on the last page): the rows the
     definition's totals need are missing, which is an error, not an ok with missing cells."""

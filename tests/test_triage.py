@@ -98,3 +98,29 @@ def test_every_command_takes_verbose_and_quiet(command: str) -> None:
     for flag in ("-v", "-q"):
         code, printed, _ = _cli([command, flag, "--help"])
         assert code == 0 and "--quiet" in printed and "--verbose" in printed
+
+
+def test_an_ok_report_that_does_not_add_up_is_named_and_strict_fails_it(tmp_path: Path) -> None:
+    """Seed 004 is read faithfully and its printed tables fail hard identities: its status
+    stays ok (SPEC.md section 3), the triage names it after the partial ones, and --strict
+    makes the exit status say so."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "good.txt").write_text(generated_text(31), encoding="utf-8")
+    (src / "adds_up_not.txt").write_bytes(SEED_FILES["004"].read_bytes())
+    out = tmp_path / "out"
+    code, printed, _ = _cli(["batch", str(src), "-o", str(out), "--workers", "1"])
+    assert code == 0  # every document is ok
+    assert "documents 2: ok 2," in printed
+    assert "ok      adds_up_not: -" in printed and "source inconsistencies" in printed
+    raw = (out / "failures.csv").read_bytes().decode("utf-8-sig")
+    [row] = list(csv.DictReader(io.StringIO(raw)))
+    assert (row["name"], row["status"]) == ("adds_up_not", "ok")
+    assert row["message"].startswith("23 source inconsistencies (the printed report")
+    again, _, _ = _cli(["batch", str(src), "-o", str(out), "--workers", "1", "--strict"])
+    assert again == 1
+    one = str(src / "adds_up_not.txt")
+    assert _cli(["extract", one, "-o", str(tmp_path / "x"), "-q"])[0] == 0
+    assert _cli(["extract", one, "-o", str(tmp_path / "x"), "-q", "--strict"])[0] == 1
+    good = str(src / "good.txt")
+    assert _cli(["extract", good, "-o", str(tmp_path / "y"), "-q", "--strict"])[0] == 0

@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from extractor.errors import ConfigError, InputError
+from extractor.errors import Code, ConfigError, InputError
 
 Row = dict[str, Any]
 
@@ -150,7 +150,7 @@ _SUMMARY_KEYS = (
 def result_files(out_dir: Path) -> list[tuple[str, Path]]:
     """(doc_id, path) of every result JSON under a batch output folder, in name order."""
     if not out_dir.is_dir():
-        raise InputError(f"no such folder: {out_dir}", code="input.not_found")
+        raise InputError(f"no such folder: {out_dir}", code=Code.INPUT_NOT_FOUND)
     found: list[tuple[str, Path]] = []
     for p in out_dir.rglob("*.json"):
         rel = p.relative_to(out_dir).as_posix()
@@ -356,7 +356,7 @@ def export_parquet(out_dir: Path, dest: Path) -> dict[str, int]:
     except ImportError as exc:
         raise ConfigError(
             "Parquet export needs pyarrow: pip install 'extractor[parquet]'",
-            code="config.missing_extra",
+            code=Code.CONFIG_MISSING_EXTRA,
         ) from exc
     types = {"TEXT": pa.string(), "INTEGER": pa.int64(), "REAL": pa.float64()}
     dest.mkdir(parents=True, exist_ok=True)

@@ -28,7 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from extractor.errors import InputError
+from extractor.errors import Code, InputError
 from extractor.model import printable
 from extractor.output import NAME_MAX, fit_name
 
@@ -52,7 +52,7 @@ class Skipped:
     """An entry of the inputs that is no document: why, with a stable code."""
 
     path: str  # as found, printable
-    code: str  # input.special | input.symlink_loop | input.dangling_link | input.unreadable
+    code: Code  # input.special | input.symlink_loop | input.dangling_link | input.unreadable
     reason: str
 
 
@@ -79,16 +79,16 @@ def _not_regular(p: Path) -> Skipped | None:
         st = os.stat(p)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            return Skipped(printable(str(p)), "input.symlink_loop", "a symlink loop")
+            return Skipped(printable(str(p)), Code.INPUT_SYMLINK_LOOP, "a symlink loop")
         if exc.errno == errno.ENOENT and os.path.islink(p):
             target = printable(os.readlink(p))
             why = f"a symlink to {target}, which does not exist"
-            return Skipped(printable(str(p)), "input.dangling_link", why)
-        return Skipped(printable(str(p)), "input.unreadable", f"cannot stat: {exc.strerror}")
+            return Skipped(printable(str(p)), Code.INPUT_DANGLING_LINK, why)
+        return Skipped(printable(str(p)), Code.INPUT_UNREADABLE, f"cannot stat: {exc.strerror}")
     if stat.S_ISREG(st.st_mode):
         return None
     kind = _KINDS.get(stat.S_IFMT(st.st_mode), "not a regular file")
-    return Skipped(printable(str(p)), "input.special", f"{kind}, not a regular file")
+    return Skipped(printable(str(p)), Code.INPUT_SPECIAL, f"{kind}, not a regular file")
 
 
 def _walk(folder: Path, found: Discovery) -> list[Path]:
@@ -96,7 +96,7 @@ def _walk(folder: Path, found: Discovery) -> list[Path]:
 
     def unreadable(exc: OSError) -> None:
         where = printable(str(exc.filename or folder))
-        found.skipped.append(Skipped(where, "input.unreadable", f"cannot list: {exc.strerror}"))
+        found.skipped.append(Skipped(where, Code.INPUT_UNREADABLE, f"cannot list: {exc.strerror}"))
 
     for dirpath, dirnames, filenames in os.walk(folder, onerror=unreadable):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
@@ -141,7 +141,7 @@ def _found(arg: str, found: Discovery) -> list[tuple[Path, Path]]:
     if p.is_dir():
         return [(f, p) for f in _walk(p, found)]
     if not os.path.lexists(p):
-        raise InputError(f"no such file or folder: {arg}", code="input.not_found")
+        raise InputError(f"no such file or folder: {arg}", code=Code.INPUT_NOT_FOUND)
     why = _not_regular(p)
     if why is not None:
         found.skipped.append(why)

@@ -19,6 +19,7 @@ from pathlib import Path
 from extractor import __version__
 from extractor.config import ExtractConfig
 from extractor.definitions import default_schema_dir, prompts_dir
+from extractor.ocr.registry import ENGINES
 
 LEDGER_NAME = ".ledger.sqlite"
 
@@ -75,7 +76,8 @@ def config_hash(config: ExtractConfig, document_fn: str) -> str:
     for folder in (config.schema_dir or default_schema_dir(), *config.extra_schema_dirs):
         h.update(_tree_digest(folder))
     h.update(_tree_digest(prompts_dir()))
-    ocr_dist = {"rapidocr": "rapidocr", "paddleocr": "paddleocr"}.get(config.ocr.kind, "-")
+    engine = ENGINES.get(config.ocr.kind)
+    ocr_dist = engine.dist if engine is not None else "-"
     h.update(f"\0{__version__}\0{ocr_dist}={_version(ocr_dist)}\0{document_fn}".encode())
     return h.hexdigest()[:32]
 

@@ -13,9 +13,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from extractor.batch.worker import Job, Outcome
-
-SLOTS_ENV = "EXTRACTOR_BATCH_LLM_SLOTS"  # "<folder>:<n>", set for the worker processes
+from extractor.batch.types import SLOTS_ENV, Job, Outcome
 
 
 class FileSemaphore:

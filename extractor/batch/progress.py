@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from extractor.batch.runner import BatchReport
+    from extractor.batch.types import BatchReport
 
 
 class Progress:

@@ -18,12 +18,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from extractor.batch.limits import TokenBudget
-from extractor.batch.worker import Job, Limits, Outcome, Slot, failed_result, outcome_of
+from extractor.batch.types import Job, Limits, Outcome
+from extractor.batch.worker import Slot, failed_result, outcome_of
 from extractor.config import ExtractConfig
-from extractor.errors import ConfigError
+from extractor.errors import Code, ConfigError
 
 if TYPE_CHECKING:
-    from extractor.batch.runner import BatchOptions
+    from extractor.batch.types import BatchOptions
 
 
 class SlotActor:
@@ -46,7 +47,7 @@ def _import_ray() -> Any:
         import ray
     except ImportError as exc:
         raise ConfigError(
-            "the Ray engine needs Ray: pip install 'extractor[ray]'", code="config.missing_extra"
+            "the Ray engine needs Ray: pip install 'extractor[ray]'", code=Code.CONFIG_MISSING_EXTRA
         ) from exc
     return ray
 
@@ -110,7 +111,7 @@ def run_ray(jobs: list[Job], config: ExtractConfig, options: BatchOptions) -> It
                 fill(next_key)
                 next_key += 1
                 msg = f"the Ray actor running this document died ({type(exc).__name__})"
-                yield outcome_of(victim, failed_result(victim, "batch.crashed", msg))
+                yield outcome_of(victim, failed_result(victim, Code.BATCH_CRASHED, msg))
                 continue
             except ray.exceptions.RayTaskError as exc:
                 cause = exc.cause if isinstance(exc.cause, Exception) else exc

@@ -29,125 +29,24 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
-from typing import Any, Literal, TextIO
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any, TextIO
 
 from extractor import __version__
-from extractor.batch.inputs import InputFile, Skipped, discover_all
+from extractor.batch.inputs import InputFile, discover_all
 from extractor.batch.ledger import LEDGER_NAME, Entry, Ledger, config_hash
-from extractor.batch.limits import SLOTS_ENV, TokenBudget
+from extractor.batch.limits import TokenBudget
 from extractor.batch.progress import Progress
 from extractor.batch.store import WriteFile, output_path, write_document, write_review_page
-from extractor.batch.worker import (
-    DEFAULT_DOCUMENT_FN,
-    Job,
-    Limits,
-    Outcome,
-    Slot,
-    failed_result,
-    outcome_of,
-)
+from extractor.batch.types import BatchOptions, BatchReport, Failure, Job, Outcome
+from extractor.batch.worker import Slot, failed_result, outcome_of
 from extractor.config import ExtractConfig
-from extractor.errors import ExtractorError
+from extractor.errors import Code, ExtractorError
 from extractor.model import printable
 from extractor.output import atomic_write, csv_text
 
-
-class BatchOptions(BaseModel):
-    """How to run a batch (what to extract with is the ``ExtractConfig``)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    out: Path = Field(description="output folder; holds the results and the ledger")
-    workers: int | None = Field(
-        default=None, ge=1, description="worker processes (Ray: actors); default: CPU count"
-    )
-    engine: Literal["process", "ray"] = Field(
-        default="process", description="process: local supervised workers; ray: Ray actors"
-    )
-    address: str | None = Field(
-        default=None, description="Ray cluster address; default: start a local Ray instance"
-    )
-    timeout_s: float | None = Field(
-        default=600.0, gt=0, description="per-document deadline in seconds (None: no deadline)"
-    )
-    max_memory_mb: int | None = Field(
-        default=4096, gt=0, description="per-worker resident memory limit (None: no limit)"
-    )
-    retry_failed: bool = Field(default=False, description="run again documents that failed")
-    llm_concurrency: int | None = Field(
-        default=None,
-        ge=1,
-        description="LLM requests in flight at once across all workers (None: no cap); "
-        "a file-lock semaphore under OUT/, so per machine for a Ray cluster",
-    )
-    token_budget: int | None = Field(
-        default=None,
-        ge=0,
-        description="LLM tokens for the whole batch (None: none); each document gets what "
-        "is left (at most its own per-document budget), then the LLM is off",
-    )
-    review: bool = Field(
-        default=False, description="also write each document's <name>.review.html page"
-    )
-    xlsx: bool = Field(
-        default=False,
-        description="also write each document's <name>.xlsx workbook (about 0.06 s a "
-        "report: a third more per text report; `extractor export` builds one store instead)",
-    )
-    document_fn: str = Field(
-        default=DEFAULT_DOCUMENT_FN,
-        description="module:function run per document as fn(path, config) -> DocumentResult",
-    )
-
-    @property
-    def limits(self) -> Limits:
-        return Limits(timeout_s=self.timeout_s, max_memory_mb=self.max_memory_mb)
-
-    def worker_count(self) -> int:
-        return self.workers or os.cpu_count() or 1
-
-    def worker_env(self) -> dict[str, str]:
-        """Environment the worker processes need for the batch's LLM request cap."""
-        if self.llm_concurrency is None:
-            return {}
-        folder = (self.out / ".llm-slots").resolve()
-        return {SLOTS_ENV: f"{folder}:{self.llm_concurrency}"}
-
-
 FAILURES_NAME = "failures.csv"
-
-
-@dataclass(frozen=True)
-class Failure:
-    """A failed or partial document, for the summary and ``failures.csv``."""
-
-    name: str
-    input: str
-    status: str
-    codes: list[str]
-    message: str
-    result: str
-
-
-@dataclass
-class BatchReport:
-    """What a batch did: one ledger entry per document, and how it went."""
-
-    entries: list[Entry] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)  # input entries that are no document
-    processed: int = 0  # run in this batch (the others were skipped as done)
-    seconds: float = 0.0
-    max_worker_rss_bytes: int = 0
-    failures: list[Failure] = field(default_factory=list)  # failed first, then partial
-
-    @property
-    def failed(self) -> int:
-        return sum(1 for e in self.entries if e.status == "failed")
 
 
 def format_skipped(report: BatchReport, most: int = 20) -> str:
@@ -176,14 +75,14 @@ def _lock(out: Path) -> TextIO:
 class BatchBusyError(ExtractorError):
     """Another batch holds the output folder."""
 
-    code = "batch.busy"
+    code = Code.BATCH_BUSY
 
 
 class BatchOutputError(ExtractorError):
     """The output folder does not take writes (disk full, read-only): the batch cannot go
     on. The ledger holds only documents whose outputs are whole, so it resumes when fixed."""
 
-    code = "batch.output"
+    code = Code.BATCH_OUTPUT
 
     @classmethod
     def of(cls, out: Path, exc: Exception) -> BatchOutputError:
@@ -341,12 +240,12 @@ def _plan(
             sha = _hash_within(f.path, config.max_file_bytes, options.timeout_s)
         except TimeoutError as exc:
             job = Job(name=f.name, path=str(f.path), sha256="")
-            unreadable.append(outcome_of(job, failed_result(job, "batch.timeout", str(exc))))
+            unreadable.append(outcome_of(job, failed_result(job, Code.BATCH_TIMEOUT, str(exc))))
             continue
         except OSError as exc:
             job = Job(name=f.name, path=str(f.path), sha256="")
             why = exc.strerror or str(exc)
-            res = failed_result(job, "input.unreadable", f"cannot read the file: {why}")
+            res = failed_result(job, Code.INPUT_UNREADABLE, f"cannot read the file: {why}")
             unreadable.append(outcome_of(job, res))
             continue
         prev = ledger.get(f.name, sha, chash)
@@ -425,16 +324,31 @@ def run_batch(
     return report
 
 
+_TRIAGE = {"failed": 0, "partial": 1, "ok": 2}
+
+
 def _failures(out_dir: Path, entries: list[Entry], by_name: dict[str, InputFile]) -> list[Failure]:
-    """Every failed, then partial, document with its first error's message (from its result)."""
+    """Every failed, then partial document with its first error's message (from its result),
+    then every ok document whose printed report fails a hard identity: its status stays ok
+    (SPEC.md section 3: a faithful reading of an inconsistent report is correct output), but
+    an analyst triaging the batch needs it named."""
     found: list[Failure] = []
-    for e in sorted(entries, key=lambda e: (e.status != "failed", e.name)):
-        if e.status not in ("failed", "partial"):
+    for e in sorted(entries, key=lambda e: (_TRIAGE.get(e.status, 3), e.name)):
+        inconsistent = e.status == "ok" and e.source_inconsistencies > 0
+        if e.status not in ("failed", "partial") and not inconsistent:
             continue
         path = output_path(out_dir, e.name)
         message = ""
         with contextlib.suppress(OSError, ValueError, KeyError, IndexError, TypeError):
-            message = json.loads(path.read_text(encoding="utf-8"))["errors"][0]["message"]
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if inconsistent:
+                first = next(f for f in data["findings"] if f["kind"] == "source_inconsistency")
+                message = (
+                    f"{e.source_inconsistencies} source inconsistencies (the printed report "
+                    f"does not add up): {first['message']}"
+                )
+            else:
+                message = data["errors"][0]["message"]
         found.append(
             Failure(
                 e.name,

@@ -31,7 +31,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -39,60 +38,15 @@ from typing import Any
 import psutil
 from pydantic import SecretStr
 
+from extractor.batch.limits import gate_from_env
+from extractor.batch.types import DEFAULT_DOCUMENT_FN, Job, Limits, Outcome
 from extractor.config import ExtractConfig
 from extractor.definitions import load_definitions
-from extractor.errors import ConfigError, ExtractorError
+from extractor.errors import Code, ConfigError, ExtractorError
 from extractor.model import DocumentInfo, DocumentResult, ErrorInfo, printable
-from extractor.output import OutputFiles, document_files
-
-DEFAULT_DOCUMENT_FN = "extractor.api:extract"
+from extractor.output import document_files
 
 DocumentFn = Callable[[Path, ExtractConfig], DocumentResult]
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Per-document limits a slot enforces."""
-
-    timeout_s: float | None = 600.0
-    max_memory_mb: int | None = 4096
-    poll_s: float = 0.1
-
-
-@dataclass(frozen=True, slots=True)
-class Job:
-    """One document to run."""
-
-    name: str
-    path: str
-    sha256: str
-    llm_tokens_left: int | None = None  # the batch's token budget left (None: no budget)
-    xlsx: bool = False  # write the .xlsx workbook too (BatchOptions.xlsx)
-
-
-@dataclass(slots=True)
-class Outcome:
-    """What became of one document: its result's files and the figures the ledger keeps."""
-
-    name: str
-    sha256: str
-    source: str
-    status: str
-    error_codes: list[str]
-    files: OutputFiles
-    tables: int = 0
-    hard_checks: int = 0
-    failed_checks: int = 0
-    source_inconsistencies: int = 0
-    extraction_errors: int = 0
-    llm_calls: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    seconds: float = 0.0
-    peak_rss_bytes: int = 0  # of the document, sampled by the slot
-    worker_max_rss_bytes: int = 0  # of the worker process over its life (getrusage)
-    worker_pid: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def load_document_fn(spec: str) -> DocumentFn:
@@ -107,7 +61,7 @@ def load_document_fn(spec: str) -> DocumentFn:
     return fn  # type: ignore[no-any-return]
 
 
-def failed_result(job: Job, code: str, message: str) -> DocumentResult:
+def failed_result(job: Job, code: Code, message: str) -> DocumentResult:
     """The result of a document that produced none of its own."""
     return DocumentResult(
         document=DocumentInfo(source=Path(job.path).name, sha256=job.sha256),
@@ -156,7 +110,7 @@ def run_document(fn: DocumentFn, job: Job, config: ExtractConfig) -> Outcome:
     except ExtractorError as exc:
         result = failed_result(job, exc.code, str(exc))
     except Exception as exc:
-        result = failed_result(job, "batch.exception", f"{type(exc).__name__}: {exc}")
+        result = failed_result(job, Code.BATCH_EXCEPTION, f"{type(exc).__name__}: {exc}")
     out = outcome_of(job, result, time.perf_counter() - t0)
     out.worker_max_rss_bytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     out.worker_pid = os.getpid()
@@ -176,7 +130,6 @@ def _document_fn(fn_spec: str, config: ExtractConfig) -> DocumentFn:
     engine = default_engine_provider(config)  # builds the engine on first use only
     llm = None
     if config.llm.effective_mode != "off" and config.llm.model:
-        from extractor.batch.limits import gate_from_env
         from extractor.extract.llm import LlmClient
 
         # one client per worker (its cache and counters), behind the batch's request cap
@@ -255,7 +208,7 @@ def _signal_name(exitcode: int | None) -> str:
 class WorkerStartError(ConfigError):
     """The worker process could not set up (bad configuration or per-document function)."""
 
-    code = "batch.worker_start"
+    code = Code.BATCH_WORKER_START
 
 
 _ENTRY = "from extractor.batch.worker import main; main()"
@@ -363,7 +316,7 @@ class Slot:
         self._started = time.monotonic()
         self._conn.send(job)
 
-    def _finish(self, code: str, message: str) -> Outcome:
+    def _finish(self, code: Code, message: str) -> Outcome:
         job = self.job
         assert job is not None
         self.job = None
@@ -422,7 +375,7 @@ class Slot:
                 self._restart()
                 return None
             return self._finish(
-                "batch.crashed",
+                Code.BATCH_CRASHED,
                 f"the worker process died ({_signal_name(self._proc.returncode)}) "
                 "while extracting this document",
             )
@@ -431,13 +384,13 @@ class Slot:
         limits = self.limits
         if limits.timeout_s is not None and time.monotonic() - self._started > limits.timeout_s:
             return self._finish(
-                "batch.timeout", f"no result within the {limits.timeout_s:g} s deadline"
+                Code.BATCH_TIMEOUT, f"no result within the {limits.timeout_s:g} s deadline"
             )
         rss = self._rss()
         self._peak = max(self._peak, rss)
         if limits.max_memory_mb is not None and rss > limits.max_memory_mb * 2**20:
             return self._finish(
-                "batch.memory",
+                Code.BATCH_MEMORY,
                 f"the worker grew past the {limits.max_memory_mb} MiB memory limit",
             )
         return None

@@ -4,8 +4,9 @@ the LLM, re-asking with the failed checks; then verify and repair again.
 ``auto`` sends a table only when the mapper could not finish it: mapping failed, the table
 matched no definition but its headers name a definition's columns, a printed column could not
 be placed, or a hard identity still fails as an extraction error after deterministic repair.
-``always`` sends every table of a layout the LLM path reads (one printed row per row:
-function-coded, single-row, generic). An LLM reading replaces the mapper's only when it is at
+``always`` sends every table of a layout the LLM path reads: one printed row per row
+(function-coded, single-row, generic: llm_table) or in parts (two-sided, economic blocks,
+sectioned: llm_shaped). An LLM reading replaces the mapper's only when it is at
 least as good: no unresolved grounding problem, and no more failing hard identities than the
 mapper's reading.
 
@@ -25,7 +26,16 @@ from typing import TYPE_CHECKING
 from extractor.barrier import Barrier, or_reraise
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions, TableDef, prompts_dir
+from extractor.errors import Code
 from extractor.extract.chunking import Chunk, page_chunks, table_chunks
+from extractor.extract.llm_shaped import (
+    SHAPED_LAYOUTS,
+    RowIds,
+    build_shaped,
+    describe_shaped,
+    ground_shaped,
+    shaped_model,
+)
 from extractor.extract.llm_table import (
     FLAT_LAYOUTS,
     Grounded,
@@ -38,7 +48,18 @@ from extractor.extract.llm_table import (
 from extractor.extract.repair import ocr_reading, repair_tables
 from extractor.extract.structure import unmapped_parts
 from extractor.layout.identify import identify
-from extractor.model import Check, ErrorInfo, Finding, Region, Row, SourceRow, Table, Usage
+from extractor.model import (
+    CellRef,
+    Check,
+    Column,
+    ErrorInfo,
+    Finding,
+    Region,
+    Row,
+    SourceRow,
+    Table,
+    Usage,
+)
 from extractor.verify.findings import findings_for
 from extractor.verify.verifier import verify_tables
 
@@ -46,6 +67,12 @@ if TYPE_CHECKING:
     from extractor.extract.llm import LlmClient
 
 PROMPT_VERSION = "table_v1+reask_v1"
+PARTS_PROMPT_VERSION = "table_parts_v1+reask_v1"
+
+
+def _in_parts(tdef: TableDef | None) -> bool:
+    """A definition read in parts (sides, blocks, sections: llm_shaped)."""
+    return tdef is not None and tdef.layout in SHAPED_LAYOUTS
 
 
 @cache
@@ -106,7 +133,7 @@ class _Session:
             self.budget_reported = True
             self.errors.append(
                 ErrorInfo(
-                    code="llm.budget",
+                    code=Code.LLM_BUDGET,
                     message=f"token budget of {self.opts.token_budget} per document spent; "
                     "remaining tables were not sent",
                 )
@@ -114,9 +141,13 @@ class _Session:
         return True
 
     def messages(self, chunk: Chunk, tdef: TableDef | None) -> list[dict[str, str]]:
-        cands = [tdef] if tdef is not None else flat_definitions(self.defs)
-        listing = "Table definitions:\n" + "\n".join(describe(t) for t in cands)
-        system = _template("table_v1").replace("{definitions}", listing)
+        if tdef is not None and _in_parts(tdef):
+            listing = "Table definitions:\n" + describe_shaped(tdef)
+            system = _template("table_parts_v1").replace("{definitions}", listing)
+        else:
+            cands = [tdef] if tdef is not None else flat_definitions(self.defs)
+            listing = "Table definitions:\n" + "\n".join(describe(t) for t in cands)
+            system = _template("table_v1").replace("{definitions}", listing)
         user = "<<<DATA\n" + chunk.render() + "\nDATA>>>"
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
@@ -130,9 +161,13 @@ class _Session:
         clock = self.client.clock
         if conv.deadline is None:
             conv.deadline = clock() + self.opts.chunk_deadline_s
-        model = response_model(tdef, self.defs)
+        shaped = tdef is not None and _in_parts(tdef)
+        if tdef is not None and shaped:
+            model, version = shaped_model(tdef), PARTS_PROMPT_VERSION
+        else:
+            model, version = response_model(tdef, self.defs), PROMPT_VERSION
         answer = self.client.ask(
-            conv.messages, model, prompt_version=PROMPT_VERSION, deadline=conv.deadline
+            conv.messages, model, prompt_version=version, deadline=conv.deadline
         )
         if answer.error is not None:
             conv.done = True
@@ -154,7 +189,10 @@ class _Session:
         if answer.parsed is None:
             conv.last_problem = answer.problem or "the answer is not valid JSON for the schema"
             return
-        g = ground(answer.parsed, conv.chunk, tdef, self.defs)
+        if tdef is not None and shaped:
+            g = ground_shaped(answer.parsed, conv.chunk, tdef)
+        else:
+            g = ground(answer.parsed, conv.chunk, tdef, self.defs)
         self.ungrounded += g.ungrounded
         self.misplaced += g.misplaced
         self.client.stats.ungrounded += g.ungrounded
@@ -229,24 +267,45 @@ def _hard_fails(checks: Sequence[Check], ti: int) -> list[Check]:
     ]
 
 
-def _describe_check(check: Check, ti: int, row_ids: list[str], table: Table) -> str:
+def _scope(table: Table, section: str | None) -> tuple[str | None, list[Column]]:
+    """The section a cell reference names (None: the flat rows) and its columns."""
+    if table.sections:
+        sec = next((s for s in table.sections if (s.key or s.section) == section), None)
+        if sec is not None:
+            return sec.key or sec.section, sec.columns
+    return None, table.columns
+
+
+def _ref_row_id(ref: CellRef, ti: int, row_ids: RowIds, table: Table) -> str | None:
+    """The answer's row id of a cell of table ``ti`` (None: another table, or no row)."""
+    if ref.table_index != ti:
+        return None
+    ids = row_ids.get(_scope(table, ref.section)[0], [])
+    return ids[ref.row_index] if 0 <= ref.row_index < len(ids) else None
+
+
+def _describe_check(check: Check, ti: int, row_ids: RowIds, table: Table) -> str:
     cells = []
     for ref in check.cells:
-        if (
-            ref.table_index == ti
-            and 0 <= ref.row_index < len(row_ids)
-            and 0 <= ref.col_index < len(table.columns)
-        ):
-            key = table.columns[ref.col_index].key or f"#{ref.col_index}"
-            cells.append(f"{row_ids[ref.row_index]}/{key}={ref.value}")
+        rid = _ref_row_id(ref, ti, row_ids, table)
+        columns = _scope(table, ref.section)[1]
+        if rid is not None and 0 <= ref.col_index < len(columns):
+            key = columns[ref.col_index].key or f"#{ref.col_index}"
+            where = f"{ref.section}:" if table.sections and ref.section else ""
+            cells.append(f"{where}{rid}/{key}={ref.value}")
     return f"{check.expression}: {check.message} [cells {', '.join(cells)}]"
 
 
 def _same_reading(a: Table, b: Table) -> bool:
+    def shape(t: Table) -> list[tuple[str | None, list[str | None]]]:
+        return [(c.key, []) for c in t.columns] + [
+            (s.key or s.section, [c.key for c in s.columns]) for s in t.sections
+        ]
+
     return (
         a.definition == b.definition
-        and [c.key for c in a.columns] == [c.key for c in b.columns]
-        and [(r.code, r.values) for r in a.rows] == [(r.code, r.values) for r in b.rows]
+        and shape(a) == shape(b)
+        and [(r.code, r.values) for r in _all_rows(a)] == [(r.code, r.values) for r in _all_rows(b)]
     )
 
 
@@ -274,6 +333,12 @@ class _TableReader:
         self.tdef = tdef
         self.where = region.table_id or region.title or "a page"
 
+    def _build(self, parts: list[Grounded]) -> tuple[Table, RowIds]:
+        if self.tdef is not None and _in_parts(self.tdef):
+            return build_shaped(self.region, parts, self.s.defs, self.tdef)
+        table, ids = build_table(self.region, parts, self.s.defs)
+        return table, {None: ids}
+
     def read(
         self,
         chunks: list[Chunk],
@@ -294,7 +359,7 @@ class _TableReader:
             if any(c.grounded is None for c in convs):
                 return None
             parts = [c.grounded for c in convs if c.grounded is not None]
-            table, row_ids = build_table(self.region, parts, self.s.defs)
+            table, row_ids = self._build(parts)
             trial = place(table)  # the document's tables with this reading at index ti
             checks = _classified(self.s.defs, trial, self.s.barrier)
             repairs: list[Finding] = []
@@ -316,12 +381,7 @@ class _TableReader:
                 mine = [
                     _describe_check(c, ti, row_ids, table)
                     for c in fails
-                    if any(
-                        ref.table_index == ti
-                        and 0 <= ref.row_index < len(row_ids)
-                        and row_ids[ref.row_index] in ids
-                        for ref in c.cells
-                    )
+                    if any(_ref_row_id(ref, ti, row_ids, table) in ids for ref in c.cells)
                 ]
                 if mine and self.s.reask(conv, mine, self.tdef, self.where):
                     asked = True
@@ -334,6 +394,62 @@ class _TableReader:
                 return Reading(table, problems + still, repairs)
 
 
+def repairable(tables: Sequence[Table], config: ExtractConfig) -> bool:
+    """Deterministic repair applies: it is on and some cell is an OCR reading."""
+    return config.repair and any(
+        ocr_reading(c) for t in tables for r in _all_rows(t) for c in r.cells
+    )
+
+
+def repair_stage(
+    tables: list[Table], config: ExtractConfig, defs: Definitions, guard: Barrier
+) -> Refined:
+    """The repair stage: the tables verified and classified, and the OCR misreads their
+    failing identities locate repaired (no verification when nothing is OCR'd)."""
+    if not repairable(tables, config):
+        return Refined(tables, [], [])
+    out = repair_tables(defs, tables, _classified(defs, tables, guard), guard)
+    return Refined(out.tables, out.checks, out.findings)
+
+
+def llm_stage(
+    rows: Sequence[SourceRow],
+    mapped: Sequence[tuple[Region, Table | None]],
+    before: Refined,
+    config: ExtractConfig,
+    defs: Definitions,
+    llm: LlmClient | None,
+    guard: Barrier,
+    checked: bool,
+) -> Refined:
+    """The LLM stage (mode auto/always): ``before`` is the repair stage's reading, its
+    checks classified when ``checked``. The tables it read are repaired once more."""
+    tables, checks = before.tables, before.checks
+    if not checked:
+        checks = _classified(defs, tables, guard)
+    client = llm if llm is not None else _client(config)
+    session = _Session(client, config, defs, guard)
+    mode = config.llm.effective_mode
+    read, sent = _read_with_llm(session, rows, mapped, tables, checks, mode, defs, config)
+    # repairs of mapper readings the LLM replaced go; the others follow their table
+    repairs = _follow(before.repairs, tables, read) + session.repairs
+    checks = _classified(defs, read, guard)
+    if config.repair and sent:
+        out = repair_tables(defs, read, checks, guard)
+        read, checks = out.tables, out.checks
+        repairs += out.findings
+    return Refined(
+        read,
+        checks,
+        repairs,
+        session.usage,
+        session.errors,
+        sent,
+        session.ungrounded,
+        session.misplaced,
+    )
+
+
 def refine(
     rows: Sequence[SourceRow],
     mapped: Sequence[tuple[Region, Table | None]],
@@ -342,42 +458,18 @@ def refine(
     llm: LlmClient | None = None,
     barrier: Barrier | None = None,
 ) -> Refined:
-    """Verify, repair, and read with the LLM what the mode says; the tables in region order.
+    """Verify, repair, and read with the LLM what the mode says; the tables in region order
+    (the repair stage, then the LLM stage, as the pipeline runs them).
 
     ``mapped`` pairs each region with the mapper's table (None where mapping failed). Under
     ``barrier`` a table whose repair or LLM reading raises keeps the mapper's reading."""
     guard = or_reraise(barrier)
     tables = [t for _, t in mapped if t is not None]
-    mode = config.llm.effective_mode
-    repairable = config.repair and any(
-        ocr_reading(c) for t in tables for r in _all_rows(t) for c in r.cells
-    )
-    if mode == "off" and not repairable:
-        return Refined(tables, [], [])  # nothing to do: spare the document a verification
-    checks = _classified(defs, tables, guard)
-    repair_findings: list[Finding] = []
-    if repairable:
-        out = repair_tables(defs, tables, checks, guard)
-        tables, checks, repair_findings = out.tables, out.checks, out.findings
-    usage = Usage()
-    errors: list[ErrorInfo] = []
-    sent: list[int] = []
-    ungrounded = misplaced = 0
-    if mode != "off":
-        client = llm if llm is not None else _client(config)
-        session = _Session(client, config, defs, guard)
-        before = tables
-        tables, sent = _read_with_llm(session, rows, mapped, tables, checks, mode, defs, config)
-        usage, errors = session.usage, session.errors
-        # repairs of mapper readings the LLM replaced go; the others follow their table
-        repair_findings = _follow(repair_findings, before, tables) + session.repairs
-        ungrounded, misplaced = session.ungrounded, session.misplaced
-        checks = _classified(defs, tables, guard)
-        if config.repair and sent:
-            out = repair_tables(defs, tables, checks, guard)
-            tables, checks = out.tables, out.checks
-            repair_findings += out.findings
-    return Refined(tables, checks, repair_findings, usage, errors, sent, ungrounded, misplaced)
+    repaired = repair_stage(tables, config, defs, guard)
+    if config.llm.effective_mode == "off":
+        return repaired
+    checked = repairable(tables, config)
+    return llm_stage(rows, mapped, repaired, config, defs, llm, guard, checked)
 
 
 def _follow(findings: list[Finding], before: list[Table], after: list[Table]) -> list[Finding]:
@@ -472,15 +564,15 @@ def _read_region(
         tdef = identify(region, defs, config.family)
     else:
         tdef = defs.table(table.definition) if table.definition else None
-    if tdef is not None and tdef.layout not in FLAT_LAYOUTS:
-        # two-sided, sectioned, economic blocks: the mapper's reading stands; one it could
-        # not put in the definition's shape is said to be left unread
+    if tdef is not None and tdef.layout not in (*FLAT_LAYOUTS, *SHAPED_LAYOUTS):
+        # a listing (绩效 forms): the mapper's reading stands; one it could not put in the
+        # definition's shape is said to be left unread
         if table is not None and unmapped_parts(table, tdef):
             session.errors.append(
                 ErrorInfo(
-                    code="llm.unsupported_layout",
+                    code=Code.LLM_UNSUPPORTED_LAYOUT,
                     message=f"{region.table_id or region.title}: not sent to the LLM, "
-                    f"which reads one printed row per row, not the {tdef.layout} layout",
+                    f"which does not read the {tdef.layout} layout",
                     line=region.start_line,
                     page=region.pages[0] if region.pages else None,
                 )
@@ -561,7 +653,7 @@ def _report(session: _Session, region: Region, problems: list[str]) -> None:
     for p in problems:
         session.errors.append(
             ErrorInfo(
-                code="llm.unresolved",
+                code=Code.LLM_UNRESOLVED,
                 message=f"{where}: {p}",
                 line=region.start_line,
                 page=region.pages[0] if region.pages else None,

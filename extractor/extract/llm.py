@@ -35,6 +35,7 @@ from instructor.core.exceptions import IncompleteOutputException, InstructorRetr
 from pydantic import BaseModel, ValidationError
 
 from extractor.config import LlmOptions
+from extractor.errors import Code
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -215,7 +216,7 @@ class LlmClient:
         while True:
             remaining = deadline - self.clock()
             if remaining <= 0:
-                return Answer(error="llm.deadline", detail=detail)
+                return Answer(error=Code.LLM_DEADLINE, detail=detail)
             wait: float | None = None
             try:
                 with self._gate():
@@ -225,18 +226,18 @@ class LlmClient:
                 detail = self._scrub(f"HTTP {exc.status_code}: {_short(exc)}")
                 if exc.status_code != 429 and exc.status_code < 500:
                     # 4xx: asking again will not help
-                    return Answer(error="llm.rejected", detail=detail)
+                    return Answer(error=Code.LLM_REJECTED, detail=detail)
                 wait = _retry_after(exc)
             except openai.APIConnectionError as exc:  # includes APITimeoutError
                 cause = exc.__cause__
                 detail = self._scrub(f"{exc}" + (f" ({cause})" if cause else ""))
                 wait = None
             if attempt >= self.options.transport_retries:
-                return Answer(error="llm.transport", detail=detail)
+                return Answer(error=Code.LLM_TRANSPORT, detail=detail)
             delay = wait if wait is not None else self.options.backoff_s * (2**attempt)
             delay = min(delay, MAX_BACKOFF_S)
             if self.clock() + delay >= deadline:
-                return Answer(error="llm.deadline", detail=detail)
+                return Answer(error=Code.LLM_DEADLINE, detail=detail)
             attempt += 1
             self.stats.transport_retries += 1
             self._sleep(delay)

@@ -21,7 +21,7 @@ from extractor.definitions import Definitions, TableDef
 from extractor.extract.chunking import Chunk, column_index
 from extractor.extract.common import make_table
 from extractor.extract.meaning import assign_roles
-from extractor.layout.grid import is_lanci_row, norm
+from extractor.layout.grid import is_lanci_row, is_row_number_column, norm
 from extractor.model import Cell, CellSource, Column, Region, Row, SourceRow, Table
 from extractor.numbers import parse_amount
 
@@ -106,6 +106,16 @@ class GroundedRow:
 
 
 @dataclass
+class GroundedPart:
+    """One printed part of a table read in parts (llm_shaped): a side, a block, a section."""
+
+    key: str  # the section key (two-sided), b1/b2… (blocks), the heading (sections)
+    row_no: int | None  # the grid column of its 行次
+    columns: dict[str, tuple[int, str]]
+    rows: list[GroundedRow] = field(default_factory=list)
+
+
+@dataclass
 class Grounded:
     """A chunk's answer after grounding: what may be used, and what went back."""
 
@@ -116,6 +126,7 @@ class Grounded:
     ungrounded: int = 0  # values found nowhere in the chunk
     misplaced: int = 0  # values printed elsewhere than the cell named
     missing_rows: list[str] = field(default_factory=list)
+    parts: list[GroundedPart] | None = None  # a table read in parts: its parts, in order
 
 
 def _tokens(text: str) -> list[str]:
@@ -163,57 +174,99 @@ def ground(answer: BaseModel, chunk: Chunk, tdef: TableDef | None, defs: Definit
     used = defs.table(definition) if definition else None
     allowed = {c.key for c in used.columns} if used is not None else None
     g = Grounded(definition=definition, columns={}, rows=[])
-    for col in data.get("columns", []):
-        key, j = col["key"], column_index(col["source"])
-        if allowed is not None and key not in allowed:
-            g.problems.append(f"column key {key} is not a column of {definition}")
-        elif j is None or j >= chunk.width:
-            g.problems.append(f"column {key}: {col['source']!r} is not a grid column id")
-        elif key in g.columns:
-            g.problems.append(f"column key {key} given twice")
-        else:
-            g.columns[key] = (j, _header_name(chunk, j) or norm(col.get("name") or key))
-    mapped = {j for j, _ in g.columns.values()}
-    for j in range(chunk.width):
-        # a column printing amounts that the answer left out (tables may omit definition
-        # columns, but a printed amount column must go somewhere)
-        header = _header_name(chunk, j)
-        if j not in mapped and header and allowed is not None and _amount_column(chunk, j):
-            g.problems.append(f"grid column g{j} ({header}) prints amounts but is not mapped")
-    everywhere = {t for _, r in chunk.rows for t in _row_tokens(r)}
+    g.columns = ground_columns(g, data.get("columns", []), chunk, allowed, definition)
+    if allowed is not None:
+        unmapped_amount_columns(g, chunk, {j for j, _ in g.columns.values()})
+    everywhere = chunk_tokens(chunk)
     seen: set[str] = set()
     for row in data.get("rows", []):
-        rid = row["source"]
-        src = chunk.row(rid)
-        if src is None:
-            g.problems.append(f"row id {rid!r} is not a body row of the grid")
-            continue
-        if rid in seen:
-            g.problems.append(f"row {rid} given twice")
-            continue
-        seen.add(rid)
-        row_text = "".join(norm(t) for t in src.texts)
-        code = norm(row["code"]) if row.get("code") else None
-        if code is not None and (not code.isdigit() or code not in row_text.replace(" ", "")):
-            g.problems.append(f"row {rid}: code {code!r} is not printed in the row")
-            code = None
-        name = norm(row["name"]) if row.get("name") else None
-        if name is not None and name not in row_text:
-            g.problems.append(f"row {rid}: name {name!r} is not printed in the row")
-            name = None
-        values: dict[str, tuple[str | None, Cell]] = {}
-        for key, (j, _) in g.columns.items():
-            given = row.get("values", {}).get(key)
-            values[key] = _place(g, rid, src, key, j, given, everywhere)
-        for key in row.get("values", {}):
-            if key not in g.columns and row["values"][key] is not None:
-                g.problems.append(f"row {rid}: value for unmapped column {key}")
-        g.rows.append(GroundedRow(rid, src, code, name, bool(row.get("total")), values))
+        got = ground_row(g, row, chunk, g.columns, everywhere, seen)
+        if got is not None:
+            g.rows.append(got)
     for rid, src in chunk.rows:
         if rid not in seen and _row_tokens(src):
             g.missing_rows.append(rid)
             g.problems.append(f"row {rid} prints amounts but is missing from the answer")
     return g
+
+
+def ground_columns(
+    g: Grounded,
+    columns: Sequence[dict[str, Any]],
+    chunk: Chunk,
+    allowed: set[str] | None,
+    definition: str | None,
+    where: str = "",
+) -> dict[str, tuple[int, str]]:
+    """key -> (grid column, printed name) of an answer's column mapping; what does not name
+    a grid column or a column of the definition goes back as a problem."""
+    out: dict[str, tuple[int, str]] = {}
+    for col in columns:
+        key, j = col["key"], column_index(col["source"])
+        if allowed is not None and key not in allowed:
+            g.problems.append(f"{where}column key {key} is not a column of {definition}")
+        elif j is None or j >= chunk.width:
+            g.problems.append(f"{where}column {key}: {col['source']!r} is not a grid column id")
+        elif key in out:
+            g.problems.append(f"{where}column key {key} given twice")
+        else:
+            out[key] = (j, _header_name(chunk, j) or norm(col.get("name") or key))
+    return out
+
+
+def unmapped_amount_columns(g: Grounded, chunk: Chunk, mapped: set[int]) -> None:
+    """A column printing amounts that the answer left out is a problem (tables may omit
+    definition columns, but a printed amount column must go somewhere)."""
+    body = [r for _, r in chunk.rows]
+    for j in range(chunk.width):
+        header = _header_name(chunk, j)
+        if j in mapped or not header or is_row_number_column(body, j):
+            continue  # a 行次 column (1, 2, 3 … down) is never an amount column
+        if _amount_column(chunk, j):
+            g.problems.append(f"grid column g{j} ({header}) prints amounts but is not mapped")
+
+
+def chunk_tokens(chunk: Chunk) -> set[str]:
+    return {t for _, r in chunk.rows for t in _row_tokens(r)}
+
+
+def ground_row(
+    g: Grounded,
+    row: dict[str, Any],
+    chunk: Chunk,
+    columns: dict[str, tuple[int, str]],
+    everywhere: set[str],
+    seen: set[str],
+    where: str = "",
+) -> GroundedRow | None:
+    """One answered row grounded in its printed row: code and name must be printed there,
+    each value in the cell its column names (else a problem, and the value is not used)."""
+    rid = row["source"]
+    src = chunk.row(rid)
+    if src is None:
+        g.problems.append(f"{where}row id {rid!r} is not a body row of the grid")
+        return None
+    if rid in seen:
+        g.problems.append(f"{where}row {rid} given twice")
+        return None
+    seen.add(rid)
+    row_text = "".join(norm(t) for t in src.texts)
+    code = norm(row["code"]) if row.get("code") else None
+    if code is not None and (not code.isdigit() or code not in row_text.replace(" ", "")):
+        g.problems.append(f"{where}row {rid}: code {code!r} is not printed in the row")
+        code = None
+    name = norm(row["name"]) if row.get("name") else None
+    if name is not None and name not in row_text:
+        g.problems.append(f"{where}row {rid}: name {name!r} is not printed in the row")
+        name = None
+    values: dict[str, tuple[str | None, Cell]] = {}
+    for key, (j, _) in columns.items():
+        given = row.get("values", {}).get(key)
+        values[key] = _place(g, rid, src, key, j, given, everywhere)
+    for key in row.get("values", {}):
+        if key not in columns and row["values"][key] is not None:
+            g.problems.append(f"{where}row {rid}: value for unmapped column {key}")
+    return GroundedRow(rid, src, code, name, bool(row.get("total")), values)
 
 
 def _amount_column(chunk: Chunk, j: int) -> bool:
@@ -322,7 +375,5 @@ def build_table(
             row_ids.append(gr.row_id)
     if tdef is not None and tdef.rows:
         assign_roles(rows, tdef.rows, defs)
-    table = make_table(
-        region, tdef, tdef.layout if tdef else "generic", columns=columns, rows=rows
-    )
+    table = make_table(region, tdef, tdef.layout if tdef else "generic", columns=columns, rows=rows)
     return table, row_ids

@@ -9,12 +9,14 @@ arithmetic of its row identities says so, and marked ``realigned`` (SPEC.md §3 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from types import MappingProxyType
 
 from extractor.definitions import TableDef
 from extractor.extract.coded import map_function_coded
 from extractor.extract.common import MapContext
+from extractor.extract.layout_names import Layout
 from extractor.extract.layouts import (
     map_economic_blocks,
     map_generic,
@@ -39,15 +41,20 @@ from extractor.model import (
     Table,
 )
 
-_MAPPERS = {
-    "function_coded": map_function_coded,
-    "two_sided": map_two_sided,
-    "economic_blocks": map_economic_blocks,
-    "single_row": map_single_row,
-    "sectioned": map_sectioned,
-    "listing": map_listing,
-    "generic": map_generic,
-}
+Mapper = Callable[[Region, TableDef | None, MapContext], Table]
+
+# one mapper per layout name (extract/layout_names.py; tests/test_registry.py checks both match)
+MAPPERS: Mapping[Layout, Mapper] = MappingProxyType(
+    {
+        "function_coded": map_function_coded,
+        "two_sided": map_two_sided,
+        "economic_blocks": map_economic_blocks,
+        "single_row": map_single_row,
+        "sectioned": map_sectioned,
+        "listing": map_listing,
+        "generic": map_generic,
+    }
+)
 
 
 def _two_sided_header(rows: Sequence[SourceRow]) -> bool:
@@ -63,7 +70,7 @@ def _map_one(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
     """Map one region with the mapper its definition's layout names; an unknown table by the
     structure it shows (coded rows, two sides, one row of values, or generic)."""
     if tdef is not None:
-        return _MAPPERS[tdef.layout](region, tdef, ctx)
+        return MAPPERS[tdef.layout](region, tdef, ctx)
     rows = region.rows
     if _two_sided_header(rows):
         return map_two_sided(region, None, ctx)

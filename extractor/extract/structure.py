@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 
 from extractor.definitions import Definitions, IdentityDef, TableDef
+from extractor.errors import Code
 from extractor.model import ErrorInfo, Table
 
 _COL = re.compile(r"\bc\d+\b(?!\?)")
@@ -88,8 +89,10 @@ def unmapped_parts(table: Table, tdef: TableDef) -> list[str]:
     reads = _READS.get(tdef.layout)
     if reads is not None and not table.layout.startswith(reads):
         return [f"the {tdef.layout} layout (read as {table.layout})"]
-    if tdef.layout == "economic_blocks" and table.layout == "function_coded" and any(
-        c.status == "unparsed" for r in table.rows for c in r.cells
+    if (
+        tdef.layout == "economic_blocks"
+        and table.layout == "function_coded"
+        and any(c.status == "unparsed" for r in table.rows for c in r.cells)
     ):  # one coded list whose value column holds codes and names: blocks not found
         return ["the economic_blocks layout (read as one coded list, codes under values)"]
     missing: list[str] = []
@@ -107,7 +110,13 @@ def unmapped_parts(table: Table, tdef: TableDef) -> list[str]:
             absent = sorted(required_totals(tdef).get(sdef.key, set()) - roles)
             if absent and not table.empty:
                 missing.append(f"section {sdef.key} rows {', '.join(absent)}")
-    elif tdef.columns and tdef.layout not in ("economic_blocks", "sectioned"):
+    elif tdef.columns and tdef.layout == "sectioned":
+        # sections one below the other: the columns are placed in the sections' headers
+        placed = {c.key for sec in table.sections for c in sec.columns if c.key}
+        lost = sorted(required_columns(tdef, None) - placed)
+        if lost and not table.empty:
+            missing.append(f"columns {', '.join(lost)}")
+    elif tdef.columns and tdef.layout != "economic_blocks":
         placed = {c.key for c in table.columns if c.key}
         lost = sorted(required_columns(tdef, None) - placed)
         if lost:  # even in an empty table: its zeros may sit in the unplaced column
@@ -128,7 +137,7 @@ def layout_errors(tables: Sequence[Table], definitions: Definitions) -> list[Err
             first = next((r for r in [*t.rows, *(r for s in t.sections for r in s.rows)]), None)
             out.append(
                 ErrorInfo(
-                    code="extract.layout_unmapped",
+                    code=Code.EXTRACT_LAYOUT_UNMAPPED,
                     line=t.source_lines[0][0] if t.source_lines else None,
                     page=t.pages[0] if t.pages else (first.page if first else None),
                     table_index=ti,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extractor.config import ExtractConfig
-from extractor.errors import ConfigError, InputError, OcrError
+from extractor.errors import Code, ConfigError, InputError, OcrError
 from extractor.layout.geometry import Word, page_rows
 from extractor.model import ErrorInfo, SourceCell, SourceRow
 from extractor.ocr.base import OcrEngine
@@ -211,7 +211,7 @@ def read_pdf(data: bytes, config: ExtractConfig, engine: EngineProvider) -> Page
 
 def _page_error(page_no: int, exc: Exception) -> ErrorInfo:
     """The error of one page that could not be read (OCR failed, a broken page object)."""
-    code = exc.code if isinstance(exc, OcrError) else "input.page_unreadable"
+    code = exc.code if isinstance(exc, OcrError) else Code.INPUT_PAGE_UNREADABLE
     return ErrorInfo(code=code, page=page_no, message=f"page {page_no} could not be read: {exc}")
 
 
@@ -229,11 +229,11 @@ def read_image(data: bytes, config: ExtractConfig, engine: EngineProvider) -> Pa
         img = Image.open(io.BytesIO(data))
         frames = int(getattr(img, "n_frames", 1))
     except Image.DecompressionBombError as exc:
-        raise InputError(f"the image is too large: {exc}", code="input.too_large") from exc
+        raise InputError(f"the image is too large: {exc}", code=Code.INPUT_TOO_LARGE) from exc
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-        raise InputError(f"not a readable image: {exc}", code="input.corrupt") from exc
+        raise InputError(f"not a readable image: {exc}", code=Code.INPUT_CORRUPT) from exc
     if frames > config.max_pages:
-        raise InputError(f"{frames} frames > limit {config.max_pages}", code="input.too_large")
+        raise InputError(f"{frames} frames > limit {config.max_pages}", code=Code.INPUT_TOO_LARGE)
     out = PagedDocument(rows=[], pages=frames)
     for i in range(frames):
         gray, dpi = _frame(img, i, config.max_pixels, config.ocr.dpi)
@@ -257,13 +257,13 @@ def _frame(img: Any, index: int, max_pixels: int, default_dpi: int) -> tuple[Any
         w, h = img.size
         if w * h > max_pixels:
             raise InputError(
-                f"page {index + 1}: {w}x{h} pixels > limit {max_pixels}", code="input.too_large"
+                f"page {index + 1}: {w}x{h} pixels > limit {max_pixels}", code=Code.INPUT_TOO_LARGE
             )
         gray = img.convert("L")
     except InputError:
         raise
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
-        raise InputError(f"not a readable image: {exc}", code="input.corrupt") from exc
+        raise InputError(f"not a readable image: {exc}", code=Code.INPUT_CORRUPT) from exc
     try:
         dpi = float(img.info.get("dpi", (default_dpi,))[0])
     except (TypeError, ValueError, IndexError):

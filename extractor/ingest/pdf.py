@@ -9,8 +9,8 @@ from typing import Any
 
 import pymupdf
 
-from extractor.errors import InputError
-from extractor.ingest.render import PageImage
+from extractor.errors import Code, InputError
+from extractor.ingest.page_image import PageImage
 from extractor.layout.geometry import Rule, Word
 
 
@@ -26,7 +26,7 @@ def open_pdf(data: bytes, limits: PdfLimits) -> Any:
     try:
         doc = pymupdf.open(stream=data, filetype="pdf")
     except Exception as exc:  # pymupdf raises its own FileDataError / RuntimeError variants
-        raise InputError(f"not a readable PDF: {exc}", code="input.corrupt") from exc
+        raise InputError(f"not a readable PDF: {exc}", code=Code.INPUT_CORRUPT) from exc
     try:
         _check_open(doc, limits)
     except InputError:
@@ -34,18 +34,18 @@ def open_pdf(data: bytes, limits: PdfLimits) -> Any:
         raise
     except Exception as exc:  # a page tree that lies (/Count 2147483647) fails on counting
         doc.close()
-        raise InputError(f"not a readable PDF: {exc}", code="input.corrupt") from exc
+        raise InputError(f"not a readable PDF: {exc}", code=Code.INPUT_CORRUPT) from exc
     return doc
 
 
 def _check_open(doc: Any, limits: PdfLimits) -> None:
     if (doc.needs_pass or doc.is_encrypted) and not doc.authenticate(""):
-        raise InputError("the PDF is encrypted (a password is needed)", code="input.encrypted")
+        raise InputError("the PDF is encrypted (a password is needed)", code=Code.INPUT_ENCRYPTED)
     n = doc.page_count
     if n == 0:
-        raise InputError("the PDF has no readable page", code="input.corrupt")
+        raise InputError("the PDF has no readable page", code=Code.INPUT_CORRUPT)
     if n > limits.max_pages:
-        raise InputError(f"{n} pages > limit {limits.max_pages}", code="input.too_large")
+        raise InputError(f"{n} pages > limit {limits.max_pages}", code=Code.INPUT_TOO_LARGE)
 
 
 def page_words(page: Any) -> list[Word]:

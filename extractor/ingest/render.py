@@ -4,26 +4,17 @@ PNG/JPEG/TIFF frames through PIL, as ingest/pages.py reads them."""
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from extractor.errors import InputError
+from extractor.errors import Code, InputError
+from extractor.ingest.page_image import PageImage
+
+__all__ = ["DEFAULT_IMAGE_DPI", "IMAGE_SUFFIXES", "PageImage", "page_images", "straighten"]
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff"})
 # the resolution ingest assumes for an image without a dpi tag (OcrOptions.dpi's default)
 DEFAULT_IMAGE_DPI = 200
-
-
-@dataclass(frozen=True)
-class PageImage:
-    """A rendered page: its number, its size in PDF points and the encoded image."""
-
-    page: int
-    width_pt: float
-    height_pt: float
-    data: bytes
-    mime: str = "image/jpeg"
 
 
 def page_images(
@@ -58,7 +49,7 @@ def _image_frames(data: bytes, pages: list[int], dpi: int, quality: int) -> list
     try:
         return _encode_frames(Image.open(io.BytesIO(data)), pages, dpi, quality)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise InputError(f"not a readable image: {exc}", code="input.corrupt") from exc
+        raise InputError(f"not a readable image: {exc}", code=Code.INPUT_CORRUPT) from exc
 
 
 def _encode_frames(img: Any, pages: list[int], dpi: int, quality: int) -> list[PageImage]:

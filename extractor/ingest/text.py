@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from extractor.errors import Code
 from extractor.model import ErrorInfo, SourceCell, SourceRow
 
 _ARTEFACT = re.compile(r"\*\*|</?p>|</?br\s*/?>|</?td>|</?tr>")
@@ -75,7 +76,7 @@ def decode_bytes(data: bytes) -> tuple[str, str, list[ErrorInfo]]:
         nuls = data.count(0)
         data = data.replace(b"\x00", b"")
         errors.append(
-            ErrorInfo(code="input.encoding", message=f"{nuls} NUL bytes in the text removed")
+            ErrorInfo(code=Code.INPUT_ENCODING, message=f"{nuls} NUL bytes in the text removed")
         )
     for enc in ("utf-8", "gb18030"):
         try:
@@ -89,7 +90,7 @@ def decode_bytes(data: bytes) -> tuple[str, str, list[ErrorInfo]]:
 def _lossy(text: str) -> ErrorInfo:
     bad = text.count("\ufffd")
     return ErrorInfo(
-        code="input.encoding",
+        code=Code.INPUT_ENCODING,
         message=f"text does not decode cleanly (UTF-8, GB18030, UTF-16); {bad} bytes replaced",
     )
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from pydantic import BaseModel, ConfigDict, Field
+
 
 @dataclass(frozen=True, slots=True)
 class OcrBox:
@@ -32,3 +34,14 @@ class OcrEngine(Protocol):
         the recognizer alone: the detector, which can miss a lone short glyph such as a
         one-digit amount, is not asked."""
         ...
+
+
+class EngineOptions(BaseModel):
+    """What every engine's options model has: the ``kind`` that names the engine in the
+    registry (each model narrows it to its own Literal) and the render resolution that ingest
+    uses before any engine runs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: str = Field(description="OCR engine")
+    dpi: int = Field(default=200, ge=72, le=600, description="render resolution for OCR")

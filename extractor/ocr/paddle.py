@@ -5,10 +5,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from extractor.errors import ConfigError
-from extractor.ocr.base import OcrBox
+from pydantic import Field
+
+from extractor.errors import Code, ConfigError
+from extractor.ocr.base import EngineOptions, OcrBox
 
 
 def check_model_dir(path: Path) -> Path:
@@ -18,9 +20,22 @@ def check_model_dir(path: Path) -> Path:
         raise ConfigError(
             f"PaddleOCR model folder {path} lacks {missing or ['the folder']}; "
             "give det_model_dir and rec_model_dir folders with inference.onnx + inference.yml",
-            code="config.ocr_models",
+            code=Code.CONFIG_OCR_MODELS,
         )
     return path
+
+
+class PaddleOcrOptions(EngineOptions):
+    """PaddleOCR's settings: the model folders it is run on."""
+
+    kind: Literal["paddleocr"] = Field(default="paddleocr", description="OCR engine")
+    det_model_dir: Path | None = Field(default=None, description="paddleocr: detection model")
+    rec_model_dir: Path | None = Field(default=None, description="paddleocr: recognition model")
+
+
+def create_paddle(o: PaddleOcrOptions) -> PaddleOcrEngine:
+    """The registry's factory of this engine."""
+    return PaddleOcrEngine(o.det_model_dir, o.rec_model_dir)
 
 
 class PaddleOcrEngine:
@@ -32,7 +47,7 @@ class PaddleOcrEngine:
         if det_model_dir is None or rec_model_dir is None:
             raise ConfigError(
                 "the paddle OCR engine needs det_model_dir and rec_model_dir (no download)",
-                code="config.ocr_models",
+                code=Code.CONFIG_OCR_MODELS,
             )
         det = check_model_dir(det_model_dir)
         rec = check_model_dir(rec_model_dir)
@@ -41,7 +56,7 @@ class PaddleOcrEngine:
         except ImportError as exc:
             raise ConfigError(
                 "PaddleOCR is not installed: pip install 'extractor[paddle]'",
-                code="config.ocr_missing",
+                code=Code.CONFIG_OCR_MISSING,
             ) from exc
         self._engine = PaddleOCR(
             text_detection_model_dir=str(det),

@@ -5,10 +5,12 @@ error, not a download."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from extractor.errors import ConfigError, OcrError
-from extractor.ocr.base import OcrBox
+from pydantic import Field
+
+from extractor.errors import Code, ConfigError, OcrError
+from extractor.ocr.base import EngineOptions, OcrBox
 
 DET_MODEL = "PP-OCRv6_det_small.onnx"
 REC_MODEL = "PP-OCRv6_rec_small.onnx"
@@ -19,8 +21,26 @@ def bundled_model_dir() -> Path:
     try:
         import rapidocr
     except ImportError as exc:  # pragma: no cover - rapidocr is a dependency
-        raise ConfigError("rapidocr is not installed", code="config.ocr_missing") from exc
+        raise ConfigError("rapidocr is not installed", code=Code.CONFIG_OCR_MISSING) from exc
     return Path(rapidocr.__file__).resolve().parent / "models"
+
+
+class RapidOcrOptions(EngineOptions):
+    """rapidocr's settings."""
+
+    kind: Literal["rapidocr"] = Field(default="rapidocr", description="OCR engine")
+    threads: int = Field(default=1, ge=1, le=64, description="onnxruntime threads per engine")
+    det_max_side: int | None = Field(
+        default=None,
+        ge=320,
+        description="rapidocr: shrink pages so the detector sees at most "
+        "this many pixels on the long side (less memory; None = the page as rendered)",
+    )
+
+
+def create_rapid(o: RapidOcrOptions) -> RapidOcrEngine:
+    """The registry's factory of this engine."""
+    return RapidOcrEngine(threads=o.threads, det_max_side=o.det_max_side)
 
 
 class RapidOcrEngine:
@@ -34,13 +54,15 @@ class RapidOcrEngine:
         missing = [p.name for p in (det, rec) if not p.is_file()]
         if missing:
             raise ConfigError(
-                f"rapidocr models missing from {models}: {missing}", code="config.ocr_models"
+                f"rapidocr models missing from {models}: {missing}", code=Code.CONFIG_OCR_MODELS
             )
         try:
             import onnxruntime  # noqa: F401  rapidocr needs it but does not require it
             from rapidocr import RapidOCR
         except ImportError as exc:
-            raise ConfigError(f"OCR runtime unavailable: {exc}", code="config.ocr_missing") from exc
+            raise ConfigError(
+                f"OCR runtime unavailable: {exc}", code=Code.CONFIG_OCR_MISSING
+            ) from exc
         self._engine = RapidOCR(
             params={
                 # its warnings (an empty detection on every blank page) are not ours to print

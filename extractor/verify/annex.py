@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from extractor.barrier import Barrier, or_reraise
+from extractor.errors import Code
 from extractor.layout.grid import norm
 from extractor.model import CellRef, Check, Classification, Region, SourceRow
 from extractor.numbers import parse_amount
@@ -49,6 +50,14 @@ def _amount(text: str) -> Decimal | None:
     return a.value if a is not None and a.value is not None else None
 
 
+# the rule of each kind of annex check
+_RULES = {
+    "execution_rate": Code.VERIFY_ANNEX_EXECUTION_RATE,
+    "vs_base_data": Code.VERIFY_ANNEX_VS_BASE_DATA,
+    "score_total": Code.VERIFY_ANNEX_SCORE_TOTAL,
+}
+
+
 class _Annex:
     def __init__(self) -> None:
         self.checks: list[Check] = []
@@ -67,7 +76,7 @@ class _Annex:
         self.checks.append(
             Check(
                 id=f"annex/{table}/{kind}@{row.line}/{len(self.checks)}",
-                rule=f"verify.annex_{kind}",
+                rule=_RULES[kind],
                 family="A",
                 severity="soft",
                 status="pass" if ok else "fail",

@@ -26,6 +26,7 @@ from decimal import Decimal
 
 from extractor.barrier import Barrier, Guard, or_reraise
 from extractor.definitions import Definitions
+from extractor.errors import Code
 from extractor.extract.meaning import class_code
 from extractor.model import CellRef, Check, CheckStatus, Table
 from extractor.numbers import normalize_text, plain_decimal, value_decimal
@@ -199,7 +200,7 @@ class _Claims:
         self.checks.append(
             Check(
                 id=f"narrative/{kind}@{_where(where)}/{len(self.checks)}",
-                rule="verify.narrative",
+                rule=Code.VERIFY_NARRATIVE,
                 family="N",
                 severity="soft",
                 status=status,

@@ -16,20 +16,21 @@ from functools import partial
 
 from extractor.barrier import Barrier, or_reraise
 from extractor.definitions import Definitions, IdentityDef
+from extractor.errors import Code
 from extractor.model import CellRef, Check, Column, Row, Table
 from extractor.numbers import Amount, AmountKind, parse_amount
 from extractor.verify.intervals import Relation, compare
 from extractor.verify.rules import Ref, parse_equation
 
 _RULES = {
-    "R": "verify.row_sum",
-    "H": "verify.tree_sum",
-    "T": "verify.total",
-    "X": "verify.cross_table",
-    "D": "verify.difference",
-    "N": "verify.narrative",
-    "B": "verify.budget",
-    "G": "verify.generic_sum",
+    "R": Code.VERIFY_ROW_SUM,
+    "H": Code.VERIFY_TREE_SUM,
+    "T": Code.VERIFY_TOTAL,
+    "X": Code.VERIFY_CROSS_TABLE,
+    "D": Code.VERIFY_DIFFERENCE,
+    "N": Code.VERIFY_NARRATIVE,
+    "B": Code.VERIFY_BUDGET,
+    "G": Code.VERIFY_GENERIC_SUM,
 }
 
 

@@ -38,20 +38,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from extractor.errors import expected_result_codes
+
 Scale = Literal["small", "large"]
 
 # the error codes a document result may carry; batch.exception (a bug that raised) is not one
-KNOWN_CODES = frozenset(
-    {
-        "input.binary", "input.corrupt", "input.empty", "input.encoding", "input.encrypted",
-        "input.page_unreadable", "input.special", "input.too_large", "input.truncated",
-        "input.unreadable", "input.unsupported", "ocr.failed", "extract.no_tables",
-        "extract.layout_unmapped", "extract.table_missing", "extract.unreadable_value",
-        "verify.extraction_error", "llm.budget", "llm.deadline", "llm.rejected",
-        "llm.unsupported_layout",
-        "llm.transport", "llm.unresolved", "batch.timeout", "batch.memory", "batch.crashed",
-    }
-)  # fmt: skip
+KNOWN_CODES = expected_result_codes()
 
 
 @dataclass(frozen=True)

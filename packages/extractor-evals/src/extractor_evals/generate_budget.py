@@ -35,8 +35,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import extractor_evals.budget_catalog as cat
 from extractor.definitions import default_schema_dir
-from extractor_evals import budget_catalog as cat
 from extractor_evals.budget_catalog import BUDGET_TOC, ECON_ITEMS
 from extractor_evals.generate import (
     _BUREAUS,
