@@ -24,7 +24,7 @@ from extractor.pipeline import extract_path
 
 #: the entry point group of commands that live in other distributions (``extractor eval``
 #: in extractor-evals); each is ``main(argv, prog=...) -> exit status``
-COMMAND_GROUP = "extractor.commands"
+COMMAND_GROUP = "extractor.cli.commands"
 
 #: the commands of other distributions that --help lists even when they are not installed:
 #: name -> (help, distribution)
@@ -448,7 +448,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _external_commands() -> dict[str, str]:
     """Commands that other distributions provide, name -> help: the known ones whether they
-    are installed or not, and any other ``extractor.commands`` entry point. Read from the
+    are installed or not, and any other ``extractor.cli.commands`` entry point. Read from the
     installed metadata; nothing is imported."""
     out = {name: f"{about} (from {dist})" for name, (about, dist) in EXTERNAL.items()}
     for ep in entry_points(group=COMMAND_GROUP):

@@ -46,7 +46,7 @@ def test_eval_runs_through_the_entry_point(capsys: pytest.CaptureFixture[str]) -
 def test_eval_without_the_evals_says_what_to_install(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # the installed metadata as it is without extractor-evals: no extractor.commands entry
+    # the installed metadata as it is without extractor-evals: no extractor.cli.commands entry
     def no_commands(**select: Any) -> list[Any]:
         assert select["group"] == extractor.cli.COMMAND_GROUP
         return []

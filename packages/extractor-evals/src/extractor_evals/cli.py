@@ -1,5 +1,5 @@
 """``extractor eval DATASET...``: the core CLI finds this command through the
-``extractor.commands`` entry point of this distribution and hands it the arguments after
+``extractor.cli.commands`` entry point of this distribution and hands it the arguments after
 ``eval``."""
 
 from __future__ import annotations
