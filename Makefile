@@ -4,14 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint eval eval-large baseline bench bench-pdf bench-llm bench-batch fuzz fixtures clean
+.PHONY: install demo test lint eval eval-large eval-digest baseline bench bench-pdf bench-llm bench-batch fuzz fixtures clean
 
 EVAL_SETS := evals/datasets/seeds evals/datasets/seeds_budget evals/datasets/real_pdfs generated:12 generated-budget:6 generated-pdf:4 generated-budget-pdf:2 generated-disclosure:14
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml packages/extractor-evals/pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]' -e packages/extractor-evals
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -23,7 +23,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check extractor tests evals benchmarks
+	$(BIN)/ruff check extractor packages/extractor-evals/src tests evals benchmarks
 	$(BIN)/mypy
 
 # accuracy on the repository's datasets; fails when it drops below the committed baseline
@@ -42,6 +42,11 @@ eval-large: $(STAMP)
 		generated-layout:140:1000 \
 		generated-layout-pdf:40:1000 \
 		$(foreach f,$(PDF_FAMILIES),generated-layout-pdf-$(f):20:1000)
+
+# the generated documents byte for byte (sha256 of inputs, truths, labels) against the digest
+# written before the evals became their own distribution: a refactoring must change none
+eval-digest: $(STAMP)
+	$(BIN)/python -m extractor_evals.digest evals/baselines/generated_digest.json
 
 baseline: $(STAMP)
 	$(BIN)/extractor eval $(EVAL_SETS) --write-baseline evals/baselines/ci.json
@@ -64,10 +69,10 @@ bench-batch: $(STAMP)
 FUZZ_N ?= 500
 fuzz: $(STAMP)
 	rm -rf out/fuzz
-	$(BIN)/python -m extractor.evals.fuzz out/fuzz --n $(FUZZ_N) --scale large
+	$(BIN)/python -m extractor_evals.fuzz out/fuzz --n $(FUZZ_N) --scale large
 
 fixtures: $(STAMP)
-	$(BIN)/python -m extractor.evals.build_fixtures evals/generated/fixtures
+	$(BIN)/python -m extractor_evals.build_fixtures evals/generated/fixtures
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from extractor.batch import BatchOptions, run_batch
 from extractor.config import ExtractConfig
-from extractor.evals.harness import generated_dataset
+from extractor_evals.harness import generated_dataset
 
 
 def _worker_peaks(out: Path) -> list[float]:

@@ -22,11 +22,11 @@ sys.path.insert(0, str(ROOT))
 
 from extractor.config import ExtractConfig, LlmOptions  # noqa: E402
 from extractor.definitions import Definitions, load_definitions  # noqa: E402
-from extractor.evals.inject import make_case  # noqa: E402
 from extractor.extract.llm import LlmClient  # noqa: E402
 from extractor.ingest.text import read_text  # noqa: E402
 from extractor.model import DocumentInfo, DocumentResult  # noqa: E402
 from extractor.pipeline import _from_rows  # noqa: E402
+from extractor_evals.inject import make_case  # noqa: E402
 from tests.fake_openai import Oracle, fake_openai  # noqa: E402
 from tests.test_llm import TEACH, hard_case  # noqa: E402
 

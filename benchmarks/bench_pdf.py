@@ -28,11 +28,11 @@ sys.path.insert(0, str(ROOT))
 
 from extractor.config import ExtractConfig  # noqa: E402
 from extractor.definitions import load_definitions  # noqa: E402
-from extractor.evals.degrade import ScanStyle, degrade_pdf  # noqa: E402
-from extractor.evals.render_pdf import STYLES, render_pdf  # noqa: E402
 from extractor.ocr.rapid import RapidOcrOptions  # noqa: E402
 from extractor.ocr.registry import create_engine  # noqa: E402
 from extractor.pipeline import extract_bytes  # noqa: E402
+from extractor_evals.degrade import ScanStyle, degrade_pdf  # noqa: E402
+from extractor_evals.render_pdf import STYLES, render_pdf  # noqa: E402
 
 REAL = ROOT / "evals" / "datasets" / "real_pdfs" / "sh_putuo_planning-resources_2024_dept-final.pdf"
 

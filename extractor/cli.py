@@ -9,7 +9,8 @@ import dataclasses
 import platform
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from extractor import __version__
@@ -20,6 +21,16 @@ from extractor.model import DocumentResult
 from extractor.ocr.registry import DEFAULT_ENGINE, ENGINES, options_for
 from extractor.output import write_result
 from extractor.pipeline import extract_path
+
+#: the entry point group of commands that live in other distributions (``extractor eval``
+#: in extractor-evals); each is ``main(argv, prog=...) -> exit status``
+COMMAND_GROUP = "extractor.cli.commands"
+
+#: the commands of other distributions that --help lists even when they are not installed:
+#: name -> (help, distribution)
+EXTERNAL: dict[str, tuple[str, str]] = {
+    "eval": ("measure extraction against labeled datasets", "extractor-evals"),
+}
 
 
 def summary_line(result: DocumentResult) -> str:
@@ -126,48 +137,6 @@ def _cmd_extract(args: argparse.Namespace) -> int:
         elif args.strict and result.summary.source_inconsistencies:
             worst = max(worst, 1)  # the printed report itself does not add up
     return worst
-
-
-def _cmd_eval(args: argparse.Namespace) -> int:
-    import json
-
-    from extractor.evals.harness import compare, format_table, run_eval
-
-    config = ExtractConfig(schema_dir=args.schemas)
-    report = run_eval(
-        args.datasets, config, load_definitions(config.schema_dir, config.extra_schema_dirs)
-    )
-    if not args.quiet:
-        print(format_table(report))
-    data = report.to_json()
-    if args.json:
-        Path(args.json).write_text(
-            json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-        )
-    if args.markdown:
-        Path(args.markdown).write_text(format_table(report, markdown=True) + "\n", encoding="utf-8")
-    if args.write_baseline:
-        # timings and memory change from run to run: a baseline keeps only what must not drop
-        for ds in data["datasets"].values():
-            for c in ds["cases"]:
-                c.pop("seconds", None)
-            ds["totals"].pop("seconds", None)
-            ds["totals"].pop("seconds_per_page", None)
-        data.pop("max_rss_mib", None)
-        data["totals"].pop("seconds", None)
-        data["totals"].pop("seconds_per_page", None)
-        Path(args.write_baseline).write_text(
-            json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-        )
-    if args.compare:
-        baseline = json.loads(Path(args.compare).read_text(encoding="utf-8"))
-        lines, regressed = compare(report, baseline)
-        print("\ncompared with " + args.compare + ":")
-        print("\n".join("  " + x for x in lines))
-        if regressed:
-            print("REGRESSION: accuracy dropped against the baseline")
-            return 1
-    return 0
 
 
 def _config_args(p: argparse.ArgumentParser) -> None:
@@ -479,21 +448,45 @@ def build_parser() -> argparse.ArgumentParser:
     )
     chk.add_argument("folder", help="a folder of *.toml report definitions")
     chk.set_defaults(func=_cmd_schemas_check)
-    ev = sub.add_parser(
-        "eval", parents=[common], help="measure extraction against labeled datasets"
-    )
-    ev.add_argument("datasets", nargs="+", help="dataset folders, or generated:N[:SEED]")
-    ev.add_argument("--json", help="write the full report as JSON here")
-    ev.add_argument("--markdown", help="write the table as Markdown here")
-    ev.add_argument("--compare", help="baseline JSON: show changes, exit 1 if accuracy dropped")
-    ev.add_argument("--write-baseline", help="write a baseline (no timings) here")
-    ev.add_argument("--schemas", type=Path, default=None, help="folder of report definitions")
-    ev.set_defaults(func=_cmd_eval)
+    for name, about in _external_commands().items():
+        # a listing only: main hands everything after the name to the command's own parser
+        sub.add_parser(name, help=about, add_help=False)
     return p
 
 
+def _external_commands() -> dict[str, str]:
+    """Commands that other distributions provide, name -> help: the known ones whether they
+    are installed or not, and any other ``extractor.cli.commands`` entry point. Read from the
+    installed metadata; nothing is imported."""
+    out = {name: f"{about} (from {dist})" for name, (about, dist) in EXTERNAL.items()}
+    for ep in entry_points(group=COMMAND_GROUP):
+        if ep.name not in out:
+            out[ep.name] = f"from {ep.dist.name if ep.dist else ep.value}"
+    return out
+
+
+def _run_external(name: str, argv: Sequence[str]) -> int:
+    """Load the entry point of command ``name`` and run it with ``argv``; exit status 2 with
+    what to install when no installed distribution provides it."""
+    found = entry_points(group=COMMAND_GROUP, name=name)
+    if not found:
+        dist = EXTERNAL[name][1] if name in EXTERNAL else "the distribution that provides it"
+        print(
+            f"extractor {name}: this command needs {dist}, which is not installed.\n"
+            f"Install it beside extractor: pip install {dist}\n"
+            f"(in a checkout of the repository: pip install -e packages/{dist}, or make install)",
+            file=sys.stderr,
+        )
+        return 2
+    command: Callable[..., int] = next(iter(found)).load()
+    return int(command(list(argv), prog=f"extractor {name}"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    if args_in and args_in[0] in _external_commands():
+        return _run_external(args_in[0], args_in[1:])
+    args = build_parser().parse_args(args_in)
     return int(args.func(args))
 
 

@@ -30,7 +30,7 @@ MIXED_EXPECTED: dict[str, tuple[str, str | None]] = {
 
 
 def generated_text(seed: int, kind: str | None = None) -> str:
-    from extractor.evals.inject import make_case
+    from extractor_evals.inject import make_case
 
     return make_case(seed, kind)[0]
 
@@ -39,8 +39,8 @@ def make_mixed(root: Path) -> Path:
     """The mixed folder of MIXED_EXPECTED under ``root/in``."""
     import pymupdf
 
-    from extractor.evals.generate import generate_final_report
-    from extractor.evals.render_pdf import STYLES, render_pdf
+    from extractor_evals.generate import generate_final_report
+    from extractor_evals.render_pdf import STYLES, render_pdf
 
     src = root / "in"
     for d in ("seeds", "gen/sub", "pdf", "bad", "hooks"):

@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from extractor.evals.render_pdf import STYLES, PageLayout, render_pdf_with_layout
+from extractor_evals.render_pdf import STYLES, PageLayout, render_pdf_with_layout
 
 TRUTH = Path(__file__).resolve().parent.parent / "evals" / "datasets" / "seeds" / "truth"
 

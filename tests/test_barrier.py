@@ -25,7 +25,6 @@ from extractor.cli import main
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions
 from extractor.errors import ConfigError
-from extractor.evals.inject import make_case
 from extractor.ingest.text import read_text
 from extractor.model import Check, DocumentInfo, DocumentResult
 from extractor.numbers import parse_amount, plain_decimal
@@ -35,6 +34,7 @@ from extractor.verify import annex, findings, narrative
 from extractor.verify.intervals import Interval, ratio
 from extractor.verify.narrative import narrative_checks
 from extractor.verify.verifier import Verifier
+from extractor_evals.inject import make_case
 
 from .conftest import SEED_FILES
 from .test_llm_repair import ocr_rows

@@ -210,7 +210,7 @@ def test_a_resumed_batch_removes_temporaries_a_killed_one_left(tmp_path: Path) -
 
 
 def test_export_gives_a_disclosure_finding_with_its_line_and_text(tmp_path: Path) -> None:
-    from extractor.evals.inject_disclosure import make_disclosure_case
+    from extractor_evals.inject_disclosure import make_disclosure_case
 
     text, _, labels = make_disclosure_case(3, "disclosure.placeholder")
     src = tmp_path / "in" / "p.txt"

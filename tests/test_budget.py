@@ -11,10 +11,10 @@ import pytest
 
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions, load_definitions
-from extractor.evals.harness import _labels_from_truth, _ref_matches
-from extractor.evals.score import score_document
 from extractor.model import DocumentResult
 from extractor.pipeline import extract_bytes
+from extractor_evals.harness import _labels_from_truth, _ref_matches
+from extractor_evals.score import score_document
 
 from .conftest import ROOT, SEED_FILES, truth
 
@@ -169,8 +169,8 @@ extends = "mine.special"
 def test_generated_budget_as_a_ruled_pdf(seed: int, style: str, definitions: Definitions) -> None:
     # a generated 预算 (three-sided summary side by side, 38-column detail tables) rendered
     # as a text-layer PDF by the project's renderer, read back cell for cell
-    from extractor.evals.generate_budget import generate_budget_report
-    from extractor.evals.render_pdf import STYLES, render_pdf
+    from extractor_evals.generate_budget import generate_budget_report
+    from extractor_evals.render_pdf import STYLES, render_pdf
 
     doc = generate_budget_report(seed)
     pdf = render_pdf(doc, STYLES[style], seed=seed)

@@ -11,9 +11,9 @@ import extractor
 from extractor.batch.store import write_document
 from extractor.config import ExtractConfig
 from extractor.definitions import load_definitions
-from extractor.evals.inject import make_case
 from extractor.output import BOM, document_files, write_result
 from extractor.pipeline import extract_text_bytes
+from extractor_evals.inject import make_case
 
 from .conftest import SEED_FILES
 

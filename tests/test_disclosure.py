@@ -13,16 +13,16 @@ from extractor.cli import main
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions, load_definitions
 from extractor.errors import DefinitionError
-from extractor.evals.inject_disclosure import (
-    DISCLOSURE_KINDS,
-    alter_report,
-    make_disclosure_case,
-)
 from extractor.ingest.text import read_text
 from extractor.model import Check, DocumentResult
 from extractor.pipeline import extract_bytes, prose_lines
 from extractor.verify import disclosure
 from extractor.verify.disclosure import disclosure_checks
+from extractor_evals.inject_disclosure import (
+    DISCLOSURE_KINDS,
+    alter_report,
+    make_disclosure_case,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT / "evals" / "datasets" / "real_pdfs"
@@ -215,10 +215,9 @@ def test_a_disclosure_check_that_raises_costs_that_check(
 
 
 def test_eval_scores_each_kind_and_a_drop_against_the_baseline_regresses() -> None:
-    from extractor.evals import disclosure_score
-    from extractor.evals.harness import Report, compare, measure
+    from extractor_evals.harness import Report, compare, generated_disclosure_dataset, measure
 
-    cases = disclosure_score.generated_disclosure_dataset(7)
+    cases = generated_disclosure_dataset(7)
     definitions = load_definitions()
     metrics = [measure(c, _run(c.data.decode("utf-8"), definitions), 0.0) for c in cases]
     totals = Report(datasets={"d": metrics}).totals()["disclosure"]

@@ -11,8 +11,8 @@ import pytest
 from extractor.cli import main
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions
-from extractor.evals.harness import Case, Label, compare, format_table, measure, run_eval
 from extractor.pipeline import extract_text_bytes
+from extractor_evals.harness import Case, Label, compare, format_table, measure, run_eval
 
 from .conftest import SEED_FILES, SEEDS, truth
 

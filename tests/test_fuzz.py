@@ -1,4 +1,4 @@
-"""The fuzz tier: a seeded corpus of small hostile files (extractor/evals/fuzz.py) through a
+"""The fuzz tier: a seeded corpus of small hostile files (extractor_evals/fuzz.py) through a
 real ``extractor batch``: no traceback, a result JSON and a ledger row for every file, only
 known error codes. ``make fuzz`` runs the large corpus and prints the outcome table."""
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from extractor.batch.ledger import LEDGER_NAME
-from extractor.evals.fuzz import (
+from extractor_evals.fuzz import (
     KNOWN_CODES,
     FuzzCase,
     corpus,

@@ -1,4 +1,4 @@
-"""Generated 决算 reports (extractor/evals/generate.py) and labeled damage (inject.py).
+"""Generated 决算 reports (extractor_evals/generate.py) and labeled damage (inject.py).
 
 A generated report is exact by construction: rendered as text and extracted, every cell equals
 the document, every hard check passes with Δ = 0 and the D checks hold. Each injection kind is
@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 
 from extractor.definitions import Definitions
-from extractor.evals import score_document
-from extractor.evals.generate import CLASSES, generate_final_report
-from extractor.evals.inject import KINDS, OCR_KINDS, SOURCE_KINDS, Injection, make_case
-from extractor.evals.render_text import TextStyle, render_report
 from extractor.model import Check, DocumentResult
+from extractor_evals import score_document
+from extractor_evals.generate import CLASSES, generate_final_report
+from extractor_evals.inject import KINDS, OCR_KINDS, SOURCE_KINDS, Injection, make_case
+from extractor_evals.render_text import TextStyle, render_report
 
 from .gen_util import extract_text, truth_rows, walk
 

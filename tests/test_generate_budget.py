@@ -1,4 +1,4 @@
-"""Generated 部门预算 reports (extractor/evals/generate_budget.py, render_budget.py) and their
+"""Generated 部门预算 reports (extractor_evals/generate_budget.py, render_budget.py) and their
 labeled injections (inject_budget.py).
 
 A generated budget is exact by construction: the truth's own values satisfy every hard family-B
@@ -18,15 +18,15 @@ import pytest
 
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions
-from extractor.evals import score_document
-from extractor.evals.generate import CLASSES
-from extractor.evals.generate_budget import BUDGET_TOC, generate_budget_report, share_percent
-from extractor.evals.harness import generated_budget_dataset, measure
-from extractor.evals.inject_budget import BUDGET_KINDS, make_budget_case
-from extractor.evals.render_budget import TRAPS, render_budget_report
 from extractor.model import DocumentResult, Table
 from extractor.pipeline import extract_text_bytes
 from extractor.verify.verifier import verify_tables
+from extractor_evals import score_document
+from extractor_evals.generate import CLASSES
+from extractor_evals.generate_budget import BUDGET_TOC, generate_budget_report, share_percent
+from extractor_evals.harness import generated_budget_dataset, measure
+from extractor_evals.inject_budget import BUDGET_KINDS, make_budget_case
+from extractor_evals.render_budget import TRAPS, render_budget_report
 
 from .gen_util import extract_text, truth_rows, walk
 

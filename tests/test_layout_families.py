@@ -7,9 +7,13 @@ import pytest
 
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions
-from extractor.evals.generate import generate_final_report
-from extractor.evals.harness import Case, CaseMetrics, measure, resolve_datasets
-from extractor.evals.layout_families import (
+from extractor.ingest.text import clean_line, rows_from_lines
+from extractor.layout.tables import align_columns, find_regions
+from extractor.model import SourceCell, SourceRow
+from extractor.pipeline import extract_bytes
+from extractor_evals.generate import generate_final_report
+from extractor_evals.harness import Case, CaseMetrics, measure, resolve_datasets
+from extractor_evals.layout_families import (
     FAMILIES,
     HELD_OUT,
     PDF_FAMILIES,
@@ -18,11 +22,7 @@ from extractor.evals.layout_families import (
     layout_case,
     pdf_family_case,
 )
-from extractor.evals.render_text import TextStyle, render_report
-from extractor.ingest.text import clean_line, rows_from_lines
-from extractor.layout.tables import align_columns, find_regions
-from extractor.model import SourceCell, SourceRow
-from extractor.pipeline import extract_bytes
+from extractor_evals.render_text import TextStyle, render_report
 from tests.gen_util import extract_text
 
 

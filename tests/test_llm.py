@@ -14,12 +14,12 @@ import pytest
 
 from extractor.config import ExtractConfig, LlmOptions
 from extractor.definitions import Definitions
-from extractor.evals.generate import generate_final_report
-from extractor.evals.render_text import TextStyle, render_report
 from extractor.extract.llm import LlmClient
 from extractor.model import CellSource, DocumentResult, Table
 from extractor.numbers import parse_amount
 from extractor.pipeline import extract_text_bytes
+from extractor_evals.generate import generate_final_report
+from extractor_evals.render_text import TextStyle, render_report
 from tests.fake_openai import FakeOpenAI, Oracle, fake_openai
 
 RENAMED = "拨款收入（财政）"  # 公开02表's 财政拨款收入, a header no definition name matches
@@ -522,7 +522,7 @@ def test_a_long_table_goes_in_parts(definitions: Definitions) -> None:
 def test_always_on_a_budget_with_empty_tables_and_prose(definitions: Definitions) -> None:
     # 004: checks that name places which are no table cell (the total of a table printed
     # without rows, the prose) reach the re-ask and repair code; every value stays as printed
-    from extractor.evals.score import score_document
+    from extractor_evals.score import score_document
 
     from .conftest import SEED_FILES
     from .conftest import truth as seed_truth

@@ -12,13 +12,13 @@ from pydantic import ValidationError
 from extractor.cli import main
 from extractor.config import ExtractConfig, LlmOptions, llm_options_from_env
 from extractor.definitions import Definitions
-from extractor.evals.generate import generate_final_report
-from extractor.evals.render_text import TextStyle, render_report
 from extractor.extract.chunking import page_chunks, table_chunks
 from extractor.extract.llm_table import response_model
 from extractor.ingest.text import read_text
 from extractor.layout.tables import find_regions
 from extractor.model import Region
+from extractor_evals.generate import generate_final_report
+from extractor_evals.render_text import TextStyle, render_report
 from tests.fake_openai import Oracle, fake_openai
 from tests.test_llm import TEACH, hard_case
 

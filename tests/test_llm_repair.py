@@ -11,13 +11,13 @@ import pytest
 
 from extractor.config import ExtractConfig, LlmOptions
 from extractor.definitions import Definitions
-from extractor.evals.inject import Injection, make_case
 from extractor.extract.llm import LlmClient
 from extractor.extract.repair import confusion_variants
 from extractor.ingest.text import read_text
 from extractor.model import CellSource, DocumentInfo, DocumentResult, Row, SourceRow
 from extractor.numbers import parse_amount
 from extractor.pipeline import _from_rows
+from extractor_evals.inject import Injection, make_case
 from tests.fake_openai import Oracle, fake_openai
 
 

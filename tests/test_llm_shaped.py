@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from extractor.definitions import Definitions
-from extractor.evals.generate import generate_final_report
-from extractor.evals.harness import Case, measure
-from extractor.evals.render_text import TextStyle, render_report
 from extractor.extract.llm import LlmClient
 from extractor.model import CellSource, DocumentResult, Table
+from extractor_evals.generate import generate_final_report
+from extractor_evals.harness import Case, measure
+from extractor_evals.render_text import TextStyle, render_report
 from tests.fake_openai import Oracle, fake_openai
 from tests.gen_util import extract_text
 from tests.test_llm import options, run

@@ -11,10 +11,10 @@ import pytest
 
 import extractor
 from extractor.config import ExtractConfig
-from extractor.evals import score_document
 from extractor.ingest.pdf import page_words, text_layer_usable
 from extractor.layout.geometry import Word
 from extractor.ocr.rapid import DET_MODEL, REC_MODEL, bundled_model_dir
+from extractor_evals import score_document
 
 ROOT = Path(__file__).resolve().parent.parent
 PDFS = ROOT / "evals" / "datasets" / "real_pdfs"
@@ -135,8 +135,8 @@ def test_scanned_page_is_read_by_real_ocr(tmp_path: Path) -> None:
 def test_degraded_scan_reads_every_numeric_cell_or_flags_it() -> None:
     """A generated 150 dpi scan (rotated, noisy, blurred, JPEG 40) of two tables of seed 001,
     read by real OCR: numeric cells at least 99.5% exact, and no wrong cell goes unflagged."""
-    from extractor.evals.degrade import ScanStyle, degrade_pdf
-    from extractor.evals.render_pdf import STYLES, render_pdf
+    from extractor_evals.degrade import ScanStyle, degrade_pdf
+    from extractor_evals.render_pdf import STYLES, render_pdf
 
     truth = json.loads((TRUTH / "001.json").read_text(encoding="utf-8"))
     doc = {

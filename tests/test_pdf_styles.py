@@ -8,9 +8,9 @@ import pytest
 
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions
-from extractor.evals import score_document
-from extractor.evals.render_pdf import STYLES
 from extractor.pipeline import extract_bytes
+from extractor_evals import score_document
+from extractor_evals.render_pdf import STYLES
 
 from .rendered import load, rendered
 

@@ -228,7 +228,7 @@ def test_every_code_has_a_stage_and_a_category() -> None:
 
 
 def test_the_fuzzers_known_codes_come_from_the_registry() -> None:
-    from extractor.evals.fuzz import KNOWN_CODES
+    from extractor_evals.fuzz import KNOWN_CODES
 
     assert expected_result_codes() == KNOWN_CODES
     assert "input.corrupt" in KNOWN_CODES and "batch.timeout" in KNOWN_CODES

@@ -9,9 +9,9 @@ import numpy as np
 import pymupdf
 import pytest
 
-from extractor.evals.degrade import ScanStyle, degrade_page_image, degrade_pdf
-from extractor.evals.render_pdf import STYLES, PageLayout, render_pdf
-from extractor.evals.render_text import TextStyle, format_amount, table_cells
+from extractor_evals.degrade import ScanStyle, degrade_page_image, degrade_pdf
+from extractor_evals.render_pdf import STYLES, PageLayout, render_pdf
+from extractor_evals.render_text import TextStyle, format_amount, table_cells
 
 from .rendered import load
 from .rendered import rendered as rendered_doc

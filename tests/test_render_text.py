@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from extractor.evals.render_text import TextStyle, format_amount, render_report, render_table
+from extractor_evals.render_text import TextStyle, format_amount, render_report, render_table
 
 TRUTH = Path(__file__).resolve().parent.parent / "evals" / "datasets" / "seeds" / "truth"
 DOCS = ("000", "001")

@@ -18,13 +18,13 @@ import pytest
 
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions
-from extractor.evals.degrade import ScanStyle, degrade_pdf
-from extractor.evals.render_pdf import STYLES, render_pdf_with_layout
 from extractor.ingest.pages import _read_cell_ink
 from extractor.model import DocumentResult
 from extractor.ocr.base import OcrBox
 from extractor.ocr.rapid import RapidOcrEngine
 from extractor.pipeline import extract_bytes
+from extractor_evals.degrade import ScanStyle, degrade_pdf
+from extractor_evals.render_pdf import STYLES, render_pdf_with_layout
 
 from .conftest import truth
 

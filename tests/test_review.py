@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 
 from extractor.cli import main
-from extractor.evals.inject import make_case
-from extractor.evals.render_pdf import STYLES, render_pdf
 from extractor.model import Cell, CellSource, Check, DocumentResult
 from extractor.output import write_result
 from extractor.review import _ref_key, build_review, cell_states, review_pages
+from extractor_evals.inject import make_case
+from extractor_evals.render_pdf import STYLES, render_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 PDFS = ROOT / "evals" / "datasets" / "real_pdfs"
@@ -265,7 +265,7 @@ def test_image_page_is_sized_in_points_and_straightened(tmp_path: Path) -> None:
 
 
 def test_disclosure_findings_listed_with_their_evidence(browser: Any, tmp_path: Path) -> None:
-    from extractor.evals.inject_disclosure import make_disclosure_case
+    from extractor_evals.inject_disclosure import make_disclosure_case
 
     text, _, labels = make_disclosure_case(2, "disclosure.year")
     src = tmp_path / "in" / "year.txt"

@@ -9,7 +9,7 @@ import pytest
 
 import extractor
 from extractor.cli import main
-from extractor.evals import score_document
+from extractor_evals import score_document
 
 from .conftest import SEED_FILES, truth
 

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from extractor.definitions import Definitions
-from extractor.evals.generate import generate_final_report
-from extractor.evals.harness import Case, measure
-from extractor.evals.render_text import TextStyle, render_report
 from extractor.extract.assist import _needs_llm
 from extractor.layout.grid import is_row_number_column
 from extractor.model import DocumentResult, SourceCell, SourceRow
+from extractor_evals.generate import generate_final_report
+from extractor_evals.harness import Case, measure
+from extractor_evals.render_text import TextStyle, render_report
 from tests.gen_util import extract_text
 
 TWO_SIDED = ("公开01表", "公开04表")

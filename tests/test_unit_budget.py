@@ -13,9 +13,9 @@ import pytest
 
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions
-from extractor.evals import score_document
-from extractor.evals.render_text import TextStyle, render_report
 from extractor.pipeline import extract_text_bytes
+from extractor_evals import score_document
+from extractor_evals.render_text import TextStyle, render_report
 
 TRUTH = (Path(__file__).resolve().parent.parent / "evals" / "datasets" / "seeds" / "truth"
          / "sh_putuo_wanli-jiedao_2025_dept-budget.json")

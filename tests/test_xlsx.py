@@ -11,11 +11,11 @@ import openpyxl
 
 from extractor.config import ExtractConfig
 from extractor.definitions import load_definitions
-from extractor.evals.inject import make_case
 from extractor.model import DocumentResult, record_names
 from extractor.numbers import parse_amount
 from extractor.pipeline import extract_text_bytes
 from extractor.xlsx import workbook_bytes
+from extractor_evals.inject import make_case
 
 
 def _case() -> DocumentResult:

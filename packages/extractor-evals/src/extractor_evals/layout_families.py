@@ -19,11 +19,11 @@ import random
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from extractor.evals.generate import generate_final_report
+from extractor_evals.generate import generate_final_report
 
 if TYPE_CHECKING:
-    from extractor.evals.render_pdf import PdfStyle
-from extractor.evals.render_text import TextStyle, render_report
+    from extractor_evals.render_pdf import PdfStyle
+from extractor_evals.render_text import TextStyle, render_report
 
 FAMILIES = ("cells", "artefacts", "split", "two_sided", "empty", "title_after", "mixed")
 PDF_FAMILIES = ("landscape", "partial_rules", "header_wrap")
@@ -127,7 +127,7 @@ def pdf_layout_case(seed: int) -> tuple[bytes, dict[str, Any], str]:
     """(PDF, truth, style name) of a generated report drawn as a text-layer PDF in one of
     the renderer's styles (in turn), its two-sided tables with 行次 on both sides, the side
     headings named or not and the sides side by side or stacked (drawn from the seed)."""
-    from extractor.evals.render_pdf import STYLES, render_pdf
+    from extractor_evals.render_pdf import STYLES, render_pdf
 
     rng = random.Random(f"layout-pdf:{seed}")
     base = list(STYLES.values())[seed % len(STYLES)]
@@ -142,7 +142,7 @@ def draw_pdf(family: str, seed: int) -> PdfStyle:
     lines, every other row, the outer frame) and ``header_wrap`` (narrow columns whose header
     texts are set on 2-3 lines, wrapped evenly or greedily, at points the column widths
     move)."""
-    from extractor.evals.render_pdf import RULES, PdfStyle
+    from extractor_evals.render_pdf import RULES, PdfStyle
 
     if family not in PDF_FAMILIES:
         raise ValueError(f"unknown PDF layout family {family!r}; one of {', '.join(PDF_FAMILIES)}")
@@ -172,7 +172,7 @@ def draw_pdf(family: str, seed: int) -> PdfStyle:
 
 def pdf_family_case(family: str, seed: int) -> tuple[bytes, dict[str, Any], str]:
     """(PDF, truth, style name) of one generated 决算 report of PDF layout ``family``."""
-    from extractor.evals.render_pdf import render_pdf
+    from extractor_evals.render_pdf import render_pdf
 
     style = draw_pdf(family, seed)
     doc = generate_final_report(seed)

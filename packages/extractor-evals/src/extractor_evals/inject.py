@@ -27,8 +27,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, TypeGuard
 
-from extractor.evals.generate import generate_final_report
-from extractor.evals.render_text import TextStyle, render_report
+from extractor_evals.generate import generate_final_report
+from extractor_evals.render_text import TextStyle, render_report
 
 __all__ = [
     "KINDS",

@@ -1,11 +1,11 @@
 """Measuring extraction against labeled reports: scoring, the harness, generated datasets.
 
-from extractor.evals import run_eval, format_table
+from extractor_evals import run_eval, format_table
 report = run_eval(["my_labeled_reports/"], ExtractConfig(), load_definitions())
 print(format_table(report))
 """
 
-from extractor.evals.harness import (
+from extractor_evals.harness import (
     Case,
     CaseMetrics,
     Label,
@@ -16,7 +16,8 @@ from extractor.evals.harness import (
     measure,
     run_eval,
 )
-from extractor.evals.score import CellMismatch, TableScore, match_tables, score_document
+from extractor_evals.score import CellMismatch, TableScore, match_tables, score_document
+from extractor_evals.truth import TruthDocument
 
 __all__ = [
     "Case",
@@ -25,6 +26,7 @@ __all__ = [
     "Label",
     "Report",
     "TableScore",
+    "TruthDocument",
     "compare",
     "format_table",
     "load_dataset",

@@ -1,4 +1,4 @@
-"""Write PDF fixtures rendered from the seed truth: `python -m extractor.evals.build_fixtures OUT`.
+"""Write PDF fixtures rendered from the seed truth: `python -m extractor_evals.build_fixtures OUT`.
 
 For truth 000 and 001: every `render_pdf.STYLES` style as OUTDIR/{doc}-{style}.pdf, and degraded
 scans of the first style at 150 and 200 dpi as OUTDIR/{doc}-{style}-scan150.pdf / -scan200.pdf.
@@ -12,11 +12,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from extractor.evals.degrade import ScanStyle, degrade_pdf
-from extractor.evals.render_pdf import STYLES, render_pdf
+from extractor_evals.degrade import ScanStyle, degrade_pdf
+from extractor_evals.render_pdf import STYLES, render_pdf
 
 # the repository's seed truth (this is a development tool run from a checkout)
-TRUTH = Path(__file__).resolve().parents[2] / "evals" / "datasets" / "seeds" / "truth"
+TRUTH = Path(__file__).resolve().parents[4] / "evals" / "datasets" / "seeds" / "truth"
 DOCS = ("000", "001")
 SCAN_DPIS = (150, 200)
 
@@ -46,7 +46,7 @@ def build(outdir: Path, docs: tuple[str, ...] = DOCS) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m extractor.evals.build_fixtures OUTDIR", file=sys.stderr)
+        print("usage: python -m extractor_evals.build_fixtures OUTDIR", file=sys.stderr)
         return 2
     for path in build(Path(args[0])):
         print(f"{path}\t{path.stat().st_size}")

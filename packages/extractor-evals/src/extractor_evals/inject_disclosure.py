@@ -28,9 +28,9 @@ from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from extractor.evals.generate import generate_final_report
-from extractor.evals.inject import Injection
-from extractor.evals.render_text import TextStyle, render_report
+from extractor_evals.generate import generate_final_report
+from extractor_evals.inject import Injection
+from extractor_evals.render_text import TextStyle, render_report
 
 __all__ = ["DISCLOSURE_KINDS", "alter_report", "make_disclosure_case"]
 

@@ -16,18 +16,20 @@ import json
 import re
 import resource
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import extractor_evals.disclosure_score as disclosure_score
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions
-from extractor.evals import disclosure_score
-from extractor.evals.score import score_document
 from extractor.model import CellRef, DocumentResult, Table
 from extractor.pipeline import extract_bytes
+from extractor_evals.score import score_document
+from extractor_evals.truth import TruthDocument
 
 INPUT_SUFFIXES = {".txt", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 
@@ -46,11 +48,17 @@ class Label:
 
 @dataclass
 class Case:
+    """One input and its truth (a truth mapping given here is validated into its typed form)."""
+
     name: str
     data: bytes
-    truth: dict[str, Any]
+    truth: TruthDocument
     labels: list[Label] = field(default_factory=list)
     source_name: str = ""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.truth, dict):
+            self.truth = TruthDocument.from_json(self.truth)
 
 
 @dataclass
@@ -121,7 +129,7 @@ def measure(case: Case, result: DocumentResult, seconds: float) -> CaseMetrics:
     m = CaseMetrics(case=case.name, seconds=round(seconds, 4), status=result.status)
     m.pages = result.document.pages or 1
     res = result.model_dump(mode="json")
-    scores = score_document(res, case.truth, check_names=False)
+    scores = score_document(res, case.truth.to_json(), check_names=False)
     m.tables_expected = len(scores)
     m.tables_found = sum(s.found for s in scores)
     wrong: list[tuple[str, int, int]] = []
@@ -139,10 +147,10 @@ def measure(case: Case, result: DocumentResult, seconds: float) -> CaseMetrics:
         )
         m.cells_value_equal += s.cells - value_wrong
         wrong.extend((s.table, x.row, x.col) for x in s.mismatches if x.what == "value")
-    for t in case.truth.get("tables", []):
-        rows = [r for sec in t.get("sections") or [] for r in sec["rows"]] + (t.get("rows") or [])
-        for r in rows:
-            for v in r["values"]:
+    for tt in case.truth.tables:
+        truth_rows = [r for sec in tt.sections or [] for r in sec.rows] + (tt.rows or [])
+        for tr in truth_rows:
+            for v in tr.values:
                 if v not in (None, "——") and _value(v) not in (None, Decimal(0)):
                     m.nonzero_cells += 1
     m.nonzero_exact = m.nonzero_cells - sum(
@@ -231,11 +239,12 @@ def measure(case: Case, result: DocumentResult, seconds: float) -> CaseMetrics:
 _PLACE = re.compile(r"^(\S+?)\s+l\.(\d+)")  # "附件5 l.271"
 
 
-def _labels_from_truth(truth: dict[str, Any]) -> list[Label]:
+def _labels_from_truth(truth: TruthDocument | dict[str, Any]) -> list[Label]:
     """A label per place a truth file's expected finding names: its ``where`` ("附件1 l.194 /
     附件8 l.309 vs 附件3 …": the places before "vs") and the ``where`` of its instances."""
+    meta = (TruthDocument.from_json(truth) if isinstance(truth, dict) else truth).meta
     out: list[Label] = []
-    for f in truth.get("meta", {}).get("expected_findings", []) or []:
+    for f in (meta.expected_findings if meta else None) or []:
         if not isinstance(f, dict):
             continue
         kind = str(f.get("kind") or f.get("rule") or "finding")
@@ -257,6 +266,10 @@ def _labels_from_truth(truth: dict[str, Any]) -> list[Label]:
     return out
 
 
+def _read_truth(path: Path) -> TruthDocument:
+    return TruthDocument.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
 def load_dataset(folder: Path) -> list[Case]:
     """The cases of a dataset folder (see the module docstring)."""
     manifest = folder / "dataset.json"
@@ -264,7 +277,7 @@ def load_dataset(folder: Path) -> list[Case]:
     if manifest.is_file():
         spec = json.loads(manifest.read_text(encoding="utf-8"))
         for c in spec["cases"]:
-            truth = json.loads((folder / c["truth"]).read_text(encoding="utf-8"))
+            truth = _read_truth(folder / c["truth"])
             labels = [Label(**lb) for lb in c.get("labels", [])] or _labels_from_truth(truth)
             src = folder / c["input"]
             cases.append(Case(c.get("name", src.stem), src.read_bytes(), truth, labels, src.name))
@@ -272,7 +285,7 @@ def load_dataset(folder: Path) -> list[Case]:
     for src in sorted(p for p in folder.iterdir() if p.suffix.lower() in INPUT_SUFFIXES):
         for cand in (folder / "truth" / f"{src.stem}.json", folder / f"{src.stem}.truth.json"):
             if cand.is_file():
-                truth = json.loads(cand.read_text(encoding="utf-8"))
+                truth = _read_truth(cand)
                 cases.append(
                     Case(src.stem, src.read_bytes(), truth, _labels_from_truth(truth), src.name)
                 )
@@ -282,7 +295,7 @@ def load_dataset(folder: Path) -> list[Case]:
 
 def generated_dataset(n: int, seed: int = 0) -> list[Case]:
     """N generated 决算 reports as text, each clean or with one labeled injection."""
-    from extractor.evals.inject import KINDS, make_case
+    from extractor_evals.inject import KINDS, make_case
 
     cases: list[Case] = []
     kinds: list[str | None] = [None, *KINDS]
@@ -304,7 +317,7 @@ def generated_dataset(n: int, seed: int = 0) -> list[Case]:
             Case(
                 f"gen{seed + i:04d}-{kind or 'clean'}",
                 text.encode("utf-8"),
-                truth,
+                TruthDocument.from_json(truth),
                 labels,
                 f"gen{seed + i:04d}.txt",
             )
@@ -316,8 +329,8 @@ def generated_budget_dataset(n: int, seed: int = 0) -> list[Case]:
     """N generated 预算 reports as text: clean, each budget injection kind in turn, and clean
     reports printed with 004's layout traps (rows that lost or gained an empty cell, headers
     one cell left of their grid)."""
-    from extractor.evals.inject_budget import BUDGET_KINDS, make_budget_case
-    from extractor.evals.render_budget import TRAPS
+    from extractor_evals.inject_budget import BUDGET_KINDS, make_budget_case
+    from extractor_evals.render_budget import TRAPS
 
     kinds: list[str | None] = [None, *BUDGET_KINDS, "traps"]
     cases: list[Case] = []
@@ -344,7 +357,7 @@ def generated_budget_dataset(n: int, seed: int = 0) -> list[Case]:
             Case(
                 f"budget{seed + i:04d}-{kind or 'clean'}",
                 text.encode("utf-8"),
-                truth,
+                TruthDocument.from_json(truth),
                 labels,
                 f"budget{seed + i:04d}.txt",
             )
@@ -356,10 +369,10 @@ def generated_rendered(n: int, seed: int, form: str) -> list[Case]:
     """N clean generated reports rendered as text-layer PDFs (``pdf``, the renderer's styles
     in turn) or as degraded 150 dpi scans (``scan``, read by OCR); ``budget-pdf`` and
     ``budget-scan`` do the same with generated 预算 reports."""
-    from extractor.evals.degrade import ScanStyle, degrade_pdf
-    from extractor.evals.generate import generate_final_report
-    from extractor.evals.generate_budget import generate_budget_report
-    from extractor.evals.render_pdf import STYLES, render_pdf
+    from extractor_evals.degrade import ScanStyle, degrade_pdf
+    from extractor_evals.generate import generate_final_report
+    from extractor_evals.generate_budget import generate_budget_report
+    from extractor_evals.render_pdf import STYLES, render_pdf
 
     budget = form.startswith("budget-")
     kind = form.removeprefix("budget-")
@@ -372,21 +385,24 @@ def generated_rendered(n: int, seed: int, form: str) -> list[Case]:
         if kind == "scan":
             pdf = degrade_pdf(pdf, ScanStyle(dpi=150), seed=seed + i)
         stem = f"{'budget' if budget else 'gen'}{seed + i:04d}"
-        cases.append(Case(f"{stem}-{kind}-{style}", pdf, doc, [], f"{stem}.pdf"))
+        cases.append(
+            Case(f"{stem}-{kind}-{style}", pdf, TruthDocument.from_json(doc), [], f"{stem}.pdf")
+        )
     return cases
 
 
 def generated_layout_dataset(n: int, seed: int = 0, family: str | None = None) -> list[Case]:
     """N clean generated 决算 text reports in the layout families (evals/layout_families.py),
     the families in turn (or ``family`` only), each drawing its parameters from its seed."""
-    from extractor.evals.layout_families import FAMILIES, layout_case
+    from extractor_evals.layout_families import FAMILIES, layout_case
 
     cases: list[Case] = []
     for i in range(n):
         fam = family or FAMILIES[i % len(FAMILIES)]
         text, truth = layout_case(fam, seed + i)
         stem = f"layout{seed + i:04d}"
-        cases.append(Case(f"{stem}-{fam}", text.encode("utf-8"), truth, [], f"{stem}.txt"))
+        typed = TruthDocument.from_json(truth)
+        cases.append(Case(f"{stem}-{fam}", text.encode("utf-8"), typed, [], f"{stem}.txt"))
     return cases
 
 
@@ -394,7 +410,7 @@ def generated_layout_pdf_dataset(n: int, seed: int = 0, family: str | None = Non
     """N clean generated 决算 reports as text-layer PDFs, two-sided tables with their side
     headings named or not and their sides stacked or not (layout_families.pdf_layout_case),
     or in one PDF layout family (landscape, partial_rules, header_wrap: pdf_family_case)."""
-    from extractor.evals.layout_families import pdf_family_case, pdf_layout_case
+    from extractor_evals.layout_families import pdf_family_case, pdf_layout_case
 
     cases: list[Case] = []
     for i in range(n):
@@ -403,8 +419,78 @@ def generated_layout_pdf_dataset(n: int, seed: int = 0, family: str | None = Non
         else:
             pdf, truth, style = pdf_layout_case(seed + i)
         stem = f"layout{seed + i:04d}"
-        cases.append(Case(f"{stem}-pdf_{style}", pdf, truth, [], f"{stem}.pdf"))
+        typed = TruthDocument.from_json(truth)
+        cases.append(Case(f"{stem}-pdf_{style}", pdf, typed, [], f"{stem}.pdf"))
     return cases
+
+
+#: a dataset builder: N cases from a first seed
+Builder = Callable[[int, int], list[Case]]
+#: a builder of one layout family (None: the families in turn)
+FamilyBuilder = Callable[[int, int, str | None], list[Case]]
+
+def generated_disclosure_dataset(n: int, seed: int = 0) -> list[Case]:
+    """N generated 决算 reports with a cover and a 情况说明, clean and each disclosure defect
+    (family C) in turn (inject_disclosure.py)."""
+    from extractor_evals.inject_disclosure import DISCLOSURE_KINDS, make_disclosure_case
+
+    kinds: list[str | None] = [None, *DISCLOSURE_KINDS]
+    cases: list[Case] = []
+    for i in range(n):
+        kind = kinds[i % len(kinds)]
+        text, truth, injections = make_disclosure_case(seed + i, kind)
+        labels = [
+            Label(
+                kind=j.kind,
+                expected=j.expected,
+                table=None if j.table_id == "narrative" else j.table_id,
+                line=j.line,
+            )
+            for j in injections
+        ]
+        stem = f"disclosure{seed + i:04d}"
+        cases.append(
+            Case(
+                f"{stem}-{kind or 'clean'}",
+                text.encode("utf-8"),
+                TruthDocument.from_json(truth),
+                labels,
+                f"{stem}.txt",
+            )
+        )
+    return cases
+
+
+#: ``NAME:N[:SEED]`` -> its builder
+DATASETS: dict[str, Builder] = {
+    "generated": generated_dataset,
+    "generated-budget": generated_budget_dataset,
+    "generated-pdf": partial(generated_rendered, form="pdf"),
+    "generated-scan": partial(generated_rendered, form="scan"),
+    "generated-budget-pdf": partial(generated_rendered, form="budget-pdf"),
+    "generated-budget-scan": partial(generated_rendered, form="budget-scan"),
+    "generated-disclosure": generated_disclosure_dataset,
+}
+#: ``NAME:N[:SEED]`` (the families in turn) and ``NAME-FAMILY:N[:SEED]`` -> its builder
+FAMILY_DATASETS: dict[str, FamilyBuilder] = {
+    "generated-layout": generated_layout_dataset,
+    "generated-layout-pdf": generated_layout_pdf_dataset,
+}
+
+
+def _builder(kind: str) -> Builder | None:
+    """The builder a dataset spec's name stands for; None for a folder."""
+    if kind in DATASETS:
+        return DATASETS[kind]
+    # the longest registered name first: generated-layout-pdf-X is a PDF layout family
+    for name in sorted(FAMILY_DATASETS, key=len, reverse=True):
+        if kind == name or kind.startswith(name + "-"):
+            return _one_family(FAMILY_DATASETS[name], kind.removeprefix(name)[1:] or None)
+    return None
+
+
+def _one_family(build: FamilyBuilder, family: str | None) -> Builder:
+    return lambda n, seed: build(n, seed, family)
 
 
 def resolve_datasets(specs: Sequence[str]) -> list[tuple[str, list[Case]]]:
@@ -417,43 +503,18 @@ def resolve_datasets(specs: Sequence[str]) -> list[tuple[str, list[Case]]]:
     disclosure defect in turn), ``generated-layout:N[:SEED]`` (the layout families in turn) or
     ``generated-layout-FAMILY:N[:SEED]`` (one family), ``generated-layout-pdf:N[:SEED]`` (the
     two-sided variants as PDFs), ``generated-layout-pdf-FAMILY:N[:SEED]`` (one PDF layout
-    family: landscape, partial_rules, header_wrap); seeds >= 1000 are held out."""
+    family: landscape, partial_rules, header_wrap); seeds >= 1000 are held out. The names
+    are those of ``DATASETS`` and ``FAMILY_DATASETS``."""
     out: list[tuple[str, list[Case]]] = []
     for spec in specs:
         kind, _, rest = spec.partition(":")
-        if kind.startswith("generated-layout-pdf"):
-            parts = rest.split(":")
-            family = kind.removeprefix("generated-layout-pdf").removeprefix("-") or None
-            seed = int(parts[1]) if len(parts) > 1 else 0
-            out.append((spec, generated_layout_pdf_dataset(int(parts[0]), seed, family)))
-        elif kind.startswith("generated-layout"):
-            parts = rest.split(":")
-            family = kind.removeprefix("generated-layout").removeprefix("-") or None
-            seed = int(parts[1]) if len(parts) > 1 else 0
-            out.append((spec, generated_layout_dataset(int(parts[0]), seed, family)))
-        elif kind == "generated-disclosure":
-            parts = rest.split(":")
-            seed = int(parts[1]) if len(parts) > 1 else 0
-            out.append((spec, disclosure_score.generated_disclosure_dataset(int(parts[0]), seed)))
-        elif kind in (
-            "generated",
-            "generated-budget",
-            "generated-pdf",
-            "generated-scan",
-            "generated-budget-pdf",
-            "generated-budget-scan",
-        ):
-            parts = rest.split(":")
-            n = int(parts[0])
-            seed = int(parts[1]) if len(parts) > 1 else 0
-            if kind == "generated":
-                out.append((spec, generated_dataset(n, seed)))
-            elif kind == "generated-budget":
-                out.append((spec, generated_budget_dataset(n, seed)))
-            else:
-                out.append((spec, generated_rendered(n, seed, kind.removeprefix("generated-"))))
-        else:
+        build = _builder(kind)
+        if build is None:
             out.append((Path(spec).name, load_dataset(Path(spec))))
+            continue
+        parts = rest.split(":")
+        seed = int(parts[1]) if len(parts) > 1 else 0
+        out.append((spec, build(int(parts[0]), seed)))
     return out
 
 

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from extractor_evals.money import share_percent
+
 TRAPS = ("lost_cell", "extra_cell", "header_left")
 
 __all__ = ["TRAPS", "BudgetText", "assign_budget_lines", "budget_layout", "render_budget_report"]
@@ -321,8 +323,6 @@ def _narrative(out: BudgetText, doc: dict[str, Any]) -> None:
         )
         - 1
     )
-    from extractor.evals.generate_budget import share_percent
-
     # a labeled injection (inject_budget.py) may print a wrong share
     override: dict[str, str] = meta.get("narrative_override") or {}
     basic_share = override.get("basic_share") or share_percent(f["basic"], f["total"])

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from extractor.model import CellRef, Check
 
 if TYPE_CHECKING:
-    from extractor.evals.harness import Case, Label
+    from extractor_evals.harness import Label
 
 
 def _matches(ref: CellRef, label: Label) -> bool:
@@ -93,30 +93,3 @@ def compare(
                     f"{name}: disclosure {kind} {key} {b} -> {a} ({'worse' if a < b else 'better'})"
                 )
     return lines, regressed
-
-
-def generated_disclosure_dataset(n: int, seed: int = 0) -> list[Case]:
-    """N generated 决算 reports with a cover and a 情况说明, clean and each disclosure defect
-    (family C) in turn (evals/inject_disclosure.py)."""
-    from extractor.evals.harness import Case, Label
-    from extractor.evals.inject_disclosure import DISCLOSURE_KINDS, make_disclosure_case
-
-    kinds: list[str | None] = [None, *DISCLOSURE_KINDS]
-    cases: list[Case] = []
-    for i in range(n):
-        kind = kinds[i % len(kinds)]
-        text, truth, injections = make_disclosure_case(seed + i, kind)
-        labels = [
-            Label(
-                kind=j.kind,
-                expected=j.expected,
-                table=None if j.table_id == "narrative" else j.table_id,
-                line=j.line,
-            )
-            for j in injections
-        ]
-        stem = f"disclosure{seed + i:04d}"
-        cases.append(
-            Case(f"{stem}-{kind or 'clean'}", text.encode("utf-8"), truth, labels, f"{stem}.txt")
-        )
-    return cases

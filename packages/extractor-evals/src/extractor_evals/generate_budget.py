@@ -33,13 +33,12 @@ import random
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import extractor_evals.budget_catalog as cat
 from extractor.definitions import default_schema_dir
-from extractor.evals import budget_catalog as cat
-from extractor.evals.budget_catalog import BUDGET_TOC, ECON_ITEMS
-from extractor.evals.generate import (
+from extractor_evals.budget_catalog import BUDGET_TOC, ECON_ITEMS
+from extractor_evals.generate import (
     _BUREAUS,
     _CITY_1,
     _CITY_2,
@@ -54,6 +53,8 @@ from extractor.evals.generate import (
     _money,
     _split,
 )
+from extractor_evals.money import share_percent
+from extractor_evals.render_budget import assign_budget_lines
 
 __all__ = [
     "BUDGET_TOC",
@@ -78,12 +79,6 @@ def class_name(code: str, year: int) -> str:
     if year < 2019 and code in cat.RENAMED_2019:
         return _OLD_NAMES[code]
     return CLASSES[code]
-
-
-def share_percent(part: int, whole: int) -> str:
-    """part/whole as a percentage with two decimals, rounded half up (exact Decimal)."""
-    pct = (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"), ROUND_HALF_UP)
-    return str(pct)
 
 
 # ------------------------------------------------------------------ the money model
@@ -444,8 +439,6 @@ def generate_budget_report(seed: int, *, mixed: bool | None = None) -> dict[str,
     mixed: True gives 一般公共预算 and 政府性基金 money (and non-tax income inside 一般公共预算),
     False 经费拨款 only; None lets the seed decide.
     """
-    from extractor.evals.render_budget import assign_budget_lines
-
     rng = random.Random(f"budget:{seed}")
     opts = _choose_options(rng, mixed)
     year = rng.randint(2018, 2025)

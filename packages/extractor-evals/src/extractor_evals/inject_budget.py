@@ -23,9 +23,10 @@ from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
-from extractor.evals.generate_budget import generate_budget_report
-from extractor.evals.inject import Injection, _cents, _delta, _money, _signed
-from extractor.evals.render_budget import assign_budget_lines, render_budget_report
+from extractor_evals.generate_budget import generate_budget_report
+from extractor_evals.inject import Injection, _cents, _delta, _money, _signed
+from extractor_evals.money import share_percent
+from extractor_evals.render_budget import assign_budget_lines, render_budget_report
 
 __all__ = ["BUDGET_KINDS", "inject_budget_source", "make_budget_case"]
 
@@ -115,8 +116,6 @@ def inject_budget_source(
 def _narrative(doc: dict[str, Any], rng: random.Random) -> Injection:
     """Record a wrong 基本支出 share: the text renders it from ``meta.narrative_override``."""
     facts = doc["meta"]["facts"]
-    from extractor.evals.generate_budget import share_percent
-
     true = Decimal(share_percent(facts["basic"], facts["total"]))
     step = Decimal(rng.randint(100, 900)) / 100
     wrong = true + step if true + step <= 100 or true - step < 0 else true - step

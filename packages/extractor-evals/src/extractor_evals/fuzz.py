@@ -18,7 +18,7 @@ Classes (the ``kind`` of a case, the rows of the outcome table):
 through ``batch``); ``"large"`` uses the sizes of the issue (50 MB lines, 1,000,000 TABs in a
 row, a 2,001-frame TIFF). The same seed gives the same bytes.
 
-``python -m extractor.evals.fuzz OUT_DIR [--n N] [--seed S] [--scale large]`` writes the
+``python -m extractor_evals.fuzz OUT_DIR [--n N] [--seed S] [--scale large]`` writes the
 corpus, runs ``extractor batch`` over it and prints the outcome table (``make fuzz``).
 """
 
@@ -60,16 +60,16 @@ Maker = Callable[[random.Random, Scale], tuple[str, bytes]]
 
 @lru_cache(maxsize=4)
 def _report_text(seed: int) -> str:
-    from extractor.evals.generate import generate_final_report
-    from extractor.evals.render_text import TextStyle, render_report
+    from extractor_evals.generate import generate_final_report
+    from extractor_evals.render_text import TextStyle, render_report
 
     return render_report(generate_final_report(seed), TextStyle())
 
 
 @lru_cache(maxsize=4)
 def _report_pdf(seed: int) -> bytes:
-    from extractor.evals.generate import generate_final_report
-    from extractor.evals.render_pdf import STYLES, render_pdf
+    from extractor_evals.generate import generate_final_report
+    from extractor_evals.render_pdf import STYLES, render_pdf
 
     doc = generate_final_report(seed)
     doc = dict(doc, tables=doc["tables"][:2])  # two tables: a few pages, quick to read

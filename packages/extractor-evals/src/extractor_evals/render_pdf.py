@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import pymupdf
 
-from extractor.evals.render_text import TableCells, TextStyle, table_cells
+from extractor_evals.render_text import TableCells, TextStyle, table_cells
 
 _FONT_NAME = "cjk"
 _FONT = pymupdf.Font(_FONT_NAME)
