@@ -10,7 +10,11 @@ root=$(pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 PY=${PY:-python3}
-.venv/bin/python -m pip wheel --no-deps -q -w "$work/dist" . 2>&1 | grep -v '^WARNING' || true
+# built from a copy of the tracked files: a build/ folder left in the checkout by an earlier
+# build would put files of that time into the wheel
+mkdir "$work/src"
+git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$work/src"
+.venv/bin/python -m pip wheel --no-deps -q -w "$work/dist" "$work/src" 2>&1 | grep -v '^WARNING' || true
 wheel=$(ls "$work"/dist/extractor-*.whl)
 echo "wheel: $(basename "$wheel"), $(unzip -l "$wheel" | tail -1 | awk '{print $2}') files;" \
   "definitions: $(unzip -l "$wheel" | grep -c 'extractor/schemas/.*\.toml')," \
@@ -20,7 +24,7 @@ if unzip -l "$wheel" | grep -E 'extractor_evals/|extractor/evals/'; then
   echo "the core wheel contains the evals" >&2
   exit 1
 fi
-.venv/bin/python -m pip wheel --no-deps -q -w "$work/dist" packages/extractor-evals 2>&1 \
+.venv/bin/python -m pip wheel --no-deps -q -w "$work/dist" "$work/src/packages/extractor-evals" 2>&1 \
   | grep -v '^WARNING' || true
 evals_wheel=$(ls "$work"/dist/extractor_evals-*.whl)
 catalogues=$(unzip -l "$evals_wheel" | grep -c 'extractor_evals/data/.*\.json' || true)
