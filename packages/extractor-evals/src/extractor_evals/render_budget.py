@@ -425,79 +425,107 @@ def _three_sided(out: BudgetText, table: dict[str, Any]) -> list[list[int]]:
     return [[lines[k][id(r)] for r in s["rows"]] for k, s in enumerate(sections)]
 
 
+_BY_TYPE = (
+    "budget.expense",
+    "budget.expense_by_type",
+    "budget.gpb_by_type",
+    "budget.fund_by_type",
+    "budget.special_by_type",
+)
+_PER_UNIT = (
+    "budget.wages",
+    "budget.gpb_wages",
+    "budget.goods",
+    "budget.gpb_goods",
+    "budget.family_aid",
+    "budget.gpb_family_aid",
+)
+
+
+def _by_type_body(
+    out: BudgetText,
+    table: dict[str, Any],
+    traps: Collection[str],
+    rows: list[dict[str, Any]],
+    width: int,
+) -> list[int]:
+    """附件 tables by function code and expense type (支出 / 一般公共预算 / 基金 by type)."""
+    definition = table["definition"]
+    head = _EXPENSE_HEAD if definition == "budget.expense" else _BY_TYPE_HEAD
+    if "header_left" in traps and head is _BY_TYPE_HEAD:
+        # the texts from 总计 on print one cell left (a blank label cell is not printed)
+        head = [head[0][:3] + head[0][4:], head[1][:4] + head[1][5:], head[2]]
+    _grid(out, head)
+    if table.get("empty"):
+        if table.get("empty_as_printed") == "无":
+            out.add("\t".join(["", "", "", "无", *[""] * width]))
+        return []
+    got = []
+    for r in rows:
+        vals = _values(r, table)
+        lost = "lost_cell" in traps and definition == "budget.expense_by_type"
+        if lost and vals[4] == vals[5] == "":
+            del vals[5]  # one of two empty cells of the 基本支出 block is not printed
+        lead = (
+            ["", "", "", str(r["name"])]
+            if r["level"] == "total"
+            else [*_code_cells(r), str(r["name"])]
+        )
+        got.append(out.add("\t".join(lead + vals)))
+    return got
+
+
+def _per_unit_body(
+    out: BudgetText,
+    table: dict[str, Any],
+    traps: Collection[str],
+    rows: list[dict[str, Any]],
+    width: int,
+) -> list[int]:
+    """The per-unit detail tables (工资福利, 商品和服务, 对个人和家庭的补助)."""
+    definition = table["definition"]
+    if "wages" in definition:
+        head = _WAGE_HEAD
+    elif "goods" in definition:
+        cols = [str(c["name"]) for c in table["columns"]]
+        head = [
+            ["功能科目代码", "", "", "单位代码", "单位名称", "功能科目", "总 计", *cols[1:]],
+            ["类", "款", "项", *[""] * (3 + width)],
+            ["**"] * 6 + [str(i) for i in range(1, width + 1)],
+        ]
+    else:
+        head = _AID_HEAD
+    _grid(out, head)
+    if table.get("empty"):
+        if table.get("empty_as_printed") == "无":
+            meta_row = [str(x) for x in table.get("empty_unit") or ["", ""]]
+            out.add("\t".join(["", "", "", *meta_row, "无", *[""] * width]))
+        return []
+    got = []
+    for r in rows:
+        if r["level"] == "total":  # 合计 in the 功能科目 cell, no code or unit
+            lead = ["", "", "", "", "", str(r["name"])]
+        else:
+            lead = [*_code_cells(r), str(r["unit_code"]), str(r["unit_name"]), str(r["name"])]
+        if "extra_cell" in traps and definition == "budget.goods":
+            lead.insert(0, "")
+        got.append(out.add("\t".join(lead + _values(r, table))))
+    return got
+
+
 def _body(out: BudgetText, table: dict[str, Any], traps: Collection[str]) -> list[int]:
     definition = table["definition"]
     rows = table.get("rows") or []
     width = len(table.get("columns") or [])
-    if definition in (
-        "budget.expense",
-        "budget.expense_by_type",
-        "budget.gpb_by_type",
-        "budget.fund_by_type",
-        "budget.special_by_type",
-    ):
-        head = _EXPENSE_HEAD if definition == "budget.expense" else _BY_TYPE_HEAD
-        if "header_left" in traps and head is _BY_TYPE_HEAD:
-            # the texts from 总计 on print one cell left (a blank label cell is not printed)
-            head = [head[0][:3] + head[0][4:], head[1][:4] + head[1][5:], head[2]]
-        _grid(out, head)
-        if table.get("empty"):
-            if table.get("empty_as_printed") == "无":
-                out.add("\t".join(["", "", "", "无", *[""] * width]))
-            return []
-        got = []
-        for r in rows:
-            vals = _values(r, table)
-            lost = "lost_cell" in traps and definition == "budget.expense_by_type"
-            if lost and vals[4] == vals[5] == "":
-                del vals[5]  # one of two empty cells of the 基本支出 block is not printed
-            lead = (
-                ["", "", "", str(r["name"])]
-                if r["level"] == "total"
-                else [*_code_cells(r), str(r["name"])]
-            )
-            got.append(out.add("\t".join(lead + vals)))
-        return got
+    if definition in _BY_TYPE:
+        return _by_type_body(out, table, traps, rows, width)
     if definition == "budget.income":
         _grid(out, _INCOME_HEAD)
         return [
             out.add("\t".join([str(r["code"]), str(r["name"]), *_values(r, table)])) for r in rows
         ]
-    if definition in (
-        "budget.wages",
-        "budget.gpb_wages",
-        "budget.goods",
-        "budget.gpb_goods",
-        "budget.family_aid",
-        "budget.gpb_family_aid",
-    ):
-        if "wages" in definition:
-            head = _WAGE_HEAD
-        elif "goods" in definition:
-            cols = [str(c["name"]) for c in table["columns"]]
-            head = [
-                ["功能科目代码", "", "", "单位代码", "单位名称", "功能科目", "总 计", *cols[1:]],
-                ["类", "款", "项", *[""] * (3 + width)],
-                ["**"] * 6 + [str(i) for i in range(1, width + 1)],
-            ]
-        else:
-            head = _AID_HEAD
-        _grid(out, head)
-        if table.get("empty"):
-            if table.get("empty_as_printed") == "无":
-                meta_row = [str(x) for x in table.get("empty_unit") or ["", ""]]
-                out.add("\t".join(["", "", "", *meta_row, "无", *[""] * width]))
-            return []
-        got = []
-        for r in rows:
-            if r["level"] == "total":  # 合计 in the 功能科目 cell, no code or unit
-                lead = ["", "", "", "", "", str(r["name"])]
-            else:
-                lead = [*_code_cells(r), str(r["unit_code"]), str(r["unit_name"]), str(r["name"])]
-            if "extra_cell" in traps and definition == "budget.goods":
-                lead.insert(0, "")
-            got.append(out.add("\t".join(lead + _values(r, table))))
-        return got
+    if definition in _PER_UNIT:
+        return _per_unit_body(out, table, traps, rows, width)
     if definition == "budget.projects":
         _grid(out, _PROJECT_HEAD)
         return [
