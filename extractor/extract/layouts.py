@@ -168,6 +168,8 @@ def _read_side(
         out_rows.append(
             Row(row_no=row_no, name=name, values=vals, line=r.line, page=r.page, cells=cells_out)
         )
+    while out_rows and _other_sides_heading(out_rows[-1], sdef, sdefs):
+        out_rows.pop()  # the next side's heading, printed last on the page before it
     if sdef is None and len(free) > 1 and title == "":
         # no heading (a page part printing one side): the side whose rows its names name
         sdef = max(free, key=lambda d: _roles_matched(out_rows, d, definitions))
@@ -181,6 +183,20 @@ def _read_side(
         rows=out_rows,
     )
     return section, max(value_pos, default=start) + 1
+
+
+def _other_sides_heading(row: Row, sdef: SectionDef | None, sdefs: Sequence[SectionDef]) -> bool:
+    """A row that is only the heading of another side (本年支出 under the last income row,
+    when the sides are stacked and the expense side starts on the next page): no value, no
+    行次, a name that is a short prefix and another side's name (收入, 支出)."""
+    if sdef is None or not row.name or row.row_no is not None:
+        return False  # a side not yet known could be the one the heading names
+    if any(v is not None for v in row.values):
+        return False
+    others = [d for d in sdefs if d.key != sdef.key]
+    return any(
+        re.fullmatch(rf"[\u4e00-\u9fff]{{0,4}}?(?:{p})", row.name) for d in others for p in d.names
+    )
 
 
 # ---------------------------------------------------------------- economic blocks (06)

@@ -20,7 +20,8 @@ _LABEL_WORDS = re.compile(
 )
 # the name column heading each side of a two-sided table ("项目", "收入项目", "项目(科目)",
 # "科目名称"): two of them in one header row mark the sides
-_SIDE_HEAD = re.compile(r"^(?:收入|支出)?(?:项目(?:\(科目\))?|科目名称)$")
+# 项目 of one side, or named after its side (收入项目, 本年支出项目, 财政拨款收入项目)
+_SIDE_HEAD = re.compile(r"^(?:[\u4e00-\u9fff]{0,6}?(?:收入|支出))?(?:项目(?:\(科目\))?|科目名称)$")
 _SMALL_INT = re.compile(r"^\d{1,3}$")
 _NUMBERING = re.compile(
     r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．])\s*"

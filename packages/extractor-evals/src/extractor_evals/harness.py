@@ -406,6 +406,22 @@ def generated_layout_dataset(n: int, seed: int = 0, family: str | None = None) -
     return cases
 
 
+def truth_variants_dataset(path: Path, n: int, seed: int = 0) -> list[Case]:
+    """N text reports of one truth file (a real report's hand-checked truth) in the layout
+    families in turn, a 预算 under the scopes 部门 / 单位 / neither
+    (layout_families.truth_variant): ``variants:PATH:N[:SEED]``."""
+    from extractor_evals.layout_families import truth_variant
+
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    cases: list[Case] = []
+    for i in range(n):
+        text, truth = truth_variant(doc, seed + i)
+        stem = f"{path.stem}-v{seed + i:04d}"
+        typed = TruthDocument.from_json(truth)
+        cases.append(Case(stem, text.encode("utf-8"), typed, [], f"{stem}.txt"))
+    return cases
+
+
 def generated_layout_pdf_dataset(n: int, seed: int = 0, family: str | None = None) -> list[Case]:
     """N clean generated 决算 reports as text-layer PDFs, two-sided tables with their side
     headings named or not and their sides stacked or not (layout_families.pdf_layout_case),
@@ -471,6 +487,10 @@ DATASETS: dict[str, Builder] = {
     "generated-budget-scan": partial(generated_rendered, form="budget-scan"),
     "generated-disclosure": generated_disclosure_dataset,
 }
+#: ``NAME:PATH:N[:SEED]`` -> its builder (datasets drawn from a file, e.g. a truth)
+PATH_DATASETS: dict[str, Callable[[Path, int, int], list[Case]]] = {
+    "variants": truth_variants_dataset,
+}
 #: ``NAME:N[:SEED]`` (the families in turn) and ``NAME-FAMILY:N[:SEED]`` -> its builder
 FAMILY_DATASETS: dict[str, FamilyBuilder] = {
     "generated-layout": generated_layout_dataset,
@@ -503,11 +523,18 @@ def resolve_datasets(specs: Sequence[str]) -> list[tuple[str, list[Case]]]:
     disclosure defect in turn), ``generated-layout:N[:SEED]`` (the layout families in turn) or
     ``generated-layout-FAMILY:N[:SEED]`` (one family), ``generated-layout-pdf:N[:SEED]`` (the
     two-sided variants as PDFs), ``generated-layout-pdf-FAMILY:N[:SEED]`` (one PDF layout
-    family: landscape, partial_rules, header_wrap); seeds >= 1000 are held out. The names
-    are those of ``DATASETS`` and ``FAMILY_DATASETS``."""
+    family: landscape, partial_rules, header_wrap), ``variants:PATH:N[:SEED]`` (a truth file
+    in the text layout families, a 预算 under the scopes 部门/单位/neither); seeds >= 1000
+    are held out. The names are those of ``DATASETS``, ``FAMILY_DATASETS`` and
+    ``PATH_DATASETS``."""
     out: list[tuple[str, list[Case]]] = []
     for spec in specs:
         kind, _, rest = spec.partition(":")
+        if kind in PATH_DATASETS:  # NAME:PATH:N[:SEED]
+            path, _, counts = rest.partition(":")
+            n, _, first = counts.partition(":")
+            out.append((spec, PATH_DATASETS[kind](Path(path), int(n), int(first or 0))))
+            continue
         build = _builder(kind)
         if build is None:
             out.append((Path(spec).name, load_dataset(Path(spec))))

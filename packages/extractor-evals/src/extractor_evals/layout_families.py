@@ -76,9 +76,8 @@ def _mixed(style: TextStyle, rng: random.Random) -> TextStyle:
     )
 
 
-def draw(family: str, seed: int) -> tuple[dict[str, Any], TextStyle]:
-    """(truth document, style) of one report of ``family``, deterministic from ``seed``."""
-    rng = random.Random(f"layout:{family}:{seed}")
+def _family_style(family: str, rng: random.Random) -> TextStyle:
+    """The TextStyle of one report of ``family``, drawn from ``rng``."""
     style = _base_style(rng)
     if family == "mixed":
         style = _mixed(style, rng)
@@ -107,11 +106,50 @@ def draw(family: str, seed: int) -> tuple[dict[str, Any], TextStyle]:
         style = replace(style, title_after=True)
     elif family != "empty":
         raise ValueError(f"unknown layout family {family!r}; one of {', '.join(FAMILIES)}")
+    return style
+
+
+def draw(family: str, seed: int) -> tuple[dict[str, Any], TextStyle]:
+    """(truth document, style) of one report of ``family``, deterministic from ``seed``."""
+    rng = random.Random(f"layout:{family}:{seed}")
+    style = _family_style(family, rng)
     empty = family == "empty" or (family == "mixed" and rng.random() < 0.3)
     doc = generate_final_report(seed, empty_tables=True if empty else None)
     if empty:
         doc = _empty_variant(doc, rng)
     return doc, style
+
+
+# the scopes a 预算 is published under: 部门预算, 单位预算, or titles with neither word
+SCOPES = ("部门", "单位", "")
+# the families a given truth is drawn in (``empty`` changes the numbers: not for a given truth)
+TRUTH_FAMILIES = tuple(f for f in FAMILIES if f != "empty")
+
+
+def retitled(doc: dict[str, Any], scope: str) -> dict[str, Any]:
+    """A 预算 truth published under another scope: 部门 in its titles becomes ``scope``."""
+    out = copy.deepcopy(doc)
+    for t in out["tables"]:
+        if "预算" in str(t.get("title") or ""):
+            t["title"] = str(t["title"]).replace("部门", scope)
+    return out
+
+
+def truth_variant(
+    doc: dict[str, Any], seed: int, family: str | None = None
+) -> tuple[str, dict[str, Any]]:
+    """(report text, truth) of a given truth (a real report's, hand-checked) in one text
+    layout family (``family``, else the families in turn by seed) and, for a 预算, under a
+    scope drawn from the seed (部门, 单位 or neither): layouts and titles the truth's own
+    report never printed, over its real numbers."""
+    rng = random.Random(f"variant:{family}:{seed}")
+    fam = family or TRUTH_FAMILIES[seed % len(TRUTH_FAMILIES)]
+    style = _family_style(fam, rng)
+    budget = any("预算" in str(t.get("title") or "") for t in doc["tables"])
+    scope = rng.choice(SCOPES) if budget else "部门"
+    truth = retitled(doc, scope) if budget else copy.deepcopy(doc)
+    cover = f"{scope or '部门'}预算\n\n" if budget else ""
+    return cover + render_report(truth, style), truth
 
 
 def _pdf_grid(rng: random.Random) -> TextStyle:
