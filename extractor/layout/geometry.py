@@ -581,6 +581,31 @@ def _header_above(line: list[Word], block: list[list[Word]], height: float) -> b
     return all(x0 - height <= w.x0 and w.x1 <= x1 + height for w in line)
 
 
+def _lone_row(line: list[Word], height: float) -> bool:
+    """A table row standing alone (the last row of a table split over pages, 总计 on a page
+    of its own after padding rows that print only their 行次): a label, then amounts set
+    apart by column gaps."""
+    ws = sorted(line, key=lambda w: w.x0)
+    amounts = sum(_word_kind(w, k == 0) == "right" for k, w in enumerate(ws))
+    return amounts >= 2 and not _is_number(ws[0].text) and _looks_tabular(ws, height)
+
+
+def _header_block(
+    lines: list[list[Word]], block: tuple[int, int, int], k: int, j: int, height: float
+) -> bool:
+    """The table found right above (lines ``block[0]:k``) is the top of the header of the
+    one at ``k:j``: it holds no amount, touches it and lies within its width. Narrow columns
+    set their header one or two characters a line, and the lines above the other headers
+    look like a table of their own (two columns of single characters)."""
+    above = [w for ln in lines[block[0] : k] for w in ln]
+    if any(_word_kind(w, False) == "right" for w in above):
+        return False
+    gap = min(w.y0 for w in lines[k]) - max(w.y1 for w in lines[k - 1])
+    x0 = min(w.x0 for ln in lines[k:j] for w in ln)
+    x1 = max(w.x1 for ln in lines[k:j] for w in ln)
+    return gap <= 0.8 * height and all(x0 - height <= w.x0 and w.x1 <= x1 + height for w in above)
+
+
 def _table_block_end(lines: list[list[Word]], i: int, height: float) -> int:
     """End (exclusive) of the unruled table starting at line ``i``: tabular lines, and the
     short lines between them (wrapped header or name text), while the lines stay close; ``i``
@@ -695,6 +720,7 @@ def page_rows(
         height = sorted(w.height for w in free)[len(free) // 2]
         i = 0
         plain: list[int] = []  # lines placed as plain text just before the current one
+        block: tuple[int, int, int] | None = None  # the last table's lines and rows placed
         while i < len(lines):
             j = _table_block_end(lines, i, height)
             if j - i >= 2:
@@ -707,9 +733,19 @@ def page_rows(
                     k -= 1
                     plain.pop()
                     placed.pop()
-                placed.extend(_unruled_rows(lines[k:j], page, origin))
+                if block is not None and block[1] == k and _header_block(lines, block, k, j, height):
+                    del placed[len(placed) - block[2] :]
+                    k = block[0]
+                new = _unruled_rows(lines[k:j], page, origin)
+                placed.extend(new)
+                block = (k, j, len(new))
                 plain.clear()
                 i = j
+                continue
+            if _lone_row(lines[i], height):
+                placed.extend(_unruled_rows([lines[i]], page, origin))
+                plain.clear()
+                i += 1
                 continue
             ln = sorted(lines[i], key=lambda w: w.x0)
             placed.append(
