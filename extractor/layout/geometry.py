@@ -387,6 +387,8 @@ def _join_to_lanci(
             continue
         mid = (c[0] + c[1]) / 2
         near = min(numbered, key=lambda k: abs((cols[k][0] + cols[k][1]) / 2 - mid))
+        if inside and i - 1 in numbered and _left_of_next(cols, i, inside, lanci):
+            near = i - 1
         if near != i - 1:
             continue
         a, b = min(out[near][0], c[0]), max(out[near][1], c[1])
@@ -397,6 +399,23 @@ def _join_to_lanci(
         if not merged or merged[-1] != c:
             merged.append(c)
     return merged
+
+
+def _left_of_next(
+    cols: Sequence[tuple[float, float]], i: int, inside: Sequence[Word], lanci: Sequence[Word]
+) -> bool:
+    """The amounts of column ``i`` end left of the centre of the next numbered column (its
+    栏次 number is centred): an amount set right in a column ends right of that column's
+    centre, so these belong to the column before."""
+    nxt = next(
+        (
+            [w for w in lanci if w.x0 < c[1] and w.x1 > c[0]]
+            for c in cols[i + 1 :]
+            if any(w.x0 < c[1] and w.x1 > c[0] for w in lanci)
+        ),
+        None,
+    )
+    return not nxt or max(w.x1 for w in inside) < min(w.cx for w in nxt)
 
 
 def _split_levels(
@@ -587,7 +606,7 @@ def _lone_row(line: list[Word], height: float) -> bool:
     apart by column gaps."""
     ws = sorted(line, key=lambda w: w.x0)
     amounts = sum(_word_kind(w, k == 0) == "right" for k, w in enumerate(ws))
-    return amounts >= 2 and not _is_number(ws[0].text) and _looks_tabular(ws, height)
+    return amounts >= 1 and not _is_number(ws[0].text) and _looks_tabular(ws, height)
 
 
 def _header_block(
@@ -671,11 +690,26 @@ def _rows_per_band(group: list[Rule], inside: list[Word]) -> int:
     return most
 
 
+def _framed(group: list[Rule], inside: list[Word], height: float) -> bool:
+    """A group of one column (an outer frame, or rules across the page only) around lines
+    set out in columns: a table drawn with its frame only, not a grid of one cell."""
+    xs = _merge_positions([r.pos for r in group if r.orientation == "v"], 2.0)
+    return len(xs) <= 2 and any(_looks_tabular(ln, height) for ln in _lines(inside))
+
+
+def _one_band(group: list[Rule], inside: list[Word]) -> bool:
+    """Only one band between two horizontal rules holds words: one boxed row."""
+    ys = _merge_positions([r.pos for r in group if r.orientation == "h"], 2.0)
+    return sum(any(a <= w.cy < b for w in inside) for a, b in itertools.pairwise(ys)) <= 1
+
+
 def _continues_unruled(
-    box: tuple[float, float, float, float], free: list[Word], height: float
+    box: tuple[float, float, float, float], free: list[Word], height: float, one_band: bool
 ) -> bool:
     """A tabular line of words outside every grid right above or below the grid, within
-    its width: the table goes on without rules (only some of its lines are ruled)."""
+    its width: the table goes on without rules (only some of its lines are ruled). Above or
+    below one boxed row (every other row boxed), any line of the table will do: a padding
+    row printing only its 行次 is not tabular by itself."""
     near = [
         w
         for w in free
@@ -683,7 +717,15 @@ def _continues_unruled(
         and w.x1 <= box[2] + height
         and (0 <= box[1] - w.y1 <= 1.5 * height or 0 <= w.y0 - box[3] <= 1.5 * height)
     ]
-    return any(_looks_tabular(ln, height) for ln in _lines(near))
+    lines = _lines(near)
+    if one_band and any(not _prose(ln) for ln in lines):
+        return True
+    return any(_looks_tabular(ln, height) for ln in lines)
+
+
+def _prose(line: list[Word]) -> bool:
+    text = "".join(w.text for w in line)
+    return "。" in text or text.startswith(("注", "说明")) or bool(_META_WORD.match(text))
 
 
 def _grids(words: list[Word], groups: list[list[Rule]]) -> list[tuple[list[Rule], list[Word]]]:
@@ -694,11 +736,17 @@ def _grids(words: list[Word], groups: list[list[Rule]]) -> list[tuple[list[Rule]
         return []
     height = sorted(w.height for w in words)[len(words) // 2]
     found = [(g, [w for w in words if _in_box(w, _group_box(g))]) for g in groups]
-    found = [(g, ws) for g, ws in found if ws and _rows_per_band(g, ws) <= 1]
+    found = [
+        (g, ws) for g, ws in found if ws and _rows_per_band(g, ws) <= 1 and not _framed(g, ws, height)
+    ]
     while True:
         taken = {id(w) for _, ws in found for w in ws}
         free = [w for w in words if id(w) not in taken]
-        kept = [(g, ws) for g, ws in found if not _continues_unruled(_group_box(g), free, height)]
+        kept = [
+            (g, ws)
+            for g, ws in found
+            if not _continues_unruled(_group_box(g), free, height, _one_band(g, ws))
+        ]
         if len(kept) == len(found):
             return kept
         found = kept
