@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from extractor.model import SourceCell, SourceRow
@@ -737,7 +737,9 @@ def _grids(words: list[Word], groups: list[list[Rule]]) -> list[tuple[list[Rule]
     height = sorted(w.height for w in words)[len(words) // 2]
     found = [(g, [w for w in words if _in_box(w, _group_box(g))]) for g in groups]
     found = [
-        (g, ws) for g, ws in found if ws and _rows_per_band(g, ws) <= 1 and not _framed(g, ws, height)
+        (g, ws)
+        for g, ws in found
+        if ws and _rows_per_band(g, ws) <= 1 and not _framed(g, ws, height)
     ]
     while True:
         taken = {id(w) for _, ws in found for w in ws}
@@ -750,6 +752,62 @@ def _grids(words: list[Word], groups: list[list[Rule]]) -> list[tuple[list[Rule]
         if len(kept) == len(found):
             return kept
         found = kept
+
+
+@dataclass
+class _LinePlacer:
+    """Places the lines of a page outside its grids: unruled tables and plain lines."""
+
+    lines: list[list[Word]]
+    page: int
+    origin: Literal["pdf", "ocr"]
+    height: float
+    placed: list[tuple[float, SourceRow]] = field(default_factory=list)
+    plain: list[int] = field(default_factory=list)  # plain lines right before the current one
+    block: tuple[int, int, int] | None = None  # the last table: its lines and rows placed
+
+    def run(self) -> list[tuple[float, SourceRow]]:
+        i = 0
+        while i < len(self.lines):
+            j = _table_block_end(self.lines, i, self.height)
+            if j - i >= 2:
+                self._table(i, j)
+                i = j
+            elif _lone_row(self.lines[i], self.height):
+                self.placed.extend(_unruled_rows([self.lines[i]], self.page, self.origin))
+                self.plain.clear()
+                i += 1
+            else:
+                ln = sorted(self.lines[i], key=lambda w: w.x0)
+                row = SourceRow(
+                    (_cell(_join(ln), ln, self.page, self.origin),), tabbed=False, page=self.page
+                )
+                self.placed.append((min(w.y0 for w in ln), row))
+                self.plain.append(i)
+                i += 1
+        return self.placed
+
+    def _table(self, i: int, j: int) -> None:
+        """The unruled table of lines ``i:j``, with the header lines printed above its first
+        tabular line (a level spanning the columns, a label centred over two levels, the top
+        of a header set one character a line)."""
+        lines, k = self.lines, i
+        while (
+            self.plain
+            and self.plain[-1] == k - 1
+            and _header_above(lines[k - 1], lines[k:j], self.height)
+        ):
+            k -= 1
+            self.plain.pop()
+            self.placed.pop()
+        block = self.block
+        if block is not None and block[1] == k and _header_block(lines, block, k, j, self.height):
+            del self.placed[len(self.placed) - block[2] :]
+            k = block[0]
+        rows = _unruled_rows(lines[k:j], self.page, self.origin)
+        self.placed.extend(rows)
+        self.block = (k, j, len(rows))
+        self.plain.clear()
 
 
 def page_rows(
@@ -766,43 +824,6 @@ def page_rows(
     lines = _lines(free)
     if lines:
         height = sorted(w.height for w in free)[len(free) // 2]
-        i = 0
-        plain: list[int] = []  # lines placed as plain text just before the current one
-        block: tuple[int, int, int] | None = None  # the last table's lines and rows placed
-        while i < len(lines):
-            j = _table_block_end(lines, i, height)
-            if j - i >= 2:
-                # header lines printed above the first tabular line (a level spanning the
-                # columns, a label centred over two levels) belong to the table
-                k = i
-                while (
-                    plain and plain[-1] == k - 1 and _header_above(lines[k - 1], lines[k:j], height)
-                ):
-                    k -= 1
-                    plain.pop()
-                    placed.pop()
-                if block is not None and block[1] == k and _header_block(lines, block, k, j, height):
-                    del placed[len(placed) - block[2] :]
-                    k = block[0]
-                new = _unruled_rows(lines[k:j], page, origin)
-                placed.extend(new)
-                block = (k, j, len(new))
-                plain.clear()
-                i = j
-                continue
-            if _lone_row(lines[i], height):
-                placed.extend(_unruled_rows([lines[i]], page, origin))
-                plain.clear()
-                i += 1
-                continue
-            ln = sorted(lines[i], key=lambda w: w.x0)
-            placed.append(
-                (
-                    min(w.y0 for w in ln),
-                    SourceRow((_cell(_join(ln), ln, page, origin),), tabbed=False, page=page),
-                )
-            )
-            plain.append(i)
-            i += 1
+        placed.extend(_LinePlacer(lines, page, origin, height).run())
     placed.sort(key=lambda t: t[0])
     return [r for _, r in placed]
