@@ -19,6 +19,7 @@ from extractor.evals.layout_families import (
     pdf_family_case,
 )
 from extractor.evals.render_text import TextStyle, render_report
+from extractor.evals.score import score_document
 from extractor.ingest.text import clean_line, rows_from_lines
 from extractor.layout.tables import align_columns, find_regions
 from extractor.model import SourceCell, SourceRow
@@ -175,3 +176,37 @@ def test_pdf_families_draw_their_parameters_from_the_seed() -> None:
         f"layout{HELD_OUT:04d}-pdf_pdf_landscape",
         f"layout{HELD_OUT + 1:04d}-pdf_pdf_landscape",
     ]
+
+
+# one generated report per failure class the PDF reader had (issue 12 item 3, tuning seeds)
+_PDF_CLASSES = [
+    # a stacked side's heading (支出) closes page 1, its header on page 2: no extra row
+    pytest.param("header_wrap", 10, "公开01表", id="side-heading-at-page-end"),
+    # 总计 alone on the last page after padding rows printing only their 行次: kept
+    pytest.param("partial_rules", 5, "公开04表", id="lone-total-row-two-amounts"),
+    pytest.param("partial_rules", 16, "公开01表", id="lone-total-row-one-amount"),
+    # the outer frame only: a table, not one drawn cell holding the header and 合计
+    pytest.param("partial_rules", 13, "公开07表", id="frame-only"),
+    # every other row boxed: a boxed 总计 row is read with the unruled rows around it
+    pytest.param("partial_rules", 2, "公开01表", id="alternate-boxed-rows"),
+    # an all-zero row of one line, amounts set right of centred headers
+    pytest.param("partial_rules", 10, "公开07表", id="amounts-right-of-centred-headers"),
+]
+
+
+@pytest.mark.parametrize(("family", "seed", "table"), _PDF_CLASSES)
+def test_pdf_failure_class_is_read(
+    family: str, seed: int, table: str, definitions: Definitions
+) -> None:
+    pdf, truth, _ = pdf_family_case(family, seed)
+    result = extract_bytes(
+        pdf, source_name="t.pdf", config=ExtractConfig(), definitions=definitions
+    )
+    [score] = [s for s in score_document(result.model_dump(mode="json"), truth) if s.table == table]
+    assert score.found and score.rows_got == score.rows_expected, (
+        score.rows_got,
+        score.rows_expected,
+    )
+    assert score.mismatches == [], score.mismatches[:5]
+    m = measure(Case(family, pdf, truth), result, 0.0)
+    assert m.cells_exact == m.cells and m.silent_errors == 0
