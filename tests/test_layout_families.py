@@ -210,3 +210,29 @@ def test_pdf_failure_class_is_read(
     assert score.mismatches == [], score.mismatches[:5]
     m = measure(Case(family, pdf, truth), result, 0.0)
     assert m.cells_exact == m.cells and m.silent_errors == 0
+
+
+@pytest.mark.parametrize(
+    ("family", "seed"),
+    [
+        # unruled 07/08/09: 项目 centred over the gap between 科目编码 and 科目名称, 本年支出 over
+        # one of its three columns, 09's 预算数 over six columns and 公务用车购置及运行维护费
+        # over three, beside leaves centred on two levels (合计, 公务接待费)
+        pytest.param("landscape", 17, id="group-titles-narrower-than-their-group"),
+        # narrow columns wrapped 3 lines: a wrapped cell's lines and its neighbour's lower
+        # line are no group title
+        pytest.param("header_wrap", 5, id="wrapped-cells-are-no-group-titles"),
+    ],
+)
+def test_unruled_group_titles_span_their_columns(
+    family: str, seed: int, definitions: Definitions
+) -> None:
+    pdf, truth, _ = pdf_family_case(family, seed)
+    result = extract_bytes(
+        pdf, source_name="t.pdf", config=ExtractConfig(), definitions=definitions
+    )
+    assert [e.message for e in result.errors] == [] and result.status == "ok"
+    t09 = next(t for t in result.tables if t.table_id == "公开09表")
+    assert [c.key for c in t09.columns] == [f"c{i}" for i in range(1, 13)]
+    m = measure(Case(family, pdf, truth), result, 0.0)
+    assert m.cells_exact == m.cells and m.silent_errors == 0

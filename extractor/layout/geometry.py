@@ -291,9 +291,21 @@ def _centred_span(
     wider than the title. Neighbouring columns that are named in the level below, have no
     title of their own in this row and lie nearer this title than any other are added."""
 
+    bottom = max((v.y1 for v in below), default=w.y1)
+
     def named_below(i: int) -> bool:
         a, b = cols[i]
-        return any(v.x0 < b and v.x1 > a for v in below)
+        own = [
+            v
+            for v in below
+            if v.x0 < b and v.x1 > a and sum(1 for c, d in cols if v.x0 < d and v.x1 > c) == 1
+        ]
+        if not own:
+            return any(v.x0 < b and v.x1 > a for v in below)
+        # a cell centred on more levels than those below this title reaches up to its level
+        # (合计 beside 公务用车购置及运行维护费 over 小计 | 购置费 | 运行维护费): not in its group
+        centre = (min(v.y0 for v in own) + max(v.y1 for v in own)) / 2
+        return 2 * centre - bottom >= w.cy
 
     def titled(i: int) -> bool:
         a, b = cols[i]
@@ -418,20 +430,60 @@ def _left_of_next(
     return not nxt or max(w.x1 for w in inside) < min(w.cx for w in nxt)
 
 
+def _under(v: Word, w: Word, height: float) -> bool:
+    """``v`` is printed below ``w``, overlapping it horizontally."""
+    return v is not w and v.y0 >= w.y1 - 0.2 * height and v.x0 < w.x1 and v.x1 > w.x0
+
+
+def _group_titles(head: Sequence[Sequence[Word]], height: float) -> set[int]:
+    """Header words that title a group of columns printed below them, set apart from
+    them by a cell's padding (the lines of one wrapped cell follow each other closely). A
+    group title is centred over its group and can be narrower than it: it may lie over the
+    gap between two columns, or over one column of several."""
+    words = [w for r in head for w in r if not _is_number(w.text)]
+    out: set[int] = set()
+    for w in words:
+        under = [v.y0 for v in words if _under(v, w, height)]
+        if under and min(under) - w.y1 >= 0.2 * height:
+            out.add(id(w))
+    return out
+
+
+def _titles_between(
+    head: Sequence[Sequence[Word]], data: Sequence[Word], titles: set[int], height: float
+) -> set[int]:
+    """Top-level header words over no lower header word and no data word, with lower
+    header words on either side: the title of a group of wide columns, centred over the gap
+    between them (项目 over 科目编码 and 科目名称). The header of a column blank in every row
+    sits lower, centred on the levels."""
+    words = [w for r in head for w in r if not _is_number(w.text)]
+    if not words:
+        return set()
+    top = min(w.y0 for w in words)
+    out: set[int] = set()
+    for w in words:
+        if id(w) in titles or w.y0 > top + 0.3 * height:
+            continue
+        lower = [v for v in words if v.y0 >= w.y1 - 0.2 * height]
+        if any(v.x0 < w.x1 and v.x1 > w.x0 for v in [*lower, *data]):
+            continue
+        if any(v.x1 <= w.x0 for v in lower) and any(v.x0 >= w.x1 for v in lower):
+            out.add(id(w))
+    return out
+
+
 def _split_levels(
-    row: list[Word], cols: Sequence[tuple[float, float]], height: float
+    row: list[Word], cols: Sequence[tuple[float, float]], height: float, titles: set[int]
 ) -> list[list[Word]]:
     """A header visual row holding two levels (a cell spanning columns, and below it the
     wrapped cells of the level under it): split at the spanning cell's bottom edge."""
     if any(_CODE_IN.search(w.text) or _is_number(w.text) for w in row):
         return [row]  # codes or amounts: a data row whose cells wrap, not two header levels
-    spanning = [w for w in row if sum(1 for a, b in cols if w.x0 < b and w.x1 > a) >= 2]
+    spanning = [
+        w for w in row if id(w) in titles or sum(1 for a, b in cols if w.x0 < b and w.x1 > a) >= 2
+    ]
     for w in spanning:
-        below = [
-            v
-            for v in row
-            if v is not w and v.y0 >= w.y1 - 0.2 * height and v.x0 < w.x1 and v.x1 > w.x0
-        ]
+        below = [v for v in row if _under(v, w, height)]
         if below:
             cut = w.y1 - 0.2 * height
             lower = [v for v in row if v.y0 >= cut]
@@ -449,7 +501,10 @@ def _split_levels(
             ]
             lower = [*wrapped, *lower]
             upper = [v for v in row if v.y0 < cut and v not in wrapped]
-            return [*_split_levels(upper, cols, height), *_split_levels(lower, cols, height)]
+            return [
+                *_split_levels(upper, cols, height, titles),
+                *_split_levels(lower, cols, height, titles),
+            ]
     return [row]
 
 
@@ -470,6 +525,8 @@ def _unruled_rows(
     head = rows[:first]
     leaf = max(head, key=len, default=[])
     lanci = [r for r in head if sum(bool(re.fullmatch(r"\d{1,2}", w.text)) for w in r) >= 2]
+    titles = _group_titles(head, height)
+    titles |= _titles_between(head, [w for r in data for w in r], titles, height)
     # columns are the x-ranges that the words of the data rows, the lowest header row and the
     # 栏次 row cover; they are separated by the white gaps every one of those rows leaves
     # the upper line of a wrapped header cell, or a cell spanning the columns of the level
@@ -477,7 +534,8 @@ def _unruled_rows(
     leaf_words = [
         w
         for w in leaf
-        if not any(
+        if id(w) not in titles
+        and not any(
             v.y0 >= w.y1 - 0.2 * height and v.x0 < w.x1 and v.x1 > w.x0 for v in leaf if v is not w
         )
     ]
@@ -503,7 +561,7 @@ def _unruled_rows(
     # a column blank in every row and named only by an upper header level
     for row in head:
         for w in row:
-            if not any(w.x0 < b and w.x1 > a for a, b in cols):
+            if id(w) not in titles and not any(w.x0 < b and w.x1 > a for a, b in cols):
                 cols.append((w.x0, w.x1))
     cols.sort()
     if lanci:
@@ -513,13 +571,16 @@ def _unruled_rows(
             leaf_words,
             [w for r in data for w in r],
         )
-    split_head = [part for r in head for part in _split_levels(r, cols, height)]
+    split_head = [part for r in head for part in _split_levels(r, cols, height, titles)]
     rows = [*split_head, *data]
     out: list[tuple[float, SourceRow]] = []
     for ri, row in enumerate(rows):
         buckets: list[list[Word]] = [[] for _ in cols]
         spans = [1] * len(cols)
-        below = split_head[ri + 1] if ri + 1 < len(split_head) else None
+        # every header level below this one (a title of the top level spans the groups of
+        # the level under it and the columns named on the lowest level alone)
+        lower = [w for r in split_head[ri + 1 :] if r not in lanci for w in r]
+        below = lower if ri + 1 < len(split_head) else None
         for w in row:
             pad = 0.1 * height
             over = [i for i, (a, b) in enumerate(cols) if w.x0 < b - pad and w.x1 > a + pad]
@@ -530,7 +591,7 @@ def _unruled_rows(
                         key=lambda i: min(abs(w.cx - cols[i][0]), abs(w.cx - cols[i][1])),
                     )
                 ]
-            if below is not None and len(over) >= 2:
+            if below is not None and (len(over) >= 2 or id(w) in titles):
                 over = _centred_span(w, over, row, below, cols)
             buckets[over[0]].append(w)
             spans[over[0]] = max(spans[over[0]], len(over)) if row not in data else 1
