@@ -222,6 +222,9 @@ def test_pdf_failure_class_is_read(
         # narrow columns wrapped 3 lines: a wrapped cell's lines and its neighbour's lower
         # line are no group title
         pytest.param("header_wrap", 5, id="wrapped-cells-are-no-group-titles"),
+        # an empty 07 (合计 blank, no other row): 本年支出 beside its columns, none right
+        # under it, with 年初结转和结余 centred on both levels in the same row
+        pytest.param("partial_rules", 11, id="group-title-over-a-blank-table"),
     ],
 )
 def test_unruled_group_titles_span_their_columns(

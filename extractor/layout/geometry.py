@@ -311,9 +311,16 @@ def _centred_span(
         a, b = cols[i]
         return any(v is not w and v.x0 < b and v.x1 > a for v in row)
 
+    # the other titles of this row (a cell of one column centred on the levels, with
+    # nothing printed under it, claims its own column only)
+    others = [
+        v
+        for v in row
+        if v is not w and any(u.x0 < v.x1 and u.x1 > v.x0 and u.y0 >= v.y1 for u in below)
+    ]
+
     def nearest_is_w(i: int) -> bool:
         mid = (cols[i][0] + cols[i][1]) / 2
-        others = [v for v in row if v is not w]
         return all(abs(mid - w.cx) < abs(mid - v.cx) for v in others)
 
     lo, hi = min(over), max(over)
@@ -449,6 +456,11 @@ def _group_titles(head: Sequence[Sequence[Word]], height: float) -> set[int]:
     return out
 
 
+def _blank_total(row: Sequence[Word]) -> bool:
+    """A 合计 row with every value blank (an empty table's): a data row, not a header level."""
+    return len(row) == 1 and row[0].text.replace(" ", "") in ("合计", "总计")
+
+
 def _titles_between(
     head: Sequence[Sequence[Word]], data: Sequence[Word], titles: set[int], height: float
 ) -> set[int]:
@@ -483,7 +495,12 @@ def _split_levels(
         w for w in row if id(w) in titles or sum(1 for a, b in cols if w.x0 < b and w.x1 > a) >= 2
     ]
     for w in spanning:
-        below = [v for v in row if _under(v, w, height)]
+        # a title over the gap between its columns has no word right under it
+        below = [
+            v
+            for v in row
+            if _under(v, w, height) or (id(w) in titles and v.y0 >= w.y1 - 0.2 * height)
+        ]
         if below:
             cut = w.y1 - 0.2 * height
             lower = [v for v in row if v.y0 >= cut]
@@ -579,7 +596,9 @@ def _unruled_rows(
         spans = [1] * len(cols)
         # every header level below this one (a title of the top level spans the groups of
         # the level under it and the columns named on the lowest level alone)
-        lower = [w for r in split_head[ri + 1 :] if r not in lanci for w in r]
+        lower = [
+            w for r in split_head[ri + 1 :] if r not in lanci and not _blank_total(r) for w in r
+        ]
         below = lower if ri + 1 < len(split_head) else None
         for w in row:
             pad = 0.1 * height
