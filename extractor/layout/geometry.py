@@ -68,13 +68,38 @@ def _join(words: list[Word]) -> str:
     words of one line left to right separated by a space (CJK spacing is folded later)."""
     if not words:
         return ""
+    blocks = _side_by_side(words)
+    if len(blocks) > 1:  # a wrapped code beside its name: each block's lines joined
+        return " ".join(_join(b) for b in blocks)
     lines = _lines(words)
     parts = [" ".join(w.text for w in sorted(line, key=lambda w: w.x0)) for line in lines]
     out = parts[0]
     for p in parts[1:]:
-        sep = "" if (_CJK.search(out[-1:]) or _CJK.search(p[:1])) else " "
+        # a line break inside a word: CJK text, or the digits of a code set on two lines
+        code = out.rsplit(" ", 1)[-1] + p.split(" ", 1)[0]
+        inside = _CJK.search(out[-1:] + p[:1]) or (out[-1:].isdigit() and _CODE_WORD.match(code))
+        sep = "" if inside else " "
         out += sep + p
     return out
+
+
+def _side_by_side(words: Sequence[Word]) -> list[list[Word]]:
+    """The words of a cell of several lines as blocks set apart horizontally by a clear gap
+    (a code wrapped onto two lines left of its name: "208020" / "1" beside "行政运行"), left
+    to right; one block when its lines overlap or it holds one line."""
+    if len(_lines(words)) < 2:
+        return [list(words)]
+    height = max(w.height for w in words)
+    blocks: list[list[Word]] = []
+    right = 0.0
+    for w in sorted(words, key=lambda w: w.x0):
+        if blocks and w.x0 < right + 0.4 * height:
+            blocks[-1].append(w)
+            right = max(right, w.x1)
+        else:
+            blocks.append([w])
+            right = w.x1
+    return blocks if all(len(_lines(b)) < len(_lines(words)) for b in blocks) else [list(words)]
 
 
 def _lines(words: Sequence[Word]) -> list[list[Word]]:
@@ -461,20 +486,24 @@ def _blank_total(row: Sequence[Word]) -> bool:
     return len(row) == 1 and row[0].text.replace(" ", "") in ("合计", "总计")
 
 
+_OF_WHICH = re.compile(r"^其中\s*[:：]?$")
+
+
 def _titles_between(
     head: Sequence[Sequence[Word]], data: Sequence[Word], titles: set[int], height: float
 ) -> set[int]:
-    """Top-level header words over no lower header word and no data word, with lower
-    header words on either side: the title of a group of wide columns, centred over the gap
-    between them (项目 over 科目编码 and 科目名称). The header of a column blank in every row
-    sits lower, centred on the levels."""
+    """Top-level header words (and 其中 at any level) over no lower header word and no
+    data word, with lower header words on either side: the title of a group of wide
+    columns, centred over the gap between them (项目 over 科目编码 and 科目名称). The header
+    of a column blank in every row sits lower, centred on the levels."""
     words = [w for r in head for w in r if not _is_number(w.text)]
     if not words:
         return set()
     top = min(w.y0 for w in words)
     out: set[int] = set()
     for w in words:
-        if id(w) in titles or w.y0 > top + 0.3 * height:
+        # 其中 ("of which") titles the columns it breaks its total into, at any level
+        if id(w) in titles or (w.y0 > top + 0.3 * height and not _OF_WHICH.match(w.text)):
             continue
         lower = [v for v in words if v.y0 >= w.y1 - 0.2 * height]
         if any(v.x0 < w.x1 and v.x1 > w.x0 for v in [*lower, *data]):
@@ -542,8 +571,9 @@ def _unruled_rows(
     head = rows[:first]
     leaf = max(head, key=len, default=[])
     lanci = [r for r in head if sum(bool(re.fullmatch(r"\d{1,2}", w.text)) for w in r) >= 2]
-    titles = _group_titles(head, height)
-    titles |= _titles_between(head, [w for r in data for w in r], titles, height)
+    names = [r for r in head if r not in lanci]  # the 栏次 row numbers, it names nothing
+    titles = _group_titles(names, height)
+    titles |= _titles_between(names, [w for r in data for w in r], titles, height)
     # columns are the x-ranges that the words of the data rows, the lowest header row and the
     # 栏次 row cover; they are separated by the white gaps every one of those rows leaves
     # the upper line of a wrapped header cell, or a cell spanning the columns of the level
