@@ -407,6 +407,27 @@ def _pair_heads(
     return out
 
 
+def _split_at_lanci(
+    cols: list[tuple[float, float]], lanci: Sequence[Word], words: Sequence[Word]
+) -> list[tuple[float, float]]:
+    """A column holding two 栏次 numbers is two columns whose words came too close to part
+    (narrow columns, jittered widths): each word goes with the number nearer its centre,
+    and the columns part between the two groups."""
+    out: list[tuple[float, float]] = []
+    for a, b in cols:
+        nums = sorted((w for w in lanci if a <= w.cx <= b), key=lambda w: w.cx)
+        start = a
+        for left, right in itertools.pairwise(nums):
+            near = [w for w in words if a <= w.cx <= b and left.cx - 1 <= w.cx <= right.cx + 1]
+            lo = [w.x1 for w in near if w.cx - left.cx <= right.cx - w.cx]
+            hi = [w.x0 for w in near if w.cx - left.cx > right.cx - w.cx]
+            cut = (max(lo, default=left.x1) + min(hi, default=right.x0)) / 2
+            out.append((start, cut))
+            start = cut
+        out.append((start, b))
+    return out
+
+
 def _join_to_lanci(
     cols: list[tuple[float, float]],
     lanci: Sequence[Word],
@@ -586,6 +607,7 @@ def _unruled_rows(
             v.y0 >= w.y1 - 0.2 * height and v.x0 < w.x1 and v.x1 > w.x0 for v in leaf if v is not w
         )
     ]
+    data_words = [w for r in data for w in r]
     # a total label printed over the code and name columns (人员经费合计) does not join them
     totals = {id(w) for w in all_words if _TOTAL_LABEL.search(w.text)}
     cols = _merge_intervals(
@@ -612,6 +634,7 @@ def _unruled_rows(
                 cols.append((w.x0, w.x1))
     cols.sort()
     if lanci:
+        cols = _split_at_lanci(cols, [w for r in lanci for w in r], [*leaf_words, *data_words])
         cols = _join_to_lanci(
             cols,
             [w for r in lanci for w in r],
