@@ -41,7 +41,8 @@ eval-large: $(STAMP)
 		$(foreach f,$(PDF_FAMILIES),generated-layout-pdf-$(f):20) \
 		generated-layout:140:1000 \
 		generated-layout-pdf:40:1000 \
-		$(foreach f,$(PDF_FAMILIES),generated-layout-pdf-$(f):20:1000)
+		$(foreach f,$(PDF_FAMILIES),generated-layout-pdf-$(f):20:1000) \
+		generated-budget-pdf:8:20
 
 # the generated documents byte for byte (sha256 of inputs, truths, labels) against the digest
 # written before the evals became their own distribution: a refactoring must change none

@@ -100,6 +100,17 @@ def _roles_matched(rows: Sequence[Row], sdef: SectionDef, definitions: Definitio
     return sum(1 for r in trial if r.role)
 
 
+def _drop_next_side_heading(block: _SideBlock, sdefs: Sequence[SectionDef]) -> None:
+    """Stacked sides split over pages: the next side's heading (支出) can close the page of
+    the side before, its header following on the next page. That heading is no row."""
+    last = block.data[-1] if block.data else None
+    if last is None or not _is_heading_row(last):
+        return
+    text = norm(next(t for t in last.texts if t.strip()))
+    if any(re.fullmatch(p, text) for d in sdefs for p in d.names):
+        block.data.pop()
+
+
 def map_two_sided(region: Region, tdef: TableDef | None, ctx: MapContext) -> Table:
     # a region identified as two-sided may hold one side only (a page part of stacked sides)
     blocks = _side_blocks(region.rows, 1 if tdef is not None and tdef.sections else 2)
@@ -107,6 +118,7 @@ def map_two_sided(region: Region, tdef: TableDef | None, ctx: MapContext) -> Tab
         return map_generic(region, tdef, ctx)
     width = grid_width(region.rows)
     sdefs = tdef.sections if tdef else []
+    _drop_next_side_heading(blocks[-1], sdefs)
     sections: list[Section] = []
     for block in blocks:
         label_from = 0  # a row's label may sit left of the header's 项目 (unruled jitter)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from extractor.model import SourceCell, SourceRow
@@ -68,13 +68,38 @@ def _join(words: list[Word]) -> str:
     words of one line left to right separated by a space (CJK spacing is folded later)."""
     if not words:
         return ""
+    blocks = _side_by_side(words)
+    if len(blocks) > 1:  # a wrapped code beside its name: each block's lines joined
+        return " ".join(_join(b) for b in blocks)
     lines = _lines(words)
     parts = [" ".join(w.text for w in sorted(line, key=lambda w: w.x0)) for line in lines]
     out = parts[0]
     for p in parts[1:]:
-        sep = "" if (_CJK.search(out[-1:]) or _CJK.search(p[:1])) else " "
+        # a line break inside a word: CJK text, or the digits of a code set on two lines
+        code = out.rsplit(" ", 1)[-1] + p.split(" ", 1)[0]
+        inside = _CJK.search(out[-1:] + p[:1]) or (out[-1:].isdigit() and _CODE_WORD.match(code))
+        sep = "" if inside else " "
         out += sep + p
     return out
+
+
+def _side_by_side(words: Sequence[Word]) -> list[list[Word]]:
+    """The words of a cell of several lines as blocks set apart horizontally by a clear gap
+    (a code wrapped onto two lines left of its name: "208020" / "1" beside "行政运行"), left
+    to right; one block when its lines overlap or it holds one line."""
+    if len(_lines(words)) < 2:
+        return [list(words)]
+    height = max(w.height for w in words)
+    blocks: list[list[Word]] = []
+    right = 0.0
+    for w in sorted(words, key=lambda w: w.x0):
+        if blocks and w.x0 < right + 0.4 * height:
+            blocks[-1].append(w)
+            right = max(right, w.x1)
+        else:
+            blocks.append([w])
+            right = w.x1
+    return blocks if all(len(_lines(b)) < len(_lines(words)) for b in blocks) else [list(words)]
 
 
 def _lines(words: Sequence[Word]) -> list[list[Word]]:
@@ -291,17 +316,36 @@ def _centred_span(
     wider than the title. Neighbouring columns that are named in the level below, have no
     title of their own in this row and lie nearer this title than any other are added."""
 
+    bottom = max((v.y1 for v in below), default=w.y1)
+
     def named_below(i: int) -> bool:
         a, b = cols[i]
-        return any(v.x0 < b and v.x1 > a for v in below)
+        own = [
+            v
+            for v in below
+            if v.x0 < b and v.x1 > a and sum(1 for c, d in cols if v.x0 < d and v.x1 > c) == 1
+        ]
+        if not own:
+            return any(v.x0 < b and v.x1 > a for v in below)
+        # a cell centred on more levels than those below this title reaches up to its level
+        # (合计 beside 公务用车购置及运行维护费 over 小计 | 购置费 | 运行维护费): not in its group
+        centre = (min(v.y0 for v in own) + max(v.y1 for v in own)) / 2
+        return 2 * centre - bottom >= w.cy
 
     def titled(i: int) -> bool:
         a, b = cols[i]
         return any(v is not w and v.x0 < b and v.x1 > a for v in row)
 
+    # the other titles of this row (a cell of one column centred on the levels, with
+    # nothing printed under it, claims its own column only)
+    others = [
+        v
+        for v in row
+        if v is not w and any(u.x0 < v.x1 and u.x1 > v.x0 and u.y0 >= v.y1 for u in below)
+    ]
+
     def nearest_is_w(i: int) -> bool:
         mid = (cols[i][0] + cols[i][1]) / 2
-        others = [v for v in row if v is not w]
         return all(abs(mid - w.cx) < abs(mid - v.cx) for v in others)
 
     lo, hi = min(over), max(over)
@@ -363,6 +407,27 @@ def _pair_heads(
     return out
 
 
+def _split_at_lanci(
+    cols: list[tuple[float, float]], lanci: Sequence[Word], words: Sequence[Word]
+) -> list[tuple[float, float]]:
+    """A column holding two 栏次 numbers is two columns whose words came too close to part
+    (narrow columns, jittered widths): each word goes with the number nearer its centre,
+    and the columns part between the two groups."""
+    out: list[tuple[float, float]] = []
+    for a, b in cols:
+        nums = sorted((w for w in lanci if a <= w.cx <= b), key=lambda w: w.cx)
+        start = a
+        for left, right in itertools.pairwise(nums):
+            near = [w for w in words if a <= w.cx <= b and left.cx - 1 <= w.cx <= right.cx + 1]
+            lo = [w.x1 for w in near if w.cx - left.cx <= right.cx - w.cx]
+            hi = [w.x0 for w in near if w.cx - left.cx > right.cx - w.cx]
+            cut = (max(lo, default=left.x1) + min(hi, default=right.x0)) / 2
+            out.append((start, cut))
+            start = cut
+        out.append((start, b))
+    return out
+
+
 def _join_to_lanci(
     cols: list[tuple[float, float]],
     lanci: Sequence[Word],
@@ -387,6 +452,8 @@ def _join_to_lanci(
             continue
         mid = (c[0] + c[1]) / 2
         near = min(numbered, key=lambda k: abs((cols[k][0] + cols[k][1]) / 2 - mid))
+        if inside and i - 1 in numbered and _left_of_next(cols, i, inside, lanci):
+            near = i - 1
         if near != i - 1:
             continue
         a, b = min(out[near][0], c[0]), max(out[near][1], c[1])
@@ -399,19 +466,90 @@ def _join_to_lanci(
     return merged
 
 
+def _left_of_next(
+    cols: Sequence[tuple[float, float]], i: int, inside: Sequence[Word], lanci: Sequence[Word]
+) -> bool:
+    """The amounts of column ``i`` end left of the centre of the next numbered column (its
+    栏次 number is centred): an amount set right in a column ends right of that column's
+    centre, so these belong to the column before."""
+    nxt = next(
+        (
+            [w for w in lanci if w.x0 < c[1] and w.x1 > c[0]]
+            for c in cols[i + 1 :]
+            if any(w.x0 < c[1] and w.x1 > c[0] for w in lanci)
+        ),
+        None,
+    )
+    return not nxt or max(w.x1 for w in inside) < min(w.cx for w in nxt)
+
+
+def _under(v: Word, w: Word, height: float) -> bool:
+    """``v`` is printed below ``w``, overlapping it horizontally."""
+    return v is not w and v.y0 >= w.y1 - 0.2 * height and v.x0 < w.x1 and v.x1 > w.x0
+
+
+def _group_titles(head: Sequence[Sequence[Word]], height: float) -> set[int]:
+    """Header words that title a group of columns printed below them, set apart from
+    them by a cell's padding (the lines of one wrapped cell follow each other closely). A
+    group title is centred over its group and can be narrower than it: it may lie over the
+    gap between two columns, or over one column of several."""
+    words = [w for r in head for w in r if not _is_number(w.text)]
+    out: set[int] = set()
+    for w in words:
+        under = [v.y0 for v in words if _under(v, w, height)]
+        if under and min(under) - w.y1 >= 0.2 * height:
+            out.add(id(w))
+    return out
+
+
+def _blank_total(row: Sequence[Word]) -> bool:
+    """A 合计 row with every value blank (an empty table's): a data row, not a header level."""
+    return len(row) == 1 and row[0].text.replace(" ", "") in ("合计", "总计")
+
+
+_OF_WHICH = re.compile(r"^其中\s*[:：]?$")
+
+
+def _titles_between(
+    head: Sequence[Sequence[Word]], data: Sequence[Word], titles: set[int], height: float
+) -> set[int]:
+    """Top-level header words (and 其中 at any level) over no lower header word and no
+    data word, with lower header words on either side: the title of a group of wide
+    columns, centred over the gap between them (项目 over 科目编码 and 科目名称). The header
+    of a column blank in every row sits lower, centred on the levels."""
+    words = [w for r in head for w in r if not _is_number(w.text)]
+    if not words:
+        return set()
+    top = min(w.y0 for w in words)
+    out: set[int] = set()
+    for w in words:
+        # 其中 ("of which") titles the columns it breaks its total into, at any level
+        if id(w) in titles or (w.y0 > top + 0.3 * height and not _OF_WHICH.match(w.text)):
+            continue
+        lower = [v for v in words if v.y0 >= w.y1 - 0.2 * height]
+        if any(v.x0 < w.x1 and v.x1 > w.x0 for v in [*lower, *data]):
+            continue
+        if any(v.x1 <= w.x0 for v in lower) and any(v.x0 >= w.x1 for v in lower):
+            out.add(id(w))
+    return out
+
+
 def _split_levels(
-    row: list[Word], cols: Sequence[tuple[float, float]], height: float
+    row: list[Word], cols: Sequence[tuple[float, float]], height: float, titles: set[int]
 ) -> list[list[Word]]:
     """A header visual row holding two levels (a cell spanning columns, and below it the
     wrapped cells of the level under it): split at the spanning cell's bottom edge."""
     if any(_CODE_IN.search(w.text) or _is_number(w.text) for w in row):
         return [row]  # codes or amounts: a data row whose cells wrap, not two header levels
-    spanning = [w for w in row if sum(1 for a, b in cols if w.x0 < b and w.x1 > a) >= 2]
+    spanning = [
+        w for w in row if id(w) in titles or sum(1 for a, b in cols if w.x0 < b and w.x1 > a) >= 2
+    ]
     for w in spanning:
+        # a title over the gap between its columns has no word right under it
         below = [
             v
             for v in row
-            if v is not w and v.y0 >= w.y1 - 0.2 * height and v.x0 < w.x1 and v.x1 > w.x0
+            if _under(v, w, height) or (id(w) in titles and v.y0 >= w.y1 - 0.2 * height)
         ]
         if below:
             cut = w.y1 - 0.2 * height
@@ -430,7 +568,10 @@ def _split_levels(
             ]
             lower = [*wrapped, *lower]
             upper = [v for v in row if v.y0 < cut and v not in wrapped]
-            return [*_split_levels(upper, cols, height), *_split_levels(lower, cols, height)]
+            return [
+                *_split_levels(upper, cols, height, titles),
+                *_split_levels(lower, cols, height, titles),
+            ]
     return [row]
 
 
@@ -451,6 +592,9 @@ def _unruled_rows(
     head = rows[:first]
     leaf = max(head, key=len, default=[])
     lanci = [r for r in head if sum(bool(re.fullmatch(r"\d{1,2}", w.text)) for w in r) >= 2]
+    names = [r for r in head if r not in lanci]  # the 栏次 row numbers, it names nothing
+    titles = _group_titles(names, height)
+    titles |= _titles_between(names, [w for r in data for w in r], titles, height)
     # columns are the x-ranges that the words of the data rows, the lowest header row and the
     # 栏次 row cover; they are separated by the white gaps every one of those rows leaves
     # the upper line of a wrapped header cell, or a cell spanning the columns of the level
@@ -458,10 +602,12 @@ def _unruled_rows(
     leaf_words = [
         w
         for w in leaf
-        if not any(
+        if id(w) not in titles
+        and not any(
             v.y0 >= w.y1 - 0.2 * height and v.x0 < w.x1 and v.x1 > w.x0 for v in leaf if v is not w
         )
     ]
+    data_words = [w for r in data for w in r]
     # a total label printed over the code and name columns (人员经费合计) does not join them
     totals = {id(w) for w in all_words if _TOTAL_LABEL.search(w.text)}
     cols = _merge_intervals(
@@ -484,23 +630,29 @@ def _unruled_rows(
     # a column blank in every row and named only by an upper header level
     for row in head:
         for w in row:
-            if not any(w.x0 < b and w.x1 > a for a, b in cols):
+            if id(w) not in titles and not any(w.x0 < b and w.x1 > a for a, b in cols):
                 cols.append((w.x0, w.x1))
     cols.sort()
     if lanci:
+        cols = _split_at_lanci(cols, [w for r in lanci for w in r], [*leaf_words, *data_words])
         cols = _join_to_lanci(
             cols,
             [w for r in lanci for w in r],
             leaf_words,
             [w for r in data for w in r],
         )
-    split_head = [part for r in head for part in _split_levels(r, cols, height)]
+    split_head = [part for r in head for part in _split_levels(r, cols, height, titles)]
     rows = [*split_head, *data]
     out: list[tuple[float, SourceRow]] = []
     for ri, row in enumerate(rows):
         buckets: list[list[Word]] = [[] for _ in cols]
         spans = [1] * len(cols)
-        below = split_head[ri + 1] if ri + 1 < len(split_head) else None
+        # every header level below this one (a title of the top level spans the groups of
+        # the level under it and the columns named on the lowest level alone)
+        lower = [
+            w for r in split_head[ri + 1 :] if r not in lanci and not _blank_total(r) for w in r
+        ]
+        below = lower if ri + 1 < len(split_head) else None
         for w in row:
             pad = 0.1 * height
             over = [i for i, (a, b) in enumerate(cols) if w.x0 < b - pad and w.x1 > a + pad]
@@ -511,7 +663,7 @@ def _unruled_rows(
                         key=lambda i: min(abs(w.cx - cols[i][0]), abs(w.cx - cols[i][1])),
                     )
                 ]
-            if below is not None and len(over) >= 2:
+            if below is not None and (len(over) >= 2 or id(w) in titles):
                 over = _centred_span(w, over, row, below, cols)
             buckets[over[0]].append(w)
             spans[over[0]] = max(spans[over[0]], len(over)) if row not in data else 1
@@ -581,6 +733,31 @@ def _header_above(line: list[Word], block: list[list[Word]], height: float) -> b
     return all(x0 - height <= w.x0 and w.x1 <= x1 + height for w in line)
 
 
+def _lone_row(line: list[Word], height: float) -> bool:
+    """A table row standing alone (the last row of a table split over pages, 总计 on a page
+    of its own after padding rows that print only their 行次): a label, then amounts set
+    apart by column gaps."""
+    ws = sorted(line, key=lambda w: w.x0)
+    amounts = sum(_word_kind(w, k == 0) == "right" for k, w in enumerate(ws))
+    return amounts >= 1 and not _is_number(ws[0].text) and _looks_tabular(ws, height)
+
+
+def _header_block(
+    lines: list[list[Word]], block: tuple[int, int, int], k: int, j: int, height: float
+) -> bool:
+    """The table found right above (lines ``block[0]:k``) is the top of the header of the
+    one at ``k:j``: it holds no amount, touches it and lies within its width. Narrow columns
+    set their header one or two characters a line, and the lines above the other headers
+    look like a table of their own (two columns of single characters)."""
+    above = [w for ln in lines[block[0] : k] for w in ln]
+    if any(_word_kind(w, False) == "right" for w in above):
+        return False
+    gap = min(w.y0 for w in lines[k]) - max(w.y1 for w in lines[k - 1])
+    x0 = min(w.x0 for ln in lines[k:j] for w in ln)
+    x1 = max(w.x1 for ln in lines[k:j] for w in ln)
+    return gap <= 0.8 * height and all(x0 - height <= w.x0 and w.x1 <= x1 + height for w in above)
+
+
 def _table_block_end(lines: list[list[Word]], i: int, height: float) -> int:
     """End (exclusive) of the unruled table starting at line ``i``: tabular lines, and the
     short lines between them (wrapped header or name text), while the lines stay close; ``i``
@@ -646,11 +823,26 @@ def _rows_per_band(group: list[Rule], inside: list[Word]) -> int:
     return most
 
 
+def _framed(group: list[Rule], inside: list[Word], height: float) -> bool:
+    """A group of one column (an outer frame, or rules across the page only) around lines
+    set out in columns: a table drawn with its frame only, not a grid of one cell."""
+    xs = _merge_positions([r.pos for r in group if r.orientation == "v"], 2.0)
+    return len(xs) <= 2 and any(_looks_tabular(ln, height) for ln in _lines(inside))
+
+
+def _one_band(group: list[Rule], inside: list[Word]) -> bool:
+    """Only one band between two horizontal rules holds words: one boxed row."""
+    ys = _merge_positions([r.pos for r in group if r.orientation == "h"], 2.0)
+    return sum(any(a <= w.cy < b for w in inside) for a, b in itertools.pairwise(ys)) <= 1
+
+
 def _continues_unruled(
-    box: tuple[float, float, float, float], free: list[Word], height: float
+    box: tuple[float, float, float, float], free: list[Word], height: float, one_band: bool
 ) -> bool:
     """A tabular line of words outside every grid right above or below the grid, within
-    its width: the table goes on without rules (only some of its lines are ruled)."""
+    its width: the table goes on without rules (only some of its lines are ruled). Above or
+    below one boxed row (every other row boxed), any line of the table will do: a padding
+    row printing only its 行次 is not tabular by itself."""
     near = [
         w
         for w in free
@@ -658,7 +850,15 @@ def _continues_unruled(
         and w.x1 <= box[2] + height
         and (0 <= box[1] - w.y1 <= 1.5 * height or 0 <= w.y0 - box[3] <= 1.5 * height)
     ]
-    return any(_looks_tabular(ln, height) for ln in _lines(near))
+    lines = _lines(near)
+    if one_band and any(not _prose(ln) for ln in lines):
+        return True
+    return any(_looks_tabular(ln, height) for ln in lines)
+
+
+def _prose(line: list[Word]) -> bool:
+    text = "".join(w.text for w in line)
+    return "。" in text or text.startswith(("注", "说明")) or bool(_META_WORD.match(text))
 
 
 def _grids(words: list[Word], groups: list[list[Rule]]) -> list[tuple[list[Rule], list[Word]]]:
@@ -669,14 +869,78 @@ def _grids(words: list[Word], groups: list[list[Rule]]) -> list[tuple[list[Rule]
         return []
     height = sorted(w.height for w in words)[len(words) // 2]
     found = [(g, [w for w in words if _in_box(w, _group_box(g))]) for g in groups]
-    found = [(g, ws) for g, ws in found if ws and _rows_per_band(g, ws) <= 1]
+    found = [
+        (g, ws)
+        for g, ws in found
+        if ws and _rows_per_band(g, ws) <= 1 and not _framed(g, ws, height)
+    ]
     while True:
         taken = {id(w) for _, ws in found for w in ws}
         free = [w for w in words if id(w) not in taken]
-        kept = [(g, ws) for g, ws in found if not _continues_unruled(_group_box(g), free, height)]
+        kept = [
+            (g, ws)
+            for g, ws in found
+            if not _continues_unruled(_group_box(g), free, height, _one_band(g, ws))
+        ]
         if len(kept) == len(found):
             return kept
         found = kept
+
+
+@dataclass
+class _LinePlacer:
+    """Places the lines of a page outside its grids: unruled tables and plain lines."""
+
+    lines: list[list[Word]]
+    page: int
+    origin: Literal["pdf", "ocr"]
+    height: float
+    placed: list[tuple[float, SourceRow]] = field(default_factory=list)
+    plain: list[int] = field(default_factory=list)  # plain lines right before the current one
+    block: tuple[int, int, int] | None = None  # the last table: its lines and rows placed
+
+    def run(self) -> list[tuple[float, SourceRow]]:
+        i = 0
+        while i < len(self.lines):
+            j = _table_block_end(self.lines, i, self.height)
+            if j - i >= 2:
+                self._table(i, j)
+                i = j
+            elif _lone_row(self.lines[i], self.height):
+                self.placed.extend(_unruled_rows([self.lines[i]], self.page, self.origin))
+                self.plain.clear()
+                i += 1
+            else:
+                ln = sorted(self.lines[i], key=lambda w: w.x0)
+                row = SourceRow(
+                    (_cell(_join(ln), ln, self.page, self.origin),), tabbed=False, page=self.page
+                )
+                self.placed.append((min(w.y0 for w in ln), row))
+                self.plain.append(i)
+                i += 1
+        return self.placed
+
+    def _table(self, i: int, j: int) -> None:
+        """The unruled table of lines ``i:j``, with the header lines printed above its first
+        tabular line (a level spanning the columns, a label centred over two levels, the top
+        of a header set one character a line)."""
+        lines, k = self.lines, i
+        while (
+            self.plain
+            and self.plain[-1] == k - 1
+            and _header_above(lines[k - 1], lines[k:j], self.height)
+        ):
+            k -= 1
+            self.plain.pop()
+            self.placed.pop()
+        block = self.block
+        if block is not None and block[1] == k and _header_block(lines, block, k, j, self.height):
+            del self.placed[len(self.placed) - block[2] :]
+            k = block[0]
+        rows = _unruled_rows(lines[k:j], self.page, self.origin)
+        self.placed.extend(rows)
+        self.block = (k, j, len(rows))
+        self.plain.clear()
 
 
 def page_rows(
@@ -693,32 +957,6 @@ def page_rows(
     lines = _lines(free)
     if lines:
         height = sorted(w.height for w in free)[len(free) // 2]
-        i = 0
-        plain: list[int] = []  # lines placed as plain text just before the current one
-        while i < len(lines):
-            j = _table_block_end(lines, i, height)
-            if j - i >= 2:
-                # header lines printed above the first tabular line (a level spanning the
-                # columns, a label centred over two levels) belong to the table
-                k = i
-                while (
-                    plain and plain[-1] == k - 1 and _header_above(lines[k - 1], lines[k:j], height)
-                ):
-                    k -= 1
-                    plain.pop()
-                    placed.pop()
-                placed.extend(_unruled_rows(lines[k:j], page, origin))
-                plain.clear()
-                i = j
-                continue
-            ln = sorted(lines[i], key=lambda w: w.x0)
-            placed.append(
-                (
-                    min(w.y0 for w in ln),
-                    SourceRow((_cell(_join(ln), ln, page, origin),), tabbed=False, page=page),
-                )
-            )
-            plain.append(i)
-            i += 1
+        placed.extend(_LinePlacer(lines, page, origin, height).run())
     placed.sort(key=lambda t: t[0])
     return [r for _, r in placed]
