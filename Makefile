@@ -35,6 +35,8 @@ eval: $(STAMP)
 # dataset, on held-out seeds 1000-1139 that no tuning looked at; the PDF layout families
 # (landscape, partial_rules, header_wrap) on tuning seeds 0-19 and held-out seeds 1000-1019
 PDF_FAMILIES := landscape partial_rules header_wrap
+# a real 预算's truth, drawn in the text layout families and under 部门/单位/no scope
+SH_BUDGET := evals/datasets/seeds/truth/sh_putuo_wanli-jiedao_2025_dept-budget.json
 eval-large: $(STAMP)
 	$(BIN)/extractor eval generated:50 generated-budget:50 generated-pdf:20 generated-budget-pdf:8 generated-scan:4:100 generated-budget-scan:2 \
 		generated-layout:98 generated-layout-pdf:40 \
@@ -42,7 +44,8 @@ eval-large: $(STAMP)
 		generated-layout:140:1000 \
 		generated-layout-pdf:40:1000 \
 		$(foreach f,$(PDF_FAMILIES),generated-layout-pdf-$(f):20:1000) \
-		generated-budget-pdf:8:20
+		generated-budget-pdf:8:20 \
+		variants:$(SH_BUDGET):96 variants:$(SH_BUDGET):48:1000
 
 # the generated documents byte for byte (sha256 of inputs, truths, labels) against the digest
 # written before the evals became their own distribution: a refactoring must change none
