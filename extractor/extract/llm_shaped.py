@@ -28,8 +28,10 @@ from extractor.extract.llm_table import (
     _plain_pattern,
     _tokens,
     chunk_tokens,
+    column_model,
     ground_columns,
     ground_row,
+    row_fields,
     unmapped_amount_columns,
 )
 from extractor.extract.meaning import assign_roles
@@ -90,13 +92,7 @@ def shaped_model(tdef: TableDef) -> type[BaseModel]:
             c.key for c in [*tdef.columns, *(c for s in tdef.sections for c in s.columns)]
         )
     )
-    column: Any = create_model(
-        f"PartColumn_{suffix}",
-        __config__=cfg,
-        key=(_literal(keys), Field(description="definition column key")),
-        source=(str, Field(description="grid column id holding it, e.g. g3")),
-        name=(str, Field(default="", description="printed header, levels joined by /")),
-    )
+    column: Any = column_model(f"PartColumn_{suffix}", _literal(keys))
     part: Any = create_model(
         f"Part_{suffix}",
         __config__=cfg,
@@ -110,15 +106,7 @@ def shaped_model(tdef: TableDef) -> type[BaseModel]:
     row: Any = create_model(
         f"PartRow_{suffix}",
         __config__=cfg,
-        source=(str, Field(description="body row id, e.g. r5")),
-        part=(part_type, Field(description="the part this row belongs to")),
-        code=(str | None, Field(default=None, description="classification code digits")),
-        name=(str | None, Field(default=None, description="row name as printed in the part")),
-        total=(bool, Field(default=False, description="true for a 合计/总计 row")),
-        values=(
-            dict[str, str | None],
-            Field(description="column key -> the amount exactly as printed, or null"),
-        ),
+        **row_fields(part=(part_type, Field(description="the part this row belongs to"))),
     )
     model: type[BaseModel] = create_model(
         f"Parts_{suffix}",

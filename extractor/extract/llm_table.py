@@ -50,6 +50,33 @@ def describe(tdef: TableDef) -> str:
     return f"- {tdef.id} ({tdef.label or 'no number'}) {title}: columns {cols}"
 
 
+def column_model(name: str, key_type: Any) -> Any:
+    """An answer's column: a definition column key and the grid column holding it."""
+    return create_model(
+        name,
+        __config__=ConfigDict(extra="forbid"),
+        key=(key_type, Field(description="definition column key")),
+        source=(str, Field(description="grid column id holding it, e.g. g3")),
+        name=(str, Field(default="", description="printed header, levels joined by /")),
+    )
+
+
+def row_fields(**extra: Any) -> dict[str, Any]:
+    """An answer's row: its id, ``extra`` fields (a table in parts: the part), code, name,
+    total and the values as printed."""
+    return {
+        "source": (str, Field(description="body row id, e.g. r5")),
+        **extra,
+        "code": (str | None, Field(default=None, description="classification code digits")),
+        "name": (str | None, Field(default=None, description="row name as printed")),
+        "total": (bool, Field(default=False, description="true for the 合计/总计 row")),
+        "values": (
+            dict[str, str | None],
+            Field(description="column key -> the amount exactly as printed, or null"),
+        ),
+    }
+
+
 def response_model(tdef: TableDef | None, defs: Definitions) -> type[BaseModel]:
     """The pydantic model an answer must validate against, specialised to the definition
     (column keys as a Literal) or, for an unknown table, to the candidate definitions."""
@@ -60,25 +87,8 @@ def response_model(tdef: TableDef | None, defs: Definitions) -> type[BaseModel]:
     cfg = ConfigDict(extra="forbid")
     key_type: Any = Literal[keys]  # built at run time from the definitions
     definition_type: Any = Literal[ids] | None
-    column: Any = create_model(
-        f"Column_{suffix}",
-        __config__=cfg,
-        key=(key_type, Field(description="definition column key")),
-        source=(str, Field(description="grid column id holding it, e.g. g3")),
-        name=(str, Field(default="", description="printed header, levels joined by /")),
-    )
-    row: Any = create_model(
-        f"Row_{suffix}",
-        __config__=cfg,
-        source=(str, Field(description="body row id, e.g. r5")),
-        code=(str | None, Field(default=None, description="classification code digits")),
-        name=(str | None, Field(default=None, description="row name as printed")),
-        total=(bool, Field(default=False, description="true for the 合计/总计 row")),
-        values=(
-            dict[str, str | None],
-            Field(description="column key -> the amount exactly as printed, or null"),
-        ),
-    )
+    column: Any = column_model(f"Column_{suffix}", key_type)
+    row: Any = create_model(f"Row_{suffix}", __config__=cfg, **row_fields())
     model: type[BaseModel] = create_model(
         f"Table_{suffix}",
         __config__=cfg,
