@@ -24,6 +24,7 @@ from extractor.ingest.pages import EngineProvider, read_image, read_pdf
 from extractor.ingest.text import looks_binary, read_text
 from extractor.layout.cover import Fact, read_facts
 from extractor.layout.identify import identify
+from extractor.layout.pages import lay_out
 from extractor.layout.tables import find_regions
 from extractor.layout.toc import place_tables, read_toc
 from extractor.model import (
@@ -136,7 +137,7 @@ def _read_bytes(
     reader = read_pdf if is_pdf else read_image if data.startswith(_IMAGE_MAGIC) else None
     if reader is not None:
         try:
-            paged = reader(data, config, provider)
+            paged = reader(data, config, provider, lay_out)
         except InputError as exc:  # this document cannot be read; a bad configuration raises
             return _failed(info, exc.code, str(exc))
         info = info.model_copy(update={"pages": paged.pages})

@@ -1,6 +1,7 @@
-"""PDF and image documents -> grid rows, page by page: the text layer where it is usable,
-OCR of the rendered (deskewed) page where it is not. Per-page problems are errors of that
-page; the other pages go on."""
+"""PDF and image documents, page by page: the text layer where it is usable, OCR of the
+rendered (deskewed) page where it is not. Each page's words and ruling lines go to the layout
+the caller gives (``layout.pages.lay_out``: the pipeline's), while the page is at hand.
+Per-page problems are errors of that page; the other pages go on."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from typing import Any
 
 from extractor.config import ExtractConfig
 from extractor.errors import Code, ConfigError, InputError, OcrError
-from extractor.layout.geometry import Word, page_rows
+from extractor.layout.geometry import Word
+from extractor.layout.pages import LayOut, PageContent
 from extractor.model import ErrorInfo, SourceCell, SourceRow
 from extractor.ocr.base import OcrEngine
 
@@ -26,9 +28,12 @@ class PagedDocument:
 EngineProvider = Callable[[], OcrEngine]
 
 
-def ocr_rows(gray: Any, scale: float, page_no: int, engine: OcrEngine) -> list[SourceRow]:
-    """OCR one page image: deskew, ruling lines, boxes -> rows (coordinates in PDF points);
-    cells left empty that hold ink are read again from their crop."""
+def ocr_rows(
+    gray: Any, scale: float, page_no: int, engine: OcrEngine, lay_out: LayOut
+) -> list[SourceRow]:
+    """OCR one page image: deskew, ruling lines, boxes (coordinates in PDF points), laid out
+    to rows by ``lay_out``; cells it leaves empty that hold ink are read again from their
+    crop."""
     from extractor.layout.scan import deskew, estimate_skew, image_rules
 
     if gray.size == 0 or int(gray.min()) == int(gray.max()):
@@ -40,8 +45,11 @@ def ocr_rows(gray: Any, scale: float, page_no: int, engine: OcrEngine) -> list[S
         Word(b.x0 / scale, b.y0 / scale, b.x1 / scale, b.y1 / scale, b.text, b.confidence)
         for b in engine.recognize(straight)
     ]
-    rows = page_rows(words, rules, page_no, origin="ocr")
-    return reread_empty_cells(rows, straight, scale, engine)
+
+    def reread(rows: list[SourceRow]) -> list[SourceRow]:
+        return reread_empty_cells(rows, straight, scale, engine)
+
+    return lay_out(PageContent(page_no, words, rules, "ocr", reread))
 
 
 def reread_empty_cells(
@@ -169,8 +177,11 @@ def _glyph_box(cell: Any) -> tuple[int, int, int, int] | None:
     )
 
 
-def read_pdf(data: bytes, config: ExtractConfig, engine: EngineProvider) -> PagedDocument:
-    """Rows of every page of a PDF. Raises InputError for a document that cannot be opened."""
+def read_pdf(
+    data: bytes, config: ExtractConfig, engine: EngineProvider, lay_out: LayOut
+) -> PagedDocument:
+    """Rows of every page of a PDF, each page laid out by ``lay_out``. Raises InputError for a
+    document that cannot be opened."""
     from extractor.ingest.pdf import (
         PdfLimits,
         open_pdf,
@@ -192,11 +203,12 @@ def read_pdf(data: bytes, config: ExtractConfig, engine: EngineProvider) -> Page
                 page = doc[i]
                 words = page_words(page)
                 if words and text_layer_usable(words) and not config.force_ocr:
-                    out.rows.extend(page_rows(words, page_rules(page), page_no, origin="pdf"))
+                    content = PageContent(page_no, words, page_rules(page), "pdf")
+                    out.rows.extend(lay_out(content))
                     continue
                 dpi = scan_dpi(page, config.ocr.dpi) if not words else config.ocr.dpi
                 gray, scale = render_gray(page, dpi, limits)
-                out.rows.extend(ocr_rows(gray, scale, page_no, engine()))
+                out.rows.extend(ocr_rows(gray, scale, page_no, engine(), lay_out))
                 out.ocr_pages.append(page_no)
                 del gray
                 release_caches()
@@ -215,7 +227,9 @@ def _page_error(page_no: int, exc: Exception) -> ErrorInfo:
     return ErrorInfo(code=code, page=page_no, message=f"page {page_no} could not be read: {exc}")
 
 
-def read_image(data: bytes, config: ExtractConfig, engine: EngineProvider) -> PagedDocument:
+def read_image(
+    data: bytes, config: ExtractConfig, engine: EngineProvider, lay_out: LayOut
+) -> PagedDocument:
     """Rows of an image document (PNG/JPEG/TIFF; every frame of a multi-page TIFF). Each
     frame's size is checked from its header before it is decoded (``max_pixels``, and at
     most ``max_pages`` frames), and frames are decoded one at a time, so memory stays
@@ -238,7 +252,8 @@ def read_image(data: bytes, config: ExtractConfig, engine: EngineProvider) -> Pa
     for i in range(frames):
         gray, dpi = _frame(img, i, config.max_pixels, config.ocr.dpi)
         try:
-            out.rows.extend(ocr_rows(np.asarray(gray, dtype=np.uint8), dpi / 72.0, i + 1, engine()))
+            page = np.asarray(gray, dtype=np.uint8)
+            out.rows.extend(ocr_rows(page, dpi / 72.0, i + 1, engine(), lay_out))
         except ConfigError:
             raise
         except Exception as exc:
