@@ -100,14 +100,20 @@ def _roles_matched(rows: Sequence[Row], sdef: SectionDef, definitions: Definitio
     return sum(1 for r in trial if r.role)
 
 
+def names_a_side(text: str, sdefs: Sequence[SectionDef], prefix: int = 0) -> bool:
+    """``text`` is the heading of one of the sides ``sdefs`` (收入, 支出), after at most
+    ``prefix`` characters of its own (本年支出, 财政拨款支出)."""
+    lead = rf"[\u4e00-\u9fff]{{0,{prefix}}}?" if prefix else ""
+    return any(re.fullmatch(f"{lead}(?:{p})", text) for d in sdefs for p in d.names)
+
+
 def _drop_next_side_heading(block: _SideBlock, sdefs: Sequence[SectionDef]) -> None:
     """Stacked sides split over pages: the next side's heading (支出) can close the page of
     the side before, its header following on the next page. That heading is no row."""
     last = block.data[-1] if block.data else None
     if last is None or not _is_heading_row(last):
         return
-    text = norm(next(t for t in last.texts if t.strip()))
-    if any(re.fullmatch(p, text) for d in sdefs for p in d.names):
+    if names_a_side(norm(next(t for t in last.texts if t.strip())), sdefs):
         block.data.pop()
 
 
@@ -205,10 +211,7 @@ def _other_sides_heading(row: Row, sdef: SectionDef | None, sdefs: Sequence[Sect
         return False  # a side not yet known could be the one the heading names
     if any(v is not None for v in row.values):
         return False
-    others = [d for d in sdefs if d.key != sdef.key]
-    return any(
-        re.fullmatch(rf"[\u4e00-\u9fff]{{0,4}}?(?:{p})", row.name) for d in others for p in d.names
-    )
+    return names_a_side(row.name, [d for d in sdefs if d.key != sdef.key], prefix=4)
 
 
 # ---------------------------------------------------------------- economic blocks (06)

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from extractor.definitions import ColumnDef, Definitions, TableDef
 from extractor.extract.chunking import Chunk, column_index
 from extractor.extract.common import make_table
+from extractor.extract.layouts import names_a_side
 from extractor.extract.llm_table import (
     Grounded,
     GroundedPart,
@@ -203,13 +204,13 @@ def _cell_text(src: SourceRow, j: int) -> str:
 
 def _is_side_heading(gr: GroundedRow, part: GroundedPart, tdef: TableDef) -> bool:
     """The heading of a side printed one below the other (支出 above its header), answered
-    as a row of the side above it: no value, no 行次, a name that is a side's heading."""
+    as a row of the side above it: no value, no 行次, a name that is another side's heading."""
     if tdef.layout != "two_sided" or not gr.name or any(v for v, _ in gr.values.values()):
         return False
     j = part.row_no
     if j is not None and j < len(gr.source.texts) and gr.source.texts[j].strip():
         return False
-    return any(re.fullmatch(p, gr.name) for sdef in tdef.sections for p in sdef.names)
+    return names_a_side(gr.name, [s for s in tdef.sections if s.key != part.key], prefix=4)
 
 
 def _missing(
