@@ -8,6 +8,7 @@ import warnings
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -16,7 +17,7 @@ from extractor.barrier import Barrier
 from extractor.config import ExtractConfig
 from extractor.definitions import Definitions, TableDef
 from extractor.errors import Code, InputError
-from extractor.extract.assist import Refined, llm_stage, repair_stage, repairable
+from extractor.extract.assist import Refined, llm_stage, repair_stage
 from extractor.extract.common import MapContext
 from extractor.extract.mapper import map_region
 from extractor.extract.structure import layout_errors, not_evaluable
@@ -220,6 +221,11 @@ class DocState:
     def tables(self) -> list[Table]:
         return self.refined.tables
 
+    @cached_property
+    def prose(self) -> list[ProseLine]:
+        """The document's plain lines, for the narrative and the disclosure checks."""
+        return prose_lines(self.rows)
+
 
 def _stage_regions(st: DocState) -> None:
     st.regions = _regions(st.rows, st.barrier)
@@ -243,8 +249,8 @@ def _stage_map(st: DocState) -> None:
 def _stage_repair(st: DocState) -> None:
     """Deterministic repair of OCR misreads (extract/repair.py)."""
     refined = repair_stage(st.tables, st.config, st.definitions, st.barrier)
-    st.verified = refined.checks if repairable(st.tables, st.config) else None
-    st.refined = refined
+    if refined is not None:  # something was OCR'd: the tables were verified
+        st.refined, st.verified = refined, refined.checks
 
 
 def _stage_llm(st: DocState) -> None:
@@ -303,7 +309,7 @@ def _stage_verify(st: DocState) -> None:
 
 
 def _stage_narrative(st: DocState) -> None:
-    st.checks.extend(narrative_checks(prose_lines(st.rows), st.tables, st.definitions, st.barrier))
+    st.checks.extend(narrative_checks(st.prose, st.tables, st.definitions, st.barrier))
 
 
 def _stage_annex(st: DocState) -> None:
@@ -337,9 +343,8 @@ def _stage_facts(st: DocState) -> None:
 def _stage_disclosure(st: DocState) -> None:
     """Family C (verify/disclosure.py): it reads the report's year, so it runs once the
     facts are known."""
-    prose = prose_lines(st.rows)
     disclosed = disclosure_checks(
-        st.rows, prose, st.tables, st.definitions, st.info.year, st.barrier
+        st.rows, st.prose, st.tables, st.definitions, st.info.year, st.barrier
     )
     st.findings.extend(findings_for(st.tables, disclosed, st.barrier))
     st.checks.extend(disclosed)

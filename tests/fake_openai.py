@@ -136,20 +136,8 @@ def answer_for(grid: Grid, defs: dict[str, dict[str, Any]], oracle: Oracle) -> d
         for j in range(width)
         if not _LABEL.search(names[j]) and any(_is_amount(cell(r, j)) for _, r in grid.rows)
     ]
-    mapping: dict[str, int] = {}
-    for j in value_cols:
-        name = names[j]
-        key = oracle.renames.get(name)
-        if key is None:
-            key = next((k for k, ns in ((c[0], c[1]) for c in cols) if name in ns), None)
-        if key is None and lanci is not None:
-            key = next((c[0] for c in cols if c[2] and c[2] == cell(lanci, j)), None)
-        if key is not None and key not in mapping:
-            mapping[key] = j
-    left = [c[0] for c in cols if c[0] not in mapping]
-    for j in value_cols:  # columns no name matched: in definition order
-        if j not in mapping.values() and left:
-            mapping[left.pop(0)] = j
+    col_nos = {j: cell(lanci, j) for j in range(width)} if lanci is not None else {}
+    mapping = map_columns(names, value_cols, cols, col_nos, oracle.renames)
     rows = []
     for rid, r in grid.rows:
         texts = [t.strip() for t in r]
@@ -172,6 +160,32 @@ def answer_for(grid: Grid, defs: dict[str, dict[str, Any]], oracle: Oracle) -> d
         "columns": [{"key": k, "source": f"g{j}", "name": names[j]} for k, j in mapping.items()],
         "rows": rows,
     }
+
+
+def map_columns(
+    names: dict[int, str],
+    value_cols: list[int],
+    cols: list[tuple[str, list[str], str | None]],
+    col_nos: dict[int, str],
+    renames: dict[str, str] | None = None,
+) -> dict[str, int]:
+    """Definition column key -> grid column, the way a model maps a header: by a renaming it
+    was taught, by printed name, by 栏次, then the columns left in definition order."""
+    mapping: dict[str, int] = {}
+    for j in value_cols:
+        name = names[j]
+        key = (renames or {}).get(name)
+        if key is None:
+            key = next((k for k, ns, _ in cols if name in ns), None)
+        if key is None and j in col_nos:
+            key = next((k for k, _, no in cols if no and no == col_nos[j]), None)
+        if key is not None and key not in mapping:
+            mapping[key] = j
+    left = [c[0] for c in cols if c[0] not in mapping]
+    for j in value_cols:  # columns no name matched: in definition order
+        if j not in mapping.values() and left:
+            mapping[left.pop(0)] = j
+    return mapping
 
 
 def _valued(answer: dict[str, Any], n: int = 2) -> dict[str, Any] | None:

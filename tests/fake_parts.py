@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from tests.fake_openai import Grid, _is_amount
+from tests.fake_openai import Grid, _is_amount, map_columns
 
 _SHAPED = re.compile(
     r"^- (\S+) \((.*?)\) (.*?): (two_sided|economic_blocks|sectioned) parts: (.*)$"
@@ -78,24 +78,6 @@ def _has_amounts(r: list[str]) -> bool:
     return any(_is_amount(t.strip()) for t in r)
 
 
-def _map(
-    names: dict[int, str], cols: list[int], pdef: PartDef, lanci: dict[int, str]
-) -> dict[str, int]:
-    """Definition column key -> grid column, by header name, then 栏次, then order."""
-    out: dict[str, int] = {}
-    for j in cols:
-        key = next((k for k, ns, _ in pdef.columns if names.get(j) in ns and k not in out), None)
-        if key is None and j in lanci:
-            key = next((k for k, _, no in pdef.columns if no == lanci[j] and k not in out), None)
-        if key is not None:
-            out[key] = j
-    left = [k for k, _, _ in pdef.columns if k not in out]
-    for j in cols:
-        if j not in out.values() and left:
-            out[left.pop(0)] = j
-    return out
-
-
 def parts_answer(grid: Grid, sdef: ShapedDef) -> dict[str, Any]:
     rows: list[tuple[str | None, list[str]]] = [(None, h) for h in grid.header] + [
         (rid, r) for rid, r in grid.rows
@@ -145,7 +127,7 @@ def _sides(grid: Grid, rows: list[tuple[str | None, list[str]]], sdef: ShapedDef
             names = {j: _cell(hdr, j) for j in range(start + 1, end)}
             row_no = next((j for j, t in names.items() if t == "行次"), None)
             cols = [j for j, t in names.items() if t and j != row_no]
-            mapping = _map(names, cols, pdef, lanci)
+            mapping = map_columns(names, cols, pdef.columns, lanci)
             parts.append(
                 {
                     "part": pdef.key,
@@ -251,7 +233,7 @@ def _sections(
             row_no = next((j for j, t in names.items() if t == "行次"), None)
             label = next(j for j, t in names.items() if _LABEL.match(t))
             cols = [j for j, t in names.items() if t and j not in (label, row_no)]
-            mapping = _map(names, cols, sdef.parts[0], {})
+            mapping = map_columns(names, cols, sdef.parts[0].columns, {})
         if current is None or rid is None or not mapping:
             continue
         part = parts[-1]

@@ -403,11 +403,11 @@ def repairable(tables: Sequence[Table], config: ExtractConfig) -> bool:
 
 def repair_stage(
     tables: list[Table], config: ExtractConfig, defs: Definitions, guard: Barrier
-) -> Refined:
+) -> Refined | None:
     """The repair stage: the tables verified and classified, and the OCR misreads their
-    failing identities locate repaired (no verification when nothing is OCR'd)."""
+    failing identities locate repaired; None when nothing is OCR'd (nothing verified)."""
     if not repairable(tables, config):
-        return Refined(tables, [], [])
+        return None
     out = repair_tables(defs, tables, _classified(defs, tables, guard), guard)
     return Refined(out.tables, out.checks, out.findings)
 
@@ -466,10 +466,10 @@ def refine(
     guard = or_reraise(barrier)
     tables = [t for _, t in mapped if t is not None]
     repaired = repair_stage(tables, config, defs, guard)
+    before = repaired or Refined(tables, [], [])
     if config.llm.effective_mode == "off":
-        return repaired
-    checked = repairable(tables, config)
-    return llm_stage(rows, mapped, repaired, config, defs, llm, guard, checked)
+        return before
+    return llm_stage(rows, mapped, before, config, defs, llm, guard, repaired is not None)
 
 
 def _follow(findings: list[Finding], before: list[Table], after: list[Table]) -> list[Finding]:

@@ -36,8 +36,8 @@ from extractor.extract.llm_table import (
     unmapped_amount_columns,
 )
 from extractor.extract.meaning import assign_roles
-from extractor.layout.grid import norm
-from extractor.model import Cell, Column, Region, Row, Section, SourceRow, Table
+from extractor.layout.grid import cell, norm
+from extractor.model import Cell, Column, Region, Row, Section, Table
 from extractor.numbers import small_int
 
 # layouts read in parts (the others are one printed row per row: llm_table)
@@ -187,8 +187,8 @@ def _numbered_rows(chunk: Chunk, part: GroundedPart, seen: set[str]) -> None:
     j = part.row_no
     # between the part's own rows only: sections one below the other share their columns
     for rid, src in chunk.rows[at[0] + 1 : at[-1]]:
-        blank = all(not _cell_text(src, c).strip() for c, _ in part.columns.values())
-        if rid in seen or not blank or small_int(norm(_cell_text(src, j))) is None:
+        blank = all(not cell(src, c).strip() for c, _ in part.columns.values())
+        if rid in seen or not blank or small_int(norm(cell(src, j))) is None:
             continue
         values: dict[str, tuple[str | None, Cell]] = {
             k: (None, _cell(src, c)) for k, (c, _) in part.columns.items()
@@ -196,10 +196,6 @@ def _numbered_rows(chunk: Chunk, part: GroundedPart, seen: set[str]) -> None:
         part.rows.append(GroundedRow(rid, src, None, None, False, values))
         seen.add(rid)
     part.rows.sort(key=lambda gr: order.get(gr.row_id, len(order)))
-
-
-def _cell_text(src: SourceRow, j: int) -> str:
-    return src.texts[j] if 0 <= j < len(src.texts) else ""
 
 
 def _is_side_heading(gr: GroundedRow, part: GroundedPart, tdef: TableDef) -> bool:
